@@ -1,0 +1,218 @@
+"""The `solutions` command line (DESIGN 3.1): one front door onto the same parts as the app.
+
+Exit status 0 on success, 1 on bad input (message names file, row and column; no
+traceback), 2 on wrong usage (argparse's own convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="solutions",
+        description="Durable-solutions dashboard: import, check, score and serve workspaces.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="write the fictional demo workspace into DIR")
+    demo.add_argument("dir", type=Path)
+
+    areas = commands.add_parser("import-areas", help="add admin-area layers to a workspace")
+    areas.add_argument("dir", type=Path)
+    areas.add_argument("files", type=Path, nargs="+")
+    areas.add_argument("--level", type=int, help="admin level of a non-COD-AB file")
+    areas.add_argument("--code-column", help="column holding the P-code")
+    areas.add_argument("--name-column", help="column holding the area name")
+    areas.add_argument("--parent-column", help="column holding the parent's P-code")
+
+    observations = commands.add_parser("import", help="add observation files to a workspace")
+    observations.add_argument("dir", type=Path)
+    observations.add_argument("files", type=Path, nargs="+")
+    observations.add_argument(
+        "--skip-unknown",
+        action="store_true",
+        help="import the rows of known areas and keep the others in a rejects file",
+    )
+
+    framework = commands.add_parser("framework", help="put a framework file in force")
+    framework.add_argument("dir", type=Path)
+    framework.add_argument("file", type=Path)
+
+    validate = commands.add_parser("validate", help="check files without importing anything")
+    validate.add_argument("files", type=Path, nargs="+")
+    validate.add_argument("--framework", type=Path, help="framework to check against")
+
+    info = commands.add_parser("info", help="what a workspace holds")
+    info.add_argument("dir", type=Path)
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+
+    score = commands.add_parser("score", help="write all scores as a long CSV")
+    score.add_argument("dir", type=Path)
+    score.add_argument("--out", type=Path, required=True)
+    score.add_argument("--framework", type=Path, help="use this framework instead")
+
+    serve = commands.add_parser("serve", help="the dashboard on a workspace")
+    serve.add_argument("dir", type=Path)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--framework", type=Path, help="use this framework instead")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # Imported late so `solutions --help` stays fast and usage errors need no heavy imports.
+    from geodata import AreaError
+    from indicators.framework import FrameworkError
+    from indicators.observations import ObservationError
+    from indicators.store import WorkspaceError
+
+    handler = globals()[f"_cmd_{args.command.replace('-', '_')}"]
+    try:
+        return handler(args)
+    except (AreaError, FrameworkError, ObservationError, WorkspaceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; the workspace is as it was before this command", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _cmd_demo(args) -> int:
+    from indicators.demo import build_demo_workspace
+
+    workspace = build_demo_workspace(args.dir)
+    info = workspace.info()
+    print(
+        f"demo workspace written to {args.dir}: {info['country']}, "
+        + ", ".join(f"{count} areas at level {level}" for level, count in info["areas"].items())
+        + f", {len(info['rounds'])} rounds, {info['observations']} observations"
+    )
+    print(f"serve it with: solutions serve {args.dir}")
+    return EXIT_OK
+
+
+def _cmd_import_areas(args) -> int:
+    from indicators.store import Workspace
+
+    report = Workspace(args.dir).import_areas(
+        args.files,
+        level=args.level,
+        code_column=args.code_column,
+        name_column=args.name_column,
+        parent_column=args.parent_column,
+    )
+    print(report)
+    return EXIT_OK
+
+
+def _cmd_import(args) -> int:
+    from indicators.store import Workspace
+
+    report = (
+        Workspace(args.dir)
+        .require()
+        .import_observations(args.files, skip_unknown=args.skip_unknown)
+    )
+    print(report)
+    return EXIT_OK
+
+
+def _cmd_framework(args) -> int:
+    from indicators.store import Workspace
+
+    print(Workspace(args.dir).require().set_framework(args.file))
+    return EXIT_OK
+
+
+def _cmd_validate(args) -> int:
+    from geodata import AreaError, read_area_layer
+    from indicators.framework import FrameworkError, load_framework
+    from indicators.observations import ObservationError, read_observations
+
+    framework = load_framework(args.framework)
+    failed = False
+    for path in args.files:
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                checked = load_framework(path)
+                print(f"{path}: framework {checked.name!r} {checked.version} is valid")
+            elif path.suffix.lower() in (".geojson", ".gpkg", ".json", ".shp", ".zip"):
+                layer = read_area_layer(path)
+                print(f"{path}: {len(layer)} areas at level {int(layer['level'].iloc[0])}, valid")
+                for note in layer.attrs.get("notes", []):
+                    print(f"  note: {note}")
+            else:
+                result = read_observations(path, framework)
+                print(
+                    f"{path}: {len(result.table)} rows, {result.table['area_pcode'].nunique()} "
+                    f"areas, {result.table['round'].nunique()} round(s), valid"
+                )
+                for note in result.notes:
+                    print(f"  note: {note}")
+        except (AreaError, FrameworkError, ObservationError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_info(args) -> int:
+    from indicators.store import Workspace
+
+    info = Workspace(args.dir).require().info()
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    fictional = " (fictional demo data)" if info["fictional"] else ""
+    print(f"{info['country']}{fictional} — {info['workspace']}")
+    for level, count in info["areas"].items():
+        print(f"  admin level {level}: {count} areas")
+    rounds = info["rounds"]
+    span = f" ({rounds[0]} to {rounds[-1]})" if rounds else ""
+    print(f"  rounds: {len(rounds)}{span}")
+    print(f"  groups: {', '.join(info['groups']) or 'none'}")
+    print(f"  indicators: {len(info['indicators'])}; observations: {info['observations']}")
+    print(f"  imports: {info['imports']}")
+    print(f"  framework: {info['framework']['name']} {info['framework']['version']}")
+    return EXIT_OK
+
+
+def _cmd_score(args) -> int:
+    from indicators.framework import load_framework
+    from indicators.scoring import score, scores_long
+    from indicators.store import Workspace
+
+    workspace = Workspace(args.dir).require()
+    framework = load_framework(args.framework) if args.framework else workspace.framework
+    table = scores_long(score(workspace.cube(framework), framework), framework)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False, float_format="%.6g")
+    print(
+        f"{args.out}: {len(table)} scores for {table['area_pcode'].nunique()} areas and "
+        f"{table['round'].nunique()} rounds (framework {framework.name!r} {framework.version})"
+    )
+    return EXIT_OK
+
+
+def _cmd_serve(args) -> int:
+    from dashboard.app import create_app
+    from indicators.store import Workspace
+
+    workspace = Workspace(args.dir).require()
+    app = create_app(workspace, framework_path=args.framework)
+    app.run(host=args.host, port=args.port, debug=False)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,560 @@
+"""The workspace: one folder holding areas, observations, the framework and a manifest.
+
+Layout (DESIGN 3.2)::
+
+    manifest.json          every import: file, checksum, time, rows, rounds added
+    areas.gpkg             all admin levels, one layer per level
+    display/level_N.json   browser geometry per level, made once at import
+    observations/*.nc      one NetCDF per import, never rewritten (append-only)
+    framework.yaml         the framework in force (absent: the shipped default)
+    frameworks/            frameworks that were replaced, kept
+    rejects/               rows skipped by ``import --skip-unknown``
+
+Every change is checked in full before anything is written; files are written under
+temporary names and renamed into place, the manifest last, and a failure on the way puts
+back what was there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+import geodata
+from indicators.cube import build_cube
+from indicators.framework import (
+    CONTEXT_VARIABLES,
+    Framework,
+    FrameworkError,
+    load_framework,
+)
+from indicators.observations import ObservationError, read_observations
+
+MANIFEST = "manifest.json"
+AREAS = "areas.gpkg"
+FRAMEWORK = "framework.yaml"
+FORMAT_VERSION = 1
+
+
+class WorkspaceError(ValueError):
+    """A workspace operation that cannot go ahead; nothing was changed."""
+
+
+@dataclass
+class Report:
+    """What an import did, for the person who ran it."""
+
+    lines: list[str] = field(default_factory=list)
+    changed: bool = True
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Transaction:
+    """Stage files under temporary names; on commit rename them into place, keeping the
+    replaced ones until every rename succeeded, so a failure restores the old state."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.staged: list[tuple[Path, Path]] = []
+
+    def stage(self, relative: str, write: Callable[[Path], None]) -> None:
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+        os.close(handle)
+        temporary = Path(temporary)
+        # mkstemp makes owner-only files; a workspace is shared like any other folder.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        try:
+            write(temporary)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        self.staged.append((temporary, target))
+
+    def stage_bytes(self, relative: str, data: bytes) -> None:
+        self.stage(relative, lambda path: path.write_bytes(data))
+
+    def commit(self) -> None:
+        backups: list[tuple[Path, Path]] = []
+        placed: list[Path] = []
+        try:
+            for temporary, target in self.staged:
+                if target.exists():
+                    backup = target.with_name(f".{target.name}.bak")
+                    os.replace(target, backup)
+                    backups.append((backup, target))
+                os.replace(temporary, target)
+                placed.append(target)
+        except BaseException:
+            for target in placed:
+                target.unlink(missing_ok=True)
+            for backup, target in backups:
+                os.replace(backup, target)
+            self.abort()
+            raise
+        for backup, _ in backups:
+            backup.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        for temporary, _ in self.staged:
+            temporary.unlink(missing_ok=True)
+        self.staged.clear()
+
+
+class Workspace:
+    """A workspace folder. Reading never writes; every write goes through a transaction."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict:
+        path = self.path / MANIFEST
+        if not path.exists():
+            return {"format": FORMAT_VERSION, "workspace": {}, "imports": [], "frameworks": []}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    def require(self) -> Workspace:
+        if not self.exists():
+            raise WorkspaceError(
+                f"{self.path}: not a workspace (no {MANIFEST}); create one with "
+                "`solutions import-areas` or `solutions demo`"
+            )
+        return self
+
+    @property
+    def country_name(self) -> str:
+        return self.manifest.get("workspace", {}).get("country") or self.path.name
+
+    @property
+    def is_fictional(self) -> bool:
+        return bool(self.manifest.get("workspace", {}).get("fictional"))
+
+    @property
+    def framework(self) -> Framework:
+        path = self.path / FRAMEWORK
+        return load_framework(path if path.exists() else None)
+
+    def areas(self) -> gpd.GeoDataFrame:
+        path = self.path / AREAS
+        if not path.exists():
+            return gpd.GeoDataFrame(
+                {"pcode": [], "name": [], "level": [], "parent_pcode": []},
+                geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+            )
+        return geodata.load_areas(path)
+
+    def levels(self) -> list[int]:
+        return sorted(int(level) for level in self.manifest.get("levels", {}))
+
+    def display_geojson_bytes(self, level: int) -> bytes:
+        return (self.path / "display" / f"level_{int(level)}.json").read_bytes()
+
+    def observations(self) -> pd.DataFrame:
+        frames = []
+        for entry in self.manifest["imports"]:
+            if entry["kind"] != "observations":
+                continue
+            with xr.open_dataset(self.path / entry["stored_as"], engine="netcdf4") as stored:
+                frames.append(stored.load().to_dataframe().reset_index(drop=True))
+        if not frames:
+            return _empty_observations()
+        return pd.concat(frames, ignore_index=True)
+
+    def cube(self, framework: Framework | None = None) -> xr.Dataset:
+        areas = self.areas()
+        parents = dict(zip(areas["pcode"], areas["parent_pcode"], strict=True))
+        levels = dict(zip(areas["pcode"], areas["level"].astype(int), strict=True))
+        return build_cube(self.observations(), framework or self.framework, parents, levels)
+
+    def info(self) -> dict:
+        manifest = self.manifest
+        observations = self.observations()
+        framework = self.framework
+        present = set(observations["indicator"])
+        ordered = [c for c in (*framework.indicator_codes, *CONTEXT_VARIABLES) if c in present]
+        ordered += sorted(present - set(ordered))
+        rounds = sorted({pd.Timestamp(r).strftime("%Y-%m-%d") for r in observations["round"]})
+        return {
+            "workspace": str(self.path),
+            "country": self.country_name,
+            "fictional": self.is_fictional,
+            "areas": {str(k): v for k, v in sorted(manifest.get("levels", {}).items())},
+            "rounds": rounds,
+            "groups": sorted(g for g in set(observations["group"]) if g),
+            "indicators": ordered,
+            "observations": len(observations),
+            "imports": len(manifest["imports"]),
+            "framework": {"name": framework.name, "version": framework.version},
+        }
+
+    # -- writing -----------------------------------------------------------------------
+    def _commit(self, transaction: _Transaction, manifest: dict) -> None:
+        data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+        transaction.stage_bytes(MANIFEST, data)
+        transaction.commit()
+
+    def _already_imported(self, checksum: str, kind: str) -> dict | None:
+        for entry in self.manifest["imports"]:
+            if entry.get("sha256") == checksum and entry["kind"] == kind:
+                return entry
+        return None
+
+    def set_metadata(self, **values) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = self.manifest
+        manifest.setdefault("workspace", {}).update(values)
+        self._commit(_Transaction(self.path), manifest)
+
+    def import_areas(
+        self,
+        files: Iterable[str | Path],
+        *,
+        level: int | None = None,
+        code_column: str | None = None,
+        name_column: str | None = None,
+        parent_column: str | None = None,
+    ) -> Report:
+        """Add admin-area layers; a level already present is replaced by the new layer."""
+        report = Report()
+        files = [Path(f) for f in files]
+        layers = []
+        for path in files:
+            checksum = file_checksum(path) if path.is_file() else None
+            earlier = checksum and self._already_imported(checksum, "areas")
+            if earlier:
+                report.add(f"{path}: already imported on {earlier['time']}; nothing to do")
+                continue
+            layer = geodata.read_area_layer(
+                path,
+                level=level,
+                code_column=code_column,
+                name_column=name_column,
+                parent_column=parent_column,
+            )
+            layers.append((path, checksum, layer))
+        if not layers:
+            report.changed = False
+            return report
+
+        existing = self.areas()
+        new_levels = {int(layer["level"].iloc[0]) for _, _, layer in layers}
+        if len(new_levels) != len(layers):
+            raise WorkspaceError("two of the files give the same admin level; import one of them")
+        kept = existing[~existing["level"].isin(new_levels)]
+        combined = pd.concat([kept, *(layer for _, _, layer in layers)], ignore_index=True)
+        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326")
+
+        duplicated = combined["pcode"][combined["pcode"].duplicated()]
+        if not duplicated.empty:
+            raise WorkspaceError(
+                "P-codes used at two admin levels: " + ", ".join(sorted(set(duplicated))[:20])
+            )
+        problems = geodata.check_hierarchy(combined)
+        if problems:
+            raise WorkspaceError(
+                f"{', '.join(map(str, files))}: the admin hierarchy does not hold:\n"
+                + "\n".join(f"  {p}" for p in problems[:30])
+            )
+        observed = set(self.observations()["area_pcode"])
+        lost = sorted(observed - set(combined["pcode"]))
+        if lost:
+            raise WorkspaceError(
+                f"the new layer drops {len(lost)} area(s) that have observations: "
+                f"{', '.join(lost[:20])}; import a layer that still holds them"
+            )
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = self.manifest
+        transaction = _Transaction(self.path)
+        try:
+            transaction.stage(AREAS, lambda target: geodata.write_areas(combined, target))
+            for path, checksum, layer in layers:
+                level_number = int(layer["level"].iloc[0])
+                geometry = geodata.display_geojson_bytes(layer)
+                transaction.stage_bytes(f"display/level_{level_number}.json", geometry)
+                manifest.setdefault("levels", {})[str(level_number)] = len(layer)
+                notes = list(layer.attrs.get("notes", []))
+                manifest["imports"].append(
+                    {
+                        "kind": "areas",
+                        "file": path.name,
+                        "sha256": checksum,
+                        "time": _now(),
+                        "level": level_number,
+                        "rows": len(layer),
+                        "notes": notes,
+                    }
+                )
+                replaced = (
+                    " (replacing the earlier layer)"
+                    if level_number in set(existing["level"])
+                    else ""
+                )
+                report.add(
+                    f"{path}: {len(layer)} areas at admin level {level_number}{replaced}; "
+                    f"display geometry {len(geometry) / 1024:.0f} KB"
+                )
+                report.lines.extend(f"  note: {note}" for note in notes)
+            self._commit(transaction, manifest)
+        except BaseException:
+            transaction.abort()
+            raise
+        return report
+
+    def import_observations(
+        self, files: Iterable[str | Path], *, skip_unknown: bool = False
+    ) -> Report:
+        """Add observation files; all of them are checked before any is stored."""
+        report = Report()
+        framework = self.framework
+        known_areas = set(self.areas()["pcode"])
+        if not known_areas:
+            raise WorkspaceError(
+                f"{self.path}: the workspace has no areas yet; run `solutions import-areas` first"
+            )
+        existing = self.observations()
+        manifest = self.manifest
+        transaction = _Transaction(self.path)
+        number = sum(1 for e in manifest["imports"] if e["kind"] == "observations")
+        accepted_tables = [existing]
+        try:
+            for path in (Path(f) for f in files):
+                if not path.is_file():
+                    raise ObservationError(f"{path}: file not found")
+                checksum = file_checksum(path)
+                earlier = self._already_imported(checksum, "observations")
+                if earlier:
+                    report.add(f"{path}: already imported on {earlier['time']}; nothing to do")
+                    continue
+                result = read_observations(path, framework)
+                table = result.table
+                unknown = ~table["area_pcode"].isin(known_areas)
+                rejects_name = None
+                if unknown.any():
+                    listing = _unknown_listing(table[unknown])
+                    if not skip_unknown:
+                        raise ObservationError(
+                            f"{path}: {unknown.sum()} row(s) name areas that are not in the "
+                            f"workspace; nothing was imported.\n{listing}\n"
+                            "Import the missing boundaries, correct the codes, or run again "
+                            "with --skip-unknown to import the rest and keep these rows aside."
+                        )
+                    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                    rejects_name = f"rejects/{path.stem}-{stamp}-rejects.csv"
+                    rejected = _for_storage(table[unknown]).assign(
+                        row=table.loc[unknown, "row"], reason="area not in workspace"
+                    )
+                    transaction.stage_bytes(rejects_name, rejected.to_csv(index=False).encode())
+                    table = table[~unknown]
+                table, dropped = _against_store(path, table, pd.concat(accepted_tables))
+                if table.empty:
+                    report.add(f"{path}: every row is already in the workspace; nothing added")
+                    continue
+                number += 1
+                stored_as = f"observations/{number:04d}-{_safe_stem(path)}.nc"
+                stored = _for_storage(table)
+                transaction.stage(stored_as, lambda target, s=stored: _write_netcdf(s, target))
+                known_rounds = set(pd.concat(accepted_tables)["round"])
+                added_rounds = sorted(set(table["round"]) - known_rounds)
+                accepted_tables.append(stored)
+                entry = {
+                    "kind": "observations",
+                    "file": path.name,
+                    "sha256": checksum,
+                    "time": _now(),
+                    "rows": len(table),
+                    "rounds_added": [pd.Timestamp(r).strftime("%Y-%m-%d") for r in added_rounds],
+                    "sources": sorted(s for s in set(table["source"]) if s),
+                    "stored_as": stored_as,
+                    "notes": [*result.notes],
+                }
+                if rejects_name:
+                    entry["rejects"] = rejects_name
+                    entry["notes"].append(f"{int(unknown.sum())} row(s) skipped: unknown area")
+                if dropped:
+                    entry["notes"].append(f"{dropped} row(s) already in the workspace, skipped")
+                manifest["imports"].append(entry)
+                report.add(
+                    f"{path}: {len(table)} rows imported, {table['area_pcode'].nunique()} areas, "
+                    f"{table['round'].nunique()} round(s) ({len(added_rounds)} new)"
+                )
+                report.lines.extend(f"  note: {note}" for note in entry["notes"])
+                if rejects_name:
+                    report.add(f"  skipped rows kept in {self.path / rejects_name}")
+            if not transaction.staged:
+                report.changed = False
+                return report
+            self._commit(transaction, manifest)
+        except BaseException:
+            transaction.abort()
+            raise
+        return report
+
+    def set_framework(self, file: str | Path) -> Report:
+        """Put a framework in force after checking it knows every observed indicator."""
+        path = Path(file)
+        new = load_framework(path)
+        observed = set(self.observations()["indicator"]) - set(CONTEXT_VARIABLES)
+        unknown = sorted(observed - set(new.indicator_codes))
+        if unknown:
+            raise FrameworkError(
+                f"{path}: the workspace holds observations of indicators this framework does "
+                f"not define: {', '.join(unknown)}; add them to the framework, or score with "
+                "`solutions score --framework FILE` without putting it in force"
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = self.manifest
+        transaction = _Transaction(self.path)
+        report = Report()
+        try:
+            current = self.path / FRAMEWORK
+            if current.exists():
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                kept = f"frameworks/replaced-{stamp}.yaml"
+                transaction.stage_bytes(kept, current.read_bytes())
+                report.add(f"the framework it replaces is kept as {self.path / kept}")
+            transaction.stage_bytes(FRAMEWORK, path.read_bytes())
+            manifest.setdefault("frameworks", []).append(
+                {
+                    "file": path.name,
+                    "sha256": file_checksum(path),
+                    "time": _now(),
+                    "name": new.name,
+                    "version": new.version,
+                }
+            )
+            self._commit(transaction, manifest)
+        except BaseException:
+            transaction.abort()
+            raise
+        report.lines.insert(
+            0,
+            f"{path}: framework {new.name!r} version {new.version} in force "
+            f"({len(new.criteria)} criteria, {len(new.indicators)} indicators)",
+        )
+        return report
+
+
+def _empty_observations() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "area_pcode": pd.Series(dtype=object),
+            "round": pd.Series(dtype="datetime64[ns]"),
+            "group": pd.Series(dtype=object),
+            "indicator": pd.Series(dtype=object),
+            "value": pd.Series(dtype=float),
+            "n": pd.Series(dtype=float),
+            "source": pd.Series(dtype=object),
+        }
+    )
+
+
+def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
+    columns = ["area_pcode", "round", "group", "indicator", "value", "n", "source"]
+    stored = table[columns].copy()
+    for column in ("area_pcode", "group", "indicator", "source"):
+        stored[column] = stored[column].astype(object)
+    stored["round"] = stored["round"].astype("datetime64[ns]")
+    return stored.reset_index(drop=True)
+
+
+def _write_netcdf(table: pd.DataFrame, target: Path) -> None:
+    dataset = xr.Dataset({column: ("row", table[column].to_numpy()) for column in table.columns})
+    # Variable-length strings cannot be compressed in netCDF4; character arrays can, and
+    # codes repeat so much that this makes the file about twenty times smaller.
+    encoding = {
+        column: {"zlib": True, "complevel": 4, **({"dtype": "S1"} if kind == "O" else {})}
+        for column, kind in ((c, table[c].dtype.kind) for c in table.columns)
+    }
+    dataset.to_netcdf(target, engine="netcdf4", encoding=encoding)
+
+
+def _against_store(
+    path: Path, table: pd.DataFrame, stored: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """Drop rows already stored with the same value; refuse rows that contradict one."""
+    keys = ["area_pcode", "round", "group", "indicator"]
+    if stored.empty:
+        return table, 0
+    merged = table.merge(
+        _for_storage(stored)[[*keys, "value", "n"]], on=keys, how="left", suffixes=("", "_stored")
+    )
+    clash = merged["value_stored"].notna()
+    same = (
+        clash
+        & np.isclose(merged["value"], merged["value_stored"])
+        & ((merged["n"] == merged["n_stored"]) | (merged["n"].isna() & merged["n_stored"].isna()))
+    )
+    conflict = clash & ~same
+    if conflict.any():
+        lines = [
+            f"  row {int(r.row)}: {r.area_pcode} / {pd.Timestamp(r.round):%Y-%m-%d} / "
+            f"{r.group or '-'} / {r.indicator}: {r.value:g} here, "
+            f"{r.value_stored:g} in the workspace"
+            for r in merged[conflict].head(20).itertuples()
+        ]
+        raise ObservationError(
+            f"{path}: {int(conflict.sum())} row(s) contradict values already in the workspace; "
+            "nothing was imported. Earlier rounds are never rewritten.\n" + "\n".join(lines)
+        )
+    kept = table[~same.to_numpy()]
+    return kept, int(same.sum())
+
+
+def _unknown_listing(rows: pd.DataFrame) -> str:
+    by_code = rows.groupby("area_pcode")["row"].apply(list)
+    lines = []
+    for code, numbers in list(by_code.items())[:30]:
+        shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+        lines.append(f"  {code!r} (column area_pcode, rows {shown})")
+    if len(by_code) > 30:
+        lines.append(f"  ... and {len(by_code) - 30} more codes")
+    return "\n".join(lines)
+
+
+def _safe_stem(path: Path) -> str:
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in path.stem)
+    return stem[:60] or "observations"
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,151 @@
+"""Display geometry for the browser (geodata.display)."""
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from geodata import display_geojson, display_geojson_bytes, read_area_layer
+from geodata.demo import demo_areas
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA = Path(__file__).parents[2].parent / "shared" / "data"
+IRAQ_ADM2 = DATA / "iraq" / "irq_admbnda_adm2_cso_20190603.geojson"
+NIGERIA_ADM2 = DATA / "nigeria" / "nga_admbnda_adm2_osgof_20190417.shp"
+needs_real_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not found at {DATA}")
+
+BUDGET_774 = 400_000  # bytes, DESIGN section 7
+
+
+def _compact_size(collection: dict) -> int:
+    return len(json.dumps(collection, separators=(",", ":")))
+
+
+def _numbers(coords):
+    if isinstance(coords, (int, float)):
+        yield coords
+    else:
+        for item in coords:
+            yield from _numbers(item)
+
+
+def _assert_display_ok(areas: gpd.GeoDataFrame, collection: dict) -> None:
+    """Same features, ids and properties; <= 5 decimals; no gaps or overlaps introduced."""
+    features = collection["features"]
+    assert collection["type"] == "FeatureCollection"
+    assert [f["id"] for f in features] == areas["pcode"].tolist()
+    assert [f["properties"] for f in features] == [
+        {"pcode": p, "name": n} for p, n in zip(areas["pcode"], areas["name"], strict=True)
+    ]
+    for feature in features:
+        for x in _numbers(feature["geometry"]["coordinates"]):
+            text = repr(float(x))
+            assert "e" not in text and len(text.split(".")[1]) <= 5, (feature["id"], text)
+    shown = np.array([shape(f["geometry"]) for f in features])
+    assert not shapely.is_empty(shown).any()
+    assert (shapely.area(shown) > 0).all()
+    union = shapely.union_all(shown).area
+    original_union = shapely.union_all(areas.geometry.values).area
+    # the outline moves a little (the boundary is simplified too) but nothing goes missing
+    assert union == pytest.approx(original_union, rel=1e-3)
+    # the parts add up to the whole: no overlaps; and the coverage is still edge-matched
+    assert shapely.area(shown).sum() == pytest.approx(union, rel=1e-9)
+    assert shapely.coverage_is_valid(shown)
+
+
+def test_fixture_without_simplification_is_exact():
+    areas = read_area_layer(FIXTURES / "zz_adm2_current.geojson")
+    collection = display_geojson(areas, tolerance=0)
+    _assert_display_ok(areas, collection)
+    first = collection["features"][0]
+    assert first == {
+        "type": "Feature",
+        "id": "ZZ01001",
+        "properties": {"pcode": "ZZ01001", "name": "Alpha"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": (((10.0, 0.0), (11.0, 0.0), (11.0, 1.0), (10.0, 1.0), (10.0, 0.0)),),
+        },
+    }
+    assert collection["features"][4]["geometry"]["type"] == "MultiPolygon"
+
+
+def test_default_simplification_of_fixture_keeps_everything():
+    areas = read_area_layer(FIXTURES / "zz_adm2_current.geojson")
+    _assert_display_ok(areas, display_geojson(areas))
+
+
+def test_bytes_are_compact_utf8_json():
+    areas = read_area_layer(FIXTURES / "zz_adm2_current.geojson")
+    areas.loc[0, "name"] = "Ḥalab ʿAlī"
+    data = display_geojson_bytes(areas)
+    assert json.loads(data.decode("utf-8")) == json.loads(json.dumps(display_geojson(areas)))
+    assert b", " not in data and b": " not in data
+    assert "Ḥalab ʿAlī".encode() in data
+
+
+def test_a_collapsing_sliver_is_kept():
+    # 2e-6 degrees wide: rounding to 5 decimals flattens it, but the feature must remain
+    boxes = [
+        shapely.box(0, 0, 1, 1),
+        shapely.box(1, 0, 1.000002, 1),
+        shapely.box(1.000002, 0, 2, 1),
+    ]
+    areas = gpd.GeoDataFrame(
+        {"pcode": ["A", "B", "C"], "name": ["a", "b", "c"], "level": [1, 1, 1]},
+        geometry=boxes,
+        crs="EPSG:4326",
+    )
+    features = display_geojson(areas)["features"]
+    assert [f["id"] for f in features] == ["A", "B", "C"]
+    assert not shape(features[1]["geometry"]).is_empty
+
+
+def test_one_level_only():
+    areas = demo_areas()
+    with pytest.raises(ValueError, match="one admin level"):
+        display_geojson(areas)
+
+
+def test_demo_levels_are_small_and_clean():
+    areas = demo_areas()
+    for level in (0, 1, 2):
+        layer = areas[areas["level"] == level].reset_index(drop=True)
+        collection = display_geojson(layer)
+        _assert_display_ok(layer, collection)
+        size = _compact_size(collection)
+        print(f"demo level {level}: {len(layer)} areas, {size:,} bytes")
+        assert size < 100_000
+
+
+@needs_real_data
+def test_iraq_districts():
+    areas = read_area_layer(IRAQ_ADM2)
+    collection = display_geojson(areas)
+    _assert_display_ok(areas, collection)
+    print(f"Iraq adm2: {len(areas)} areas, {_compact_size(collection):,} bytes")
+
+
+@needs_real_data
+def test_nigeria_lgas_fit_the_budget():
+    areas = read_area_layer(NIGERIA_ADM2)
+    collection = display_geojson(areas)
+    _assert_display_ok(areas, collection)
+    size = _compact_size(collection)
+    raw = _compact_size(display_geojson(areas, tolerance=0))
+    print(f"Nigeria adm2: {len(areas)} areas, {size:,} bytes (unsimplified {raw:,})")
+    assert len(collection["features"]) == 774
+    assert size < BUDGET_774
+    assert len(display_geojson_bytes(areas)) < BUDGET_774
+
+
+def test_reprojects_other_crs():
+    areas = read_area_layer(FIXTURES / "zz_adm2_current.geojson")
+    projected = areas.to_crs("EPSG:32633")
+    shown = [shape(f["geometry"]) for f in display_geojson(projected, tolerance=0)["features"]]
+    assert pd.Series(shapely.bounds(shown)[:, 0]).round(5).tolist() == [10, 11, 10, 11, 12]
