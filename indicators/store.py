@@ -381,7 +381,7 @@ class Workspace:
                     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
                     rejects_name = f"rejects/{path.stem}-{stamp}-rejects.csv"
                     rejected = _for_storage(table[unknown]).assign(
-                        row=table.loc[unknown, "row"], reason="area not in workspace"
+                        row=table.loc[unknown, "row"].to_numpy(), reason="area not in workspace"
                     )
                     transaction.stage_bytes(rejects_name, rejected.to_csv(index=False).encode())
                     table = table[~unknown]
