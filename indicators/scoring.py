@@ -130,7 +130,8 @@ def _both_benchmarks(value, comparator, worst, best):
     parity, absolute = out[..., 0, :], out[..., 1, :]
     span = best - worst
     np.subtract(value, worst, out=absolute)  # x - worst, shared by both benchmarks
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Division by a zero or tiny gap only happens where the no-gap rule below overrides.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         np.divide(absolute, comparator - worst, out=parity)
         np.divide(absolute, span, out=absolute)
     for target in (parity, absolute):
@@ -212,7 +213,8 @@ def _weighted_overall(criterion, weights, geometric, min_criteria):
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = (terms * weights).sum(axis=-1) / weight_present
     if geometric:
-        mean = np.exp(mean)
+        # exp(log(100)) is 100.00000000000004 in floating point; keep scores within 0-100.
+        mean = np.minimum(np.exp(mean), 100.0)
     return np.where(present.sum(axis=-1) >= min_criteria, mean, np.nan)
 
 
