@@ -157,7 +157,6 @@ def build_demo_workspace(path: str | Path) -> Workspace:
             file = Path(scratch) / f"{DEMO_COUNTRY['iso3'].lower()}_admbnda_adm{level}_demo.geojson"
             layer.to_file(file, driver="GeoJSON", engine="pyogrio")
             files.append(file)
-        workspace.path.mkdir(parents=True, exist_ok=True)
         workspace.import_areas(files)
         areas = workspace.areas()
         observations = demo_observations(areas, framework)

@@ -17,12 +17,11 @@ back what was there.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from indicators.framework import (
     load_framework,
 )
 from indicators.observations import ObservationError, read_observations
+from indicators.transaction import Transaction, workspace_lock
 
 MANIFEST = "manifest.json"
 AREAS = "areas.gpkg"
@@ -78,61 +78,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Transaction:
-    """Stage files under temporary names; on commit rename them into place, keeping the
-    replaced ones until every rename succeeded, so a failure restores the old state."""
+def _locked(method):
+    """Run a writing method under the workspace's lock, so two commands never interleave."""
 
-    def __init__(self, root: Path):
-        self.root = root
-        self.staged: list[tuple[Path, Path]] = []
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with workspace_lock(self.path):
+            return method(self, *args, **kwargs)
 
-    def stage(self, relative: str, write: Callable[[Path], None]) -> None:
-        target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-        os.close(handle)
-        temporary = Path(temporary)
-        # mkstemp makes owner-only files; a workspace is shared like any other folder.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        try:
-            write(temporary)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        self.staged.append((temporary, target))
-
-    def stage_bytes(self, relative: str, data: bytes) -> None:
-        self.stage(relative, lambda path: path.write_bytes(data))
-
-    def commit(self) -> None:
-        backups: list[tuple[Path, Path]] = []
-        placed: list[Path] = []
-        try:
-            for temporary, target in self.staged:
-                if target.exists():
-                    backup = target.with_name(f".{target.name}.bak")
-                    os.replace(target, backup)
-                    backups.append((backup, target))
-                os.replace(temporary, target)
-                placed.append(target)
-        except BaseException:
-            for target in placed:
-                target.unlink(missing_ok=True)
-            for backup, target in backups:
-                os.replace(backup, target)
-            self.abort()
-            raise
-        for backup, _ in backups:
-            backup.unlink(missing_ok=True)
-
-    def abort(self) -> None:
-        for temporary, _ in self.staged:
-            temporary.unlink(missing_ok=True)
-        self.staged.clear()
+    return locked
 
 
 class Workspace:
@@ -227,7 +181,7 @@ class Workspace:
         }
 
     # -- writing -----------------------------------------------------------------------
-    def _commit(self, transaction: _Transaction, manifest: dict) -> None:
+    def _commit(self, transaction: Transaction, manifest: dict) -> None:
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
         transaction.stage_bytes(MANIFEST, data)
         transaction.commit()
@@ -238,12 +192,17 @@ class Workspace:
                 return entry
         return None
 
+    @_locked
     def set_metadata(self, **values) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
         manifest = self.manifest
         manifest.setdefault("workspace", {}).update(values)
-        self._commit(_Transaction(self.path), manifest)
+        transaction = Transaction(self.path)
+        try:
+            self._commit(transaction, manifest)
+        finally:
+            transaction.abort()
 
+    @_locked
     def import_areas(
         self,
         files: Iterable[str | Path],
@@ -302,9 +261,8 @@ class Workspace:
                 f"{', '.join(lost[:20])}; import a layer that still holds them"
             )
 
-        self.path.mkdir(parents=True, exist_ok=True)
         manifest = self.manifest
-        transaction = _Transaction(self.path)
+        transaction = Transaction(self.path)
         try:
             transaction.stage(AREAS, lambda target: geodata.write_areas(combined, target))
             for path, checksum, layer in layers:
@@ -340,6 +298,7 @@ class Workspace:
             raise
         return report
 
+    @_locked
     def import_observations(
         self, files: Iterable[str | Path], *, skip_unknown: bool = False
     ) -> Report:
@@ -353,7 +312,7 @@ class Workspace:
             )
         existing = self.observations()
         manifest = self.manifest
-        transaction = _Transaction(self.path)
+        transaction = Transaction(self.path)
         number = sum(1 for e in manifest["imports"] if e["kind"] == "observations")
         accepted_tables = [existing]
         try:
@@ -420,7 +379,7 @@ class Workspace:
                 report.lines.extend(f"  note: {note}" for note in entry["notes"])
                 if rejects_name:
                     report.add(f"  skipped rows kept in {self.path / rejects_name}")
-            if not transaction.staged:
+            if not transaction.changed:
                 report.changed = False
                 return report
             self._commit(transaction, manifest)
@@ -429,6 +388,7 @@ class Workspace:
             raise
         return report
 
+    @_locked
     def set_framework(self, file: str | Path) -> Report:
         """Put a framework in force after checking it knows every observed indicator."""
         path = Path(file)
@@ -441,9 +401,8 @@ class Workspace:
                 f"not define: {', '.join(unknown)}; add them to the framework, or score with "
                 "`solutions score --framework FILE` without putting it in force"
             )
-        self.path.mkdir(parents=True, exist_ok=True)
         manifest = self.manifest
-        transaction = _Transaction(self.path)
+        transaction = Transaction(self.path)
         report = Report()
         try:
             current = self.path / FRAMEWORK
