@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the rows of known areas and keep the others in a rejects file",
     )
+    _reading_options(observations)
+    observations.add_argument(
+        "--match-names",
+        action="store_true",
+        help="match area names to the workspace's areas when a file has no P-codes",
+    )
 
     framework = commands.add_parser("framework", help="put a framework file in force")
     framework.add_argument("dir", type=Path)
@@ -48,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check files without importing anything")
     validate.add_argument("files", type=Path, nargs="+")
     validate.add_argument("--framework", type=Path, help="framework to check against")
+    _reading_options(validate)
 
     info = commands.add_parser("info", help="what a workspace holds")
     info.add_argument("dir", type=Path)
@@ -64,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--framework", type=Path, help="use this framework instead")
     return parser
+
+
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--encoding", help="text encoding of CSV files (default: UTF-8, else Latin-1, reported)"
+    )
+    parser.add_argument(
+        "--round",
+        dest="round_date",
+        metavar="YYYY-MM-DD",
+        help="date for files that carry none (COD-PS population tables)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,7 +172,9 @@ def _cmd_validate(args) -> int:
                 for note in layer.attrs.get("notes", []):
                     print(f"  note: {note}")
             else:
-                result = read_observations(path, framework)
+                result = read_observations(
+                    path, framework, encoding=args.encoding, round_date=args.round_date
+                )
                 print(
                     f"{path}: {len(result.table)} rows, {result.table['area_pcode'].nunique()} "
                     f"areas, {result.table['round'].nunique()} round(s), valid"

@@ -331,6 +331,12 @@ def _canonicalise(
     geometry = _check_geometry(raw.geometry.values, pcodes, source, notes)
     frame = _canonical_frame(pcodes, names, [level] * len(pcodes), parents, geometry)
     frame.attrs["notes"] = notes
+    # COD-AB layers carry the country's name on every feature; a workspace uses it as
+    # its title until someone names it otherwise.
+    for column in ("adm0_name", "ADM0_EN", "adm0_en", "ADM0_NAME", "admin0Name", "ADM0_FR"):
+        if column in raw.columns and raw[column].notna().any():
+            frame.attrs["country"] = str(raw[column].dropna().iloc[0]).strip().title()
+            break
     return frame
 
 

@@ -34,70 +34,51 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise ObservationError(f"{path}: file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-        elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                sep=None,
-                engine="python",
-            )
-        else:
-            raise ObservationError(
-                f"{path}: unsupported file type {suffix!r}; give a CSV or XLSX file"
-            )
-    except UnicodeDecodeError as exc:
-        raise ObservationError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise ObservationError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise ObservationError(f"{path}: cannot be read as a table: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+def read_observations(
+    path: str | Path,
+    framework: Framework,
+    *,
+    encoding: str | None = None,
+    round_date: str | None = None,
+) -> ReadResult:
+    """Read any recognised observation file and check every row against ``framework``.
 
+    Area codes are checked for presence only; placing them on the workspace's areas is
+    the store's job (it knows the areas).
+    """
+    from indicators.readers import read_source
 
-def read_observations(path: str | Path, framework: Framework) -> ReadResult:
-    """Read a canonical CSV or XLSX file and check every row against ``framework``."""
-    path = Path(path)
-    frame = _read_table(path)
-    notes: list[str] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
+    source = read_source(path, encoding=encoding, round_date=round_date)
+    if (source.frame["area_pcode"] == "").all() and "area_name" in source.frame:
         raise ObservationError(
-            f"{path}: missing column(s) {', '.join(missing)}; the header must have "
-            f"{', '.join(REQUIRED_COLUMNS)} (and optionally n, source). "
-            f"Columns found: {', '.join(frame.columns) or 'none'}"
+            f"{path}: the file names areas but gives no P-codes; import it into a "
+            "workspace with --match-names to match the names to its areas"
         )
-    ignored = [c for c in frame.columns if c not in COLUMNS]
-    if ignored:
-        notes.append(f"ignored column(s) not part of the format: {', '.join(ignored)}")
-    if frame.empty:
-        raise ObservationError(f"{path}: no data rows under the header")
+    return check_rows(Path(path), source.frame, framework, list(source.notes))
 
-    text = {c: frame[c].map(_clean) for c in COLUMNS if c in frame.columns}
-    table = pd.DataFrame(text)
+
+def check_rows(
+    path: Path, table: pd.DataFrame, framework: Framework, notes: list[str]
+) -> ReadResult:
+    """Check text rows in canonical columns (plus ``row``, the file's row number)."""
+    table = table.copy()
     if "n" not in table:
         table["n"] = ""
     if "source" not in table:
         table["source"] = ""
-    row_number = pd.Series(range(2, len(table) + 2), index=table.index)
+    row_number = table["row"] if "row" in table else pd.Series(range(2, len(table) + 2))
+    row_number.index = table.index
     problems: list[tuple[int, str, str]] = []
+    counted = [0]
 
     def flag(mask: pd.Series, column: str, message) -> None:
-        for index in mask[mask].index:
+        flagged = mask[mask.fillna(False).astype(bool)].index
+        counted[0] += len(flagged)
+        for index in flagged[:MAX_LISTED]:  # the rest are counted, not spelled out
             text_message = message(table.loc[index]) if callable(message) else message
             problems.append((int(row_number[index]), column, text_message))
 
+    table["group"] = table["group"].str.lower()
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
     rounds = parse_rounds(table["round"], errors="coerce")
@@ -120,7 +101,7 @@ def read_observations(path: str | Path, framework: Framework) -> ReadResult:
         lambda r: f"unknown group {r['group']!r}; use idp, returnee or host",
     )
 
-    values = pd.to_numeric(table["value"].str.replace(",", ".", regex=False), errors="coerce")
+    values = parse_numbers(table["value"])
     flag(
         values.isna() & (table["value"] != ""), "value", lambda r: f"{r['value']!r} is not a number"
     )
@@ -136,13 +117,21 @@ def read_observations(path: str | Path, framework: Framework) -> ReadResult:
         lambda r: f"{r['value']} is outside 0-100 for a percentage",
     )
     flag(context & (values < 0), "value", lambda r: f"{r['value']} is negative: a count cannot be")
+    # A negative value is impossible on a scale whose goalposts are both non-negative
+    # (percentages, minutes, ratios); frameworks with signed scales say so by their goalposts.
+    non_negative = {i.code for i in framework.indicators if min(i.goalposts) >= 0}
+    flag(
+        table["indicator"].isin(non_negative) & ~is_percent & (values < 0),
+        "value",
+        lambda r: f"{r['value']} is negative, below the scale of {r['indicator']}",
+    )
 
     sizes = pd.to_numeric(table["n"], errors="coerce")
     flag(sizes.isna() & (table["n"] != ""), "n", lambda r: f"{r['n']!r} is not a number")
     flag(sizes < 0, "n", lambda r: f"{r['n']} is negative: n is a sample size")
 
     if problems:
-        raise ObservationError(_problem_report(path, problems))
+        raise ObservationError(_problem_report(path, problems, counted[0]))
 
     table["round"] = rounds
     table["value"] = values.astype(float)
@@ -175,12 +164,20 @@ def read_observations(path: str | Path, framework: Framework) -> ReadResult:
     return ReadResult(table.reset_index(drop=True), notes)
 
 
-def _clean(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value).strip()
+_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Numbers as spreadsheets write them: ``12,345`` (thousands), ``12,5`` (decimal
+    comma, when it cannot be thousands), ``45%``; anything else that is not a number
+    becomes NaN."""
+    text = text.astype(str).str.strip().str.replace(r"\s*%$", "", regex=True)
+    thousands = text.str.match(_THOUSANDS)
+    decimal_comma = text.str.match(_DECIMAL_COMMA) & ~thousands
+    text = text.where(~thousands, text.str.replace(",", "", regex=False))
+    text = text.where(~decimal_comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce")
 
 
 def _key_text(key: tuple) -> str:
@@ -188,12 +185,40 @@ def _key_text(key: tuple) -> str:
     return f"{area} / {pd.Timestamp(round_):%Y-%m-%d} / {group or '-'} / {indicator}"
 
 
-def _problem_report(path: Path, problems: list[tuple[int, str, str]]) -> str:
+def _problem_report(path: Path, problems: list[tuple[int, str, str]], total: int = 0) -> str:
     problems = sorted(problems)
-    lines = [f"{path}: {len(problems)} problem(s); nothing was imported"]
+    total = max(total, len(problems))
+    lines = [f"{path}: {total} problem(s); nothing was imported"]
     lines += [
         f"  row {row}, column {column}: {message}" for row, column, message in problems[:MAX_LISTED]
     ]
-    if len(problems) > MAX_LISTED:
-        lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
+    if total > MAX_LISTED:
+        lines.append(f"  ... and {total - min(len(problems), MAX_LISTED)} more")
     return "\n".join(lines)
+
+
+def suspicious_jumps(table: pd.DataFrame, factor: float = 1.8) -> list[str]:
+    """Rounds whose ``idps_present`` total is about twice both neighbours' (such as
+    DTM Iraq round 48, which holds two reporting dates): usually duplicated records."""
+    figures = table[table["indicator"] == "idps_present"]
+    if figures.empty:
+        return []
+    if "dtm_round" in figures and (figures["dtm_round"] != "").all():
+        key = pd.to_numeric(figures["dtm_round"], errors="coerce")
+        label = "DTM round"
+    else:
+        key, label = figures["round"], "round"
+    totals = figures.groupby(key)["value"].sum().sort_index()
+    dates = figures.groupby(key)["round"].agg(lambda r: sorted({f"{d:%Y-%m-%d}" for d in r}))
+    warnings = []
+    for position in range(1, len(totals) - 1):
+        before, here, after = totals.iloc[position - 1 : position + 2]
+        if before > 0 and after > 0 and here >= factor * before and here >= factor * after:
+            name = totals.index[position]
+            shown = name if label == "DTM round" else f"{pd.Timestamp(name):%Y-%m-%d}"
+            warnings.append(
+                f"{label} {shown} ({', '.join(dates.iloc[position])}): {here:,.0f} IDPs in "
+                f"total, about {here / ((before + after) / 2):.1f} times its neighbours "
+                f"({before:,.0f} and {after:,.0f}); check for duplicated records"
+            )
+    return warnings

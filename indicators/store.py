@@ -39,7 +39,9 @@ from indicators.framework import (
     FrameworkError,
     load_framework,
 )
-from indicators.observations import ObservationError, read_observations
+from indicators.observations import ObservationError, check_rows, suspicious_jumps
+from indicators.pcodes import name_keys, place_codes, place_names
+from indicators.readers import read_source
 from indicators.transaction import Transaction, workspace_lock
 
 MANIFEST = "manifest.json"
@@ -270,6 +272,8 @@ class Workspace:
                 geometry = geodata.display_geojson_bytes(layer)
                 transaction.stage_bytes(f"display/level_{level_number}.json", geometry)
                 manifest.setdefault("levels", {})[str(level_number)] = len(layer)
+                if layer.attrs.get("country") and not manifest.get("workspace", {}).get("country"):
+                    manifest.setdefault("workspace", {})["country"] = layer.attrs["country"]
                 notes = list(layer.attrs.get("notes", []))
                 manifest["imports"].append(
                     {
@@ -300,12 +304,19 @@ class Workspace:
 
     @_locked
     def import_observations(
-        self, files: Iterable[str | Path], *, skip_unknown: bool = False
+        self,
+        files: Iterable[str | Path],
+        *,
+        skip_unknown: bool = False,
+        match_names: bool = False,
+        encoding: str | None = None,
+        round_date: str | None = None,
     ) -> Report:
         """Add observation files; all of them are checked before any is stored."""
         report = Report()
         framework = self.framework
-        known_areas = set(self.areas()["pcode"])
+        areas = self.areas()
+        known_areas = set(areas["pcode"])
         if not known_areas:
             raise WorkspaceError(
                 f"{self.path}: the workspace has no areas yet; run `solutions import-areas` first"
@@ -324,7 +335,11 @@ class Workspace:
                 if earlier:
                     report.add(f"{path}: already imported on {earlier['time']}; nothing to do")
                     continue
-                result = read_observations(path, framework)
+                source = read_source(path, encoding=encoding, round_date=round_date)
+                frame, placement_lines = _place_areas(
+                    path, source.frame, areas, match_names, source.notes
+                )
+                result = check_rows(path, frame, framework, source.notes)
                 table = result.table
                 unknown = ~table["area_pcode"].isin(known_areas)
                 rejects_name = None
@@ -377,6 +392,11 @@ class Workspace:
                     f"{table['round'].nunique()} round(s) ({len(added_rounds)} new)"
                 )
                 report.lines.extend(f"  note: {note}" for note in entry["notes"])
+                report.lines.extend(f"  {line}" for line in placement_lines)
+                report.lines.extend(f"  {line}" for line in _coverage_lines(table, areas))
+                warnings = suspicious_jumps(table)
+                entry["warnings"] = warnings
+                report.lines.extend(f"  warning: {w}" for w in warnings)
                 if rejects_name:
                     report.add(f"  skipped rows kept in {self.path / rejects_name}")
             if not transaction.changed:
@@ -431,6 +451,81 @@ class Workspace:
             f"({len(new.criteria)} criteria, {len(new.indicators)} indicators)",
         )
         return report
+
+
+def _place_areas(
+    path: Path, frame: pd.DataFrame, areas: pd.DataFrame, match_names: bool, notes: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Put the workspace's P-codes in ``area_pcode``: respell codes, or match names."""
+    frame = frame.copy()
+    if "country" in frame:
+        frame = _this_country(path, frame, areas, notes)
+    codes = frame["area_pcode"]
+    if (codes == "").all() and "area_name" in frame:
+        if not match_names:
+            raise ObservationError(
+                f"{path}: the file names areas but gives no P-codes; run again with "
+                "--match-names to match the names to the workspace's areas (every match, "
+                "near-match and miss is reported)"
+            )
+        parents = frame.get("parent_name")
+        placement = place_names(frame["area_name"], areas, parents)
+        keys = name_keys(frame["area_name"], parents)
+        frame["area_pcode"] = keys.map(placement.code_for).fillna(frame["area_name"])
+        return frame, placement.lines()
+    placement = place_codes(codes[codes != ""], areas["pcode"])
+    frame["area_pcode"] = codes.map(placement.code_for).fillna(codes)
+    return frame, placement.lines()
+
+
+def _this_country(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[str]):
+    """Multi-country exports (DTM on HDX): keep the rows of the workspace's country."""
+    prefixes = {str(code)[:2].upper() for code in areas["pcode"]}
+    countries = frame["country"].str.upper()
+    iso2 = countries.map(lambda c: _iso2(c) or c[:2])
+    mine = iso2.isin(prefixes)
+    if not mine.any():
+        raise ObservationError(
+            f"{path}: no rows for this workspace's country ({', '.join(sorted(prefixes))}); "
+            f"the file covers {', '.join(sorted(set(countries)))}"
+        )
+    if not mine.all():
+        others = countries[~mine].value_counts()
+        notes.append(
+            f"{int((~mine).sum())} row(s) of other countries set aside: "
+            + ", ".join(f"{c} {n}" for c, n in others.items())
+        )
+    return frame[mine].reset_index(drop=True)
+
+
+def _iso2(code: str) -> str | None:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
+    return country.alpha_2 if country else None
+
+
+def _coverage_lines(table: pd.DataFrame, areas: pd.DataFrame) -> list[str]:
+    """For each variable and admin level: how many of that level's areas got a value,
+    and which did not (a COD-PS table that misses one LGA should say which)."""
+    level_of = dict(zip(areas["pcode"], areas["level"], strict=True))
+    name_of = dict(zip(areas["pcode"], areas["name"], strict=True))
+    lines = []
+    levels = table["area_pcode"].map(level_of)
+    for (indicator, level), rows in table.groupby([table["indicator"], levels]):
+        if indicator not in CONTEXT_VARIABLES:
+            continue
+        everyone = set(areas.loc[areas["level"] == level, "pcode"])
+        missing = sorted(everyone - set(rows["area_pcode"]))
+        line = (
+            f"{indicator}: {len(everyone) - len(missing)} of {len(everyone)} areas at level {level}"
+        )
+        if missing:
+            shown = ", ".join(f"{code} ({name_of[code]})" for code in missing[:20])
+            more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+            line += f"; no value for {shown}{more}"
+        lines.append(line)
+    return lines
 
 
 def _empty_observations() -> pd.DataFrame:

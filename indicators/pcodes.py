@@ -1,0 +1,182 @@
+"""Place the area codes (or names) of an observation file on the workspace's areas.
+
+Real files spell P-codes differently from the COD-AB: DTM writes ``IRQ-G01Q01`` where the
+boundaries have ``IQG01Q01``; spreadsheets lose leading zeros, add spaces, change case.
+Every code that is mapped to a different spelling is reported, and so is every code that
+cannot be placed. Matching by name is an explicit option: names are ambiguous, so every
+match, near-match and miss is listed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pycountry
+
+_SEPARATORS = re.compile(r"[\s\-_./]+")
+_NAME_NOISE = re.compile(r"[^a-z0-9]+")
+#: Near-matches by name must be at least this similar (difflib ratio) and clearly better
+#: than the runner-up, or they are reported as misses.
+NEAR_MATCH_CUTOFF = 0.85
+
+
+@dataclass
+class Placement:
+    """How the file's area codes relate to the workspace's P-codes."""
+
+    code_for: dict[str, str] = field(default_factory=dict)
+    respelled: dict[str, str] = field(default_factory=dict)
+    unplaced: list[str] = field(default_factory=list)
+    name_matches: dict[str, str] = field(default_factory=dict)
+    near_matches: dict[str, tuple[str, float]] = field(default_factory=dict)
+    name_misses: list[str] = field(default_factory=list)
+
+    def lines(self, limit: int = 100_000) -> list[str]:
+        lines = []
+        if self.respelled:
+            lines.append(f"{len(self.respelled)} code(s) respelled to the workspace's P-codes:")
+            lines += [f"    {a} -> {b}" for a, b in sorted(self.respelled.items())[:limit]]
+            if len(self.respelled) > limit:
+                lines.append(f"    ... and {len(self.respelled) - limit} more")
+        if self.name_matches:
+            lines.append(f"{len(self.name_matches)} area name(s) matched exactly:")
+            lines += [f"    {a!r} -> {b}" for a, b in sorted(self.name_matches.items())[:limit]]
+        if self.near_matches:
+            lines.append(
+                f"{len(self.near_matches)} area name(s) matched approximately; check them:"
+            )
+            lines += [
+                f"    {a!r} -> {b} (similarity {score:.2f})"
+                for a, (b, score) in sorted(self.near_matches.items())
+            ]
+        if self.name_misses:
+            lines.append(f"{len(self.name_misses)} area name(s) not matched:")
+            lines += [f"    {a!r}" for a in sorted(self.name_misses)[:limit]]
+        return lines
+
+
+def _country_prefixes(known: Iterable[str]) -> dict[str, str]:
+    """ISO3 -> ISO2 for the countries whose ISO2 code starts the workspace's P-codes."""
+    prefixes = {code[:2].upper() for code in known if len(code) >= 2 and code[:2].isalpha()}
+    mapping = {}
+    for iso2 in prefixes:
+        country = pycountry.countries.get(alpha_2=iso2)
+        if country is not None:
+            mapping[country.alpha_3] = iso2
+    return mapping
+
+
+def _compact(code: str) -> str:
+    return _SEPARATORS.sub("", code.strip().upper())
+
+
+def _without_zero_padding(code: str) -> str:
+    # Spreadsheets drop leading zeros of codes that look like numbers, and some files
+    # write NG1001 for NG001001: compare digit runs by their value.
+    return re.sub(r"\d+", lambda m: str(int(m.group())), code)
+
+
+def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
+    known = list(known)
+    known_set = set(known)
+    iso3_to_iso2 = _country_prefixes(known)
+    by_compact: dict[str, set[str]] = defaultdict(set)
+    by_unpadded: dict[str, set[str]] = defaultdict(set)
+    for code in known:
+        by_compact[_compact(code)].add(code)
+        by_unpadded[_without_zero_padding(_compact(code))].add(code)
+
+    placement = Placement()
+    for code in dict.fromkeys(codes):
+        if code in known_set:
+            placement.code_for[code] = code
+            continue
+        compact = _compact(code)
+        if compact[:3] in iso3_to_iso2:
+            candidates = [compact, iso3_to_iso2[compact[:3]] + compact[3:]]
+        else:
+            candidates = [compact]
+        found: set[str] = set()
+        for candidate in candidates:
+            found = by_compact.get(candidate, set())
+            if not found:
+                found = by_unpadded.get(_without_zero_padding(candidate), set())
+            if found:
+                break
+        if len(found) == 1:
+            (match,) = found
+            placement.code_for[code] = match
+            placement.respelled[code] = match
+        else:
+            placement.unplaced.append(code)
+    return placement
+
+
+def normalise_name(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return _NAME_NOISE.sub("", text)
+
+
+def place_names(
+    names: pd.Series, areas: pd.DataFrame, parents: pd.Series | None = None
+) -> Placement:
+    """Match area names to the workspace's areas of the deepest level that fits best.
+
+    ``parents`` (the parent area's name per row) disambiguates equal names.
+    """
+    placement = Placement()
+    areas = areas[["pcode", "name", "level", "parent_pcode"]]
+    name_of = dict(zip(areas["pcode"], areas["name"], strict=True))
+    index: dict[str, list[str]] = defaultdict(list)
+    for pcode, name in zip(areas["pcode"], areas["name"], strict=True):
+        index[normalise_name(str(name))].append(pcode)
+    keys = list(index)
+
+    pairs = pd.DataFrame({"name": names, "parent": parents if parents is not None else ""})
+    for name, parent in pairs.drop_duplicates().itertuples(index=False):
+        label = f"{name} ({parent})" if parent else name
+        key = normalise_name(name)
+        candidates = index.get(key, [])
+        if len(candidates) > 1 and parent:
+            candidates = [
+                c
+                for c in candidates
+                if normalise_name(str(name_of.get(_parent_of(areas, c), "")))
+                == normalise_name(parent)
+            ]
+        if len(candidates) == 1:
+            placement.code_for[_name_key(name, parent)] = candidates[0]
+            placement.name_matches[label] = candidates[0]
+            continue
+        close = difflib.get_close_matches(key, keys, n=2, cutoff=NEAR_MATCH_CUTOFF)
+        if close and len(index[close[0]]) == 1:
+            score = difflib.SequenceMatcher(None, key, close[0]).ratio()
+            runner_up = (
+                difflib.SequenceMatcher(None, key, close[1]).ratio() if len(close) > 1 else 0
+            )
+            if score - runner_up >= 0.05:
+                placement.code_for[_name_key(name, parent)] = index[close[0]][0]
+                placement.near_matches[label] = (index[close[0]][0], score)
+                continue
+        placement.name_misses.append(label)
+    return placement
+
+
+def _parent_of(areas: pd.DataFrame, pcode: str) -> str:
+    parent = areas.loc[areas["pcode"] == pcode, "parent_pcode"]
+    return str(parent.iloc[0]) if len(parent) else ""
+
+
+def _name_key(name: str, parent: str) -> str:
+    return f"{name}\x1f{parent}"
+
+
+def name_keys(names: pd.Series, parents: pd.Series | None) -> pd.Series:
+    parents = parents if parents is not None else pd.Series("", index=names.index)
+    return names.astype(str) + "\x1f" + parents.astype(str)
