@@ -33,7 +33,7 @@ from dashboard.figures import (
     map_values,
     score_arrays,
 )
-from dashboard.i18n import _, month_year
+from dashboard.i18n import DEFAULT_LANGUAGE, _, language, month_year
 from indicators.framework import Framework
 
 __all__ = [
@@ -96,6 +96,10 @@ class ViewState:
     group: str
     benchmark: str
     level: int
+    #: IRIS-core mode (``core=iris`` in the URL): five criteria, three needed.
+    core: bool = False
+    #: Interface language (``lang``), one of ``dashboard.i18n.LANGUAGES``.
+    lang: str = DEFAULT_LANGUAGE
 
 
 def scored_levels(result: xr.Dataset) -> list[int]:
@@ -152,6 +156,8 @@ def parse_query(search: str | None, options: ViewOptions) -> ViewState:
     level = query.get("level", "").strip()
     if level.lstrip("-").isdigit() and int(level) in options.levels:
         changes["level"] = int(level)
+    changes["core"] = query.get("core", "").strip().lower() == "iris"
+    changes["lang"] = language(query.get("lang", "").strip().lower())
     return replace(state, **changes)
 
 
@@ -165,8 +171,17 @@ def to_query(state: ViewState, keep: str | None = "") -> str:
         "group": state.group,
         "benchmark": state.benchmark,
     }
-    others = [(k, v) for k, v in parse_qsl((keep or "").lstrip("?")) if k not in own]
-    return "?" + urlencode([(k, own[k]) for k in _QUERY_KEYS] + others)
+    written = [(k, own[k]) for k in _QUERY_KEYS]
+    # Defaults of core and lang stay out of the URL, so ordinary links stay short.
+    if state.core:
+        written.append(("core", "iris"))
+    if state.lang != DEFAULT_LANGUAGE:
+        written.append(("lang", state.lang))
+    # A state at the defaults does not override core/lang that ``keep`` carries: callers
+    # that only know the map's own parameters must not reset the reader's language.
+    mine = set(own) | {key for key, _value in written[len(own) :]}
+    others = [(k, v) for k, v in parse_qsl((keep or "").lstrip("?")) if k not in mine]
+    return "?" + urlencode(written + others)
 
 
 def state_from_controls(
