@@ -141,7 +141,13 @@ def _cmd_import(args) -> int:
     report = (
         Workspace(args.dir)
         .require()
-        .import_observations(args.files, skip_unknown=args.skip_unknown)
+        .import_observations(
+            args.files,
+            skip_unknown=args.skip_unknown,
+            match_names=args.match_names,
+            encoding=args.encoding,
+            round_date=args.round_date,
+        )
     )
     print(report)
     return EXIT_OK
@@ -166,7 +172,9 @@ def _cmd_validate(args) -> int:
             if path.suffix.lower() in (".yaml", ".yml"):
                 checked = load_framework(path)
                 print(f"{path}: framework {checked.name!r} {checked.version} is valid")
-            elif path.suffix.lower() in (".geojson", ".gpkg", ".json", ".shp", ".zip"):
+            elif path.suffix.lower() in (".geojson", ".gpkg", ".shp", ".zip", ".topojson") or (
+                path.suffix.lower() == ".json" and _is_geojson(path)
+            ):
                 layer = read_area_layer(path)
                 print(f"{path}: {len(layer)} areas at level {int(layer['level'].iloc[0])}, valid")
                 for note in layer.attrs.get("notes", []):
@@ -185,6 +193,18 @@ def _cmd_validate(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed = True
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _is_geojson(path: Path) -> bool:
+    """A .json file is an area layer (GeoJSON, TopoJSON) or DTM API records."""
+    import re
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return bool(re.search(rb'"type"\s*:\s*"(FeatureCollection|Feature|Topology)"', head))
 
 
 def _cmd_info(args) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,6 +41,13 @@ _USAGE_HINT = (
     "[--parent-column C]."
 )
 _POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
+#: Zipped shapefiles are read in place (GDAL's /vsizip/), never extracted; still, a zip
+#: whose members would inflate beyond these limits is refused before GDAL sees it.
+_ZIP_MAX_TOTAL = 2 * 2**30
+_ZIP_MAX_RATIO = 200
+_ZIP_RATIO_FLOOR = 2**20  # members smaller than this cannot make a bomb
+_ZIP_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".topojson")
+_TOPOJSON = re.compile(rb'"type"\s*:\s*"Topology"')
 
 
 class AreaError(ValueError):
@@ -150,14 +158,83 @@ def _canonical_frame(pcode, name, level, parent, geometry) -> gpd.GeoDataFrame:
 # -- reading -------------------------------------------------------------------------------
 
 
+def _zip_source(path: Path) -> str:
+    """The /vsizip/ path GDAL reads a zipped layer through, after checking the zip's
+    central directory: no member may point outside the archive or inflate like a bomb."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AreaError(f"{path}: not a readable zip file ({exc}).") from exc
+    unsafe = [
+        m.filename
+        for m in members
+        if m.filename.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", m.filename)
+        or ".." in re.split(r"[/\\]", m.filename)
+    ]
+    if unsafe:
+        raise AreaError(
+            f"{path}: unsafe path in zip: {_listing(unsafe)} (absolute or '..' paths "
+            "point outside the archive). Zip the layer's files again from their folder."
+        )
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    ratio_limit = [max(_ZIP_RATIO_FLOOR, _ZIP_MAX_RATIO * m.compress_size) for m in members]
+    bombs = [
+        m.filename for m, limit in zip(members, ratio_limit, strict=True) if m.file_size > limit
+    ]
+    detail = None
+    if total > _ZIP_MAX_TOTAL:
+        detail = (
+            f"members inflate to {total / 2**30:.1f} GB, more than {_ZIP_MAX_TOTAL // 2**30} GB"
+        )
+    elif bombs or total > max(_ZIP_RATIO_FLOOR, _ZIP_MAX_RATIO * packed):
+        detail = f"{_listing(bombs) or 'its members'} inflate more than {_ZIP_MAX_RATIO}:1"
+    if detail:
+        raise AreaError(
+            f"{path}: refused as a zip bomb: {detail}. Boundary files are never this "
+            "large or this compressible; check where the file came from."
+        )
+    layers = [
+        m.filename
+        for m in members
+        if not m.is_dir() and m.filename.lower().endswith(_ZIP_LAYER_SUFFIXES)
+    ]
+    shapefiles = [name for name in layers if name.lower().endswith(".shp")]
+    chosen = shapefiles or layers
+    if not chosen:
+        raise AreaError(
+            f"{path}: the zip holds no shapefile, GeoPackage or GeoJSON "
+            f"(members: {_listing([m.filename for m in members])})."
+        )
+    folders = {name.rpartition("/")[0] for name in chosen}
+    inside = chosen[0] if len(chosen) == 1 else folders.pop() if len(folders) == 1 else None
+    if inside is None:
+        raise AreaError(
+            f"{path}: the zip holds layers in several folders ({_listing(chosen)}); "
+            "zip one layer's files."
+        )
+    return f"/vsizip/{path.absolute()}" + (f"/{inside}" if inside else "")
+
+
+def _is_topojson(path: Path) -> bool:
+    """TopoJSON as GDAL recognises it: a JSON object saying ``"type": "Topology"`` early."""
+    if path.suffix.lower() not in (".json", ".topojson", ".geojson"):
+        return False
+    with path.open("rb") as handle:
+        return bool(_TOPOJSON.search(handle.read(65536)))
+
+
 def _read_raw(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     if not path.exists():
         raise AreaError(f"{path}: file not found. Check the path and the file name.")
+    source = _zip_source(path) if path.suffix.lower() == ".zip" and path.is_file() else path
     try:
-        layers = pyogrio.list_layers(path)
+        layers = pyogrio.list_layers(source)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
         raise AreaError(
-            f"{path}: cannot be read as a GeoJSON, GeoPackage or shapefile "
+            f"{path}: cannot be read as a GeoJSON, TopoJSON, GeoPackage or shapefile "
             f"({_first_sentence(exc)}). "
             "Check that the file is complete and in one of these formats."
         ) from exc
@@ -172,7 +249,7 @@ def _read_raw(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             )
         layer = polygon_layers[0]
     try:
-        return gpd.read_file(path, engine="pyogrio", layer=layer)
+        return gpd.read_file(source, engine="pyogrio", layer=layer)
     except Exception as exc:
         raise AreaError(
             f"{path}: cannot be read{f' (layer {layer!r})' if layer else ''} "
@@ -181,13 +258,37 @@ def _read_raw(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _to_lonlat(raw: gpd.GeoDataFrame, source: str, notes: list[str]) -> gpd.GeoDataFrame:
+def _to_lonlat(
+    raw: gpd.GeoDataFrame, source: str, notes: list[str], topojson: bool = False
+) -> gpd.GeoDataFrame:
+    if topojson:  # the format has no way to state a CRS: whatever GDAL assumed, say so
+        raw = raw.set_crs(None, allow_override=True)
+    minx, miny, maxx, maxy = raw.total_bounds
+    lonlat = np.all(np.isfinite([minx, miny, maxx, maxy])) and (
+        -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    )
+    degrees = np.all(np.isfinite([minx, miny, maxx, maxy])) and (
+        -360 <= minx <= maxx <= 360 and -91 <= miny <= maxy <= 91
+    )
+    if raw.crs is not None and raw.crs.is_geographic and not degrees:
+        # GeoJSON without a "crs" member is read as EPSG:4326 whatever its numbers are
+        raise AreaError(
+            f"{source}: the coordinates (x {minx:g} to {maxx:g}, y {miny:g} to {maxy:g}) are "
+            f"not longitude/latitude, though the file is read as {raw.crs.to_string()} (a "
+            "GeoJSON without a 'crs' member is taken as EPSG:4326). Reproject the file to "
+            "EPSG:4326, or save it as GeoPackage or shapefile with its CRS."
+        )
     if raw.crs is None:
-        minx, miny, maxx, maxy = raw.total_bounds
-        if np.all(np.isfinite([minx, miny, maxx, maxy])) and (
-            -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
-        ):
-            notes.append(f"{source}: no coordinate reference system; assumed EPSG:4326 (lon/lat).")
+        if lonlat:
+            if topojson:
+                notes.append(
+                    f"{source}: TopoJSON states no coordinate reference system; "
+                    "taken as EPSG:4326 (lon/lat)."
+                )
+            else:
+                notes.append(
+                    f"{source}: no coordinate reference system; assumed EPSG:4326 (lon/lat)."
+                )
             return raw.set_crs(_CRS)
         raise AreaError(
             f"{source}: no coordinate reference system, and the coordinates "
@@ -254,7 +355,9 @@ def read_area_layer(
     parent_column: str | None = None,
     layer: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read one admin-area layer (GeoJSON, GeoPackage, shapefile) into the canonical frame.
+    """Read one admin-area layer into the canonical frame: GeoJSON, GeoPackage, TopoJSON
+    (taken as EPSG:4326, which it cannot state), a shapefile, or a zipped one (checked for
+    unsafe paths and zip bombs, then read in place).
 
     COD-AB columns are recognised (adm2_pcode / ADM2_PCODE / admin2Pcod ...); the other
     arguments say which columns hold what in other files. Notes on what was repaired or
@@ -268,6 +371,7 @@ def read_area_layer(
         code_column=code_column,
         name_column=name_column,
         parent_column=parent_column,
+        topojson=path.is_file() and _is_topojson(path),
     )
 
 
@@ -279,6 +383,7 @@ def _canonicalise(
     code_column: str | None = None,
     name_column: str | None = None,
     parent_column: str | None = None,
+    topojson: bool = False,
 ) -> gpd.GeoDataFrame:
     """The checks and renames of read_area_layer on a frame already in memory."""
     notes: list[str] = []
@@ -287,7 +392,7 @@ def _canonicalise(
     level, code_col, name_col, parent_col = _resolve_columns(
         raw, source, level, code_column, name_column, parent_column
     )
-    raw = _to_lonlat(raw, source, notes)
+    raw = _to_lonlat(raw, source, notes, topojson)
 
     pcodes = _codes(raw[code_col])
     missing = [i + 1 for i, c in enumerate(pcodes) if c is None]

@@ -54,13 +54,20 @@ def read_observations(
             f"{path}: the file names areas but gives no P-codes; import it into a "
             "workspace with --match-names to match the names to its areas"
         )
-    return check_rows(Path(path), source.frame, framework, list(source.notes))
+    return check_rows(Path(path), source.frame, framework, list(source.notes), source.columns)
 
 
 def check_rows(
-    path: Path, table: pd.DataFrame, framework: Framework, notes: list[str]
+    path: Path,
+    table: pd.DataFrame,
+    framework: Framework,
+    notes: list[str],
+    columns: dict[str, str] | None = None,
 ) -> ReadResult:
-    """Check text rows in canonical columns (plus ``row``, the file's row number)."""
+    """Check text rows in canonical columns (plus ``row``, the file's row number).
+
+    ``columns`` maps canonical columns to the file's own names, which messages use."""
+    named = columns or {}
     table = table.copy()
     if "n" not in table:
         table["n"] = ""
@@ -76,7 +83,7 @@ def check_rows(
         counted[0] += len(flagged)
         for index in flagged[:MAX_LISTED]:  # the rest are counted, not spelled out
             text_message = message(table.loc[index]) if callable(message) else message
-            problems.append((int(row_number[index]), column, text_message))
+            problems.append((int(row_number[index]), named.get(column, column), text_message))
 
     table["group"] = table["group"].str.lower()
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
@@ -151,7 +158,7 @@ def check_rows(
             problems = [
                 (
                     rows[0],
-                    "value",
+                    named.get("value", "value"),
                     f"conflicting values for {_key_text(key)} in rows "
                     f"{', '.join(map(str, rows))}; keep one of them",
                 )

@@ -134,6 +134,8 @@ class SourceTable:
     notes: list[str] = field(default_factory=list)
     #: The column (or tag) of the file that gave the area codes, for messages.
     code_column: str = "area_pcode"
+    #: Canonical column -> the file's own column it came from, for messages.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def read_source(
@@ -199,7 +201,8 @@ def decode_text(path: Path, encoding: str | None, notes: list[str]) -> str:
             raise ObservationError(f"{path}: unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
             raise ObservationError(
-                f"{path}: not valid {encoding} at byte {exc.start}; check --encoding"
+                f"{path}: not valid {encoding} at row {_line_of(data, exc.start)} (byte "
+                f"{exc.start}); check --encoding"
             ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         notes.append("read as UTF-16 (Excel 'Unicode text')")
@@ -217,20 +220,27 @@ def decode_text(path: Path, encoding: str | None, notes: list[str]) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise ObservationError(
-            f"{path}: undecodable bytes: not UTF-8 (byte {position}) nor Windows-1252 "
-            f"(byte {exc.start}); save the file as UTF-8 CSV or state --encoding"
+            f"{path}: undecodable bytes: not UTF-8 (row {_line_of(data, position)}, byte "
+            f"{position}) nor Windows-1252 (row {_line_of(data, exc.start)}, byte "
+            f"{exc.start}); save the file as UTF-8 CSV or state --encoding"
         ) from None
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > max(5, len(text) // 1000):
         raise ObservationError(
-            f"{path}: undecodable bytes: not UTF-8 (byte {position}) and not text in any "
-            "usual encoding; save the file as UTF-8 CSV or state --encoding"
+            f"{path}: undecodable bytes: not UTF-8 (row {_line_of(data, position)}, byte "
+            f"{position}) and not text in any usual encoding; save the file as UTF-8 CSV "
+            "or state --encoding"
         )
     notes.append(
         f"not UTF-8 (byte {position}): read as Windows-1252/Latin-1; if names look wrong, "
         "state the encoding with --encoding"
     )
     return text
+
+
+def _line_of(data: bytes, position: int) -> int:
+    """The line (a CSV's row, as a spreadsheet numbers it) holding byte ``position``."""
+    return data.count(b"\n", 0, position) + 1
 
 
 def _read_csv(path: Path, encoding: str | None, notes: list[str]) -> pd.DataFrame:
@@ -262,6 +272,9 @@ def _parser_message(message: str) -> str:
     line = re.search(r"line (\d+)", message) or re.search(r"row (\d+)", message)
     where = f"row {line.group(1)}: " if line else ""
     if "EOF inside string" in message:
+        # pandas counts this "row" from 0 at the header; a spreadsheet counts from 1
+        start = re.search(r"starting at row (\d+)", message)
+        where = f"row {int(start.group(1)) + 1}: " if start else where
         return f"{where}a quoted cell is never closed (unterminated quote); fix the quotes"
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if fields:
@@ -277,7 +290,9 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     if not zipfile.is_zipfile(path):
         raise ObservationError(f"{path}: not a valid XLSX workbook (corrupt or not Excel 2007+)")
     try:
-        return pd.read_excel(path, dtype=object, engine="openpyxl")
+        # no NA guessing: "NA" is Namibia's P-code prefix, and "n/a" is a bad value to
+        # report, not an empty cell
+        return pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ObservationError(f"{path}: not a readable XLSX workbook ({exc})") from None
     except Exception as exc:  # openpyxl raises many types on broken workbooks
@@ -330,7 +345,9 @@ def _from_canonical(path, frame, lowered, notes, first_row) -> SourceTable:
     ]
     if ignored:
         notes.append(f"ignored column(s) not part of the format: {', '.join(ignored)}")
-    return _finish(table, "canonical", notes, first_row, "area_pcode")
+    source = _finish(table, "canonical", notes, first_row, "area_pcode")
+    source.columns = {c: lowered[c] for c in (*CANONICAL, "area_name") if c in lowered}
+    return source
 
 
 def _admin_pcode_columns(columns) -> list[tuple[int, str]]:
@@ -405,7 +422,15 @@ def _from_dtm(path, frame, notes, first_row, json_records=False) -> SourceTable:
             table = summed.reset_index()
     kind = "DTM API JSON" if json_records else "DTM export"
     notes.append(f"{kind}: idps_present at admin level {level}")
-    return SourceTable(table.reset_index(drop=True), kind, notes, code_column or "")
+    columns = {
+        "area_pcode": code_column,
+        "area_name": name_column,
+        "round": "reportingDate",
+        "value": "numPresentIdpInd",
+    }
+    return SourceTable(
+        table.reset_index(drop=True), kind, notes, code_column or "", _named(columns)
+    )
 
 
 def _from_cod_ps(path, frame, notes, first_row, round_date) -> SourceTable:
@@ -434,7 +459,9 @@ def _from_cod_ps(path, frame, notes, first_row, round_date) -> SourceTable:
     if name_column:
         table["area_name"] = frame[name_column]
     notes.append(f"COD-PS table: host_population (T_TL) at admin level {level}")
-    return _finish(table, "COD-PS", notes, first_row, code_column)
+    source = _finish(table, "COD-PS", notes, first_row, code_column)
+    source.columns = _named({"area_pcode": code_column, "area_name": name_column, "value": "T_TL"})
+    return source
 
 
 def _from_hxl(path, frame, tags, notes, first_row) -> SourceTable:
@@ -514,7 +541,10 @@ def _from_hxl(path, frame, tags, notes, first_row) -> SourceTable:
         + ", ".join(f"{tags[list(frame.columns).index(c)]} -> {t}" for t, c in columns.items())
         + "".join(f", {tags[list(frame.columns).index(c)]} -> {v}" for c, v in context.items())
     )
-    return SourceTable(table.reset_index(drop=True), "HXL", notes, code_column or "")
+    named = {"area_pcode": code_column, "area_name": name_column, **columns}
+    if len(context) == 1 and "value" not in columns:
+        named["value"] = next(iter(context))
+    return SourceTable(table.reset_index(drop=True), "HXL", notes, code_column or "", _named(named))
 
 
 def _finish(table, kind, notes, first_row, code_column) -> SourceTable:
@@ -527,6 +557,10 @@ def _finish(table, kind, notes, first_row, code_column) -> SourceTable:
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _named(columns: dict[str, str | None]) -> dict[str, str]:
+    return {canonical: column for canonical, column in columns.items() if column}
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""

@@ -237,9 +237,12 @@ class Workspace:
             return report
 
         existing = self.areas()
+        named = ", ".join(str(path) for path, _, _ in layers)
         new_levels = {int(layer["level"].iloc[0]) for _, _, layer in layers}
         if len(new_levels) != len(layers):
-            raise WorkspaceError("two of the files give the same admin level; import one of them")
+            raise WorkspaceError(
+                f"{named}: two of the files give the same admin level; import one of them"
+            )
         kept = existing[~existing["level"].isin(new_levels)]
         combined = pd.concat([kept, *(layer for _, _, layer in layers)], ignore_index=True)
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326")
@@ -247,19 +250,20 @@ class Workspace:
         duplicated = combined["pcode"][combined["pcode"].duplicated()]
         if not duplicated.empty:
             raise WorkspaceError(
-                "P-codes used at two admin levels: " + ", ".join(sorted(set(duplicated))[:20])
+                f"{named}: P-codes used at two admin levels: "
+                + ", ".join(sorted(set(duplicated))[:20])
             )
         problems = geodata.check_hierarchy(combined)
         if problems:
             raise WorkspaceError(
-                f"{', '.join(map(str, files))}: the admin hierarchy does not hold:\n"
+                f"{named}: the admin hierarchy does not hold:\n"
                 + "\n".join(f"  {p}" for p in problems[:30])
             )
         observed = set(self.observations()["area_pcode"])
         lost = sorted(observed - set(combined["pcode"]))
         if lost:
             raise WorkspaceError(
-                f"the new layer drops {len(lost)} area(s) that have observations: "
+                f"{named}: the new layer drops {len(lost)} area(s) that have observations: "
                 f"{', '.join(lost[:20])}; import a layer that still holds them"
             )
 
@@ -339,12 +343,14 @@ class Workspace:
                 frame, placement_lines = _place_areas(
                     path, source.frame, areas, match_names, source.notes
                 )
-                result = check_rows(path, frame, framework, source.notes)
+                result = check_rows(path, frame, framework, source.notes, source.columns)
                 table = result.table
                 unknown = ~table["area_pcode"].isin(known_areas)
                 rejects_name = None
                 if unknown.any():
-                    listing = _unknown_listing(table[unknown])
+                    by_name = (source.frame["area_pcode"] == "").all()
+                    column = source.columns.get("area_name" if by_name else "area_pcode")
+                    listing = _unknown_listing(table[unknown], column or "area_pcode")
                     if not skip_unknown:
                         raise ObservationError(
                             f"{path}: {unknown.sum()} row(s) name areas that are not in the "
@@ -400,6 +406,7 @@ class Workspace:
                 if rejects_name:
                     report.add(f"  skipped rows kept in {self.path / rejects_name}")
             if not transaction.changed:
+                transaction.abort()  # nothing to swap in: drop the staging copy now
                 report.changed = False
                 return report
             self._commit(transaction, manifest)
@@ -594,12 +601,12 @@ def _against_store(
     return kept, int(same.sum())
 
 
-def _unknown_listing(rows: pd.DataFrame) -> str:
+def _unknown_listing(rows: pd.DataFrame, column: str = "area_pcode") -> str:
     by_code = rows.groupby("area_pcode")["row"].apply(list)
     lines = []
     for code, numbers in list(by_code.items())[:30]:
         shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
-        lines.append(f"  {code!r} (column area_pcode, rows {shown})")
+        lines.append(f"  {code!r} (column {column}, rows {shown})")
     if len(by_code) > 30:
         lines.append(f"  ... and {len(by_code) - 30} more codes")
     return "\n".join(lines)
