@@ -1,9 +1,12 @@
-"""Serve the fictional demo: ``python app.py``, or ``gunicorn app:server``.
+"""Serve the dashboard: ``python app.py``, or ``gunicorn -w 2 app:server``.
 
-The demo workspace is built on first use into ``$SOLUTIONS_DEMO_DIR`` or
-``~/.cache/idp-solutions/demo-<version>``, and reused afterwards. It is built in a
-temporary sibling folder and renamed into place, so an interrupted build never leaves a
-half-made demo behind. ``HOST`` and ``PORT`` override 127.0.0.1:8050.
+Without settings it serves the fictional demo. The demo workspace is built on first use
+into ``$SOLUTIONS_DEMO_DIR`` or ``~/.cache/idp-solutions/demo-<version>``, and reused
+afterwards. It is built in a temporary sibling folder and renamed into place, so an
+interrupted build never leaves a half-made demo behind (and two workers starting at once
+use the one that is finished first). ``SOLUTIONS_WORKSPACE`` serves that workspace
+instead (``SOLUTIONS_FRAMEWORK`` a framework file other than the one in force).
+``HOST`` and ``PORT`` override 127.0.0.1:8050 for ``python app.py``.
 
 Importing this module builds nothing: ``server`` (the Flask app for a WSGI server) is made
 on first access.
@@ -19,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 # `server` is served by the module __getattr__ below.
-__all__ = ["create_demo_app", "demo_dir", "ensure_demo", "main"]
+__all__ = ["create_demo_app", "create_served_app", "demo_dir", "ensure_demo", "main"]
 
 
 def _version() -> str:
@@ -75,18 +78,32 @@ def create_demo_app():
     return create_app(ensure_demo())
 
 
+@functools.cache
+def create_served_app():
+    """The dashboard on ``$SOLUTIONS_WORKSPACE`` if set, else on the demo (made once per
+    process: each gunicorn worker loads and scores the workspace once)."""
+    configured = os.environ.get("SOLUTIONS_WORKSPACE")
+    if not configured:
+        return create_demo_app()
+    from dashboard.app import create_app
+    from indicators.store import Workspace
+
+    workspace = Workspace(Path(configured).expanduser()).require()
+    return create_app(workspace, framework_path=os.environ.get("SOLUTIONS_FRAMEWORK") or None)
+
+
 def __getattr__(name: str):
     # `gunicorn app:server` looks the name up with getattr: build on that first access.
     if name == "server":
-        return create_demo_app().server
+        return create_served_app().server
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8050"))
-    app = create_demo_app()
-    print(f"demo workspace: {demo_dir()}")
+    app = create_served_app()
+    print(f"workspace: {os.environ.get('SOLUTIONS_WORKSPACE') or demo_dir()}")
     app.run(host=host, port=port, debug=False)
 
 

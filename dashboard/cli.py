@@ -70,7 +70,35 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--framework", type=Path, help="use this framework instead")
+    _report_parser(commands)
     return parser
+
+
+def _report_parser(commands) -> None:
+    """``solutions report DIR --out FILE.pdf [--round R] [--area PCODE]... [--lang LANG]``"""
+    report = commands.add_parser("report", help="write the PDF briefing pack of a view")
+    report.add_argument("dir", type=Path)
+    report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    report.add_argument(
+        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
+    )
+    report.add_argument(
+        "--area",
+        action="append",
+        default=[],
+        metavar="PCODE",
+        help="a locality that gets a page (repeat for more; default: the five lowest scores)",
+    )
+    report.add_argument("--lang", default="en", help="language of the pack (en, fr)")
+    report.add_argument("--level", type=int, help="admin level (default: the deepest with scores)")
+    report.add_argument("--group", default="idp", help="displaced group: idp or returnee")
+    report.add_argument(
+        "--benchmark", default="parity", help="parity (with the host community) or absolute"
+    )
+    report.add_argument(
+        "--core", action="store_true", help="IRIS core: the five core criteria only"
+    )
+    report.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:
@@ -253,6 +281,12 @@ def _cmd_serve(args) -> int:
     app = create_app(workspace, framework_path=args.framework)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from dashboard.report import run_report_command
+
+    return run_report_command(args)
 
 
 if __name__ == "__main__":

@@ -3,27 +3,35 @@
 The PDF report (DESIGN 6) renders the same builders server-side, so screen and paper agree.
 
 The map is a ``choroplethmap`` on the ``white-bg`` style: the only map trace and style that
-make no request outside the app (DESIGN 9). Its geometry is a URL to the app's cached
-``/geo/level/<n>.json`` route, never inline, so the figure JSON stays a few KB and the
-browser fetches each level's geometry once.
+make no request outside the app (DESIGN 9). On screen its geometry is a URL to the app's
+cached ``/geo/level/<n>.json`` route, never inline, so the figure JSON stays small and the
+browser fetches each level's geometry once; the report passes the GeoJSON itself.
 
-Two traces share the same locations and geometry:
+Four traces share the geometry:
 
 - trace 0 (``NO_SCORE_TRACE``) draws every area grey and says "no score" on hover. It is
   never updated.
 - trace 1 (``SCORE_TRACE``) draws the scores on top. Areas without a score get ``z=None``,
   which Plotly neither draws nor hovers, so the grey area and its hover show through.
-  Only this trace's ``z`` and ``customdata`` change when the view changes (slider, group,
-  benchmark, criterion), plus its hover template when the criterion may have changed:
-  see ``score_arrays`` and ``dashboard.views.map_patch``.
+  Only this trace's ``z``, ``customdata`` and ``hovertext`` change when the view changes
+  (slider, group, benchmark, criterion), plus its hover template when the criterion may
+  have changed: see ``score_arrays`` and ``dashboard.views.map_patch``.
+- traces 2 and 3 (``RELIABILITY_TRACES``) outline the areas of low reliability
+  (``LOW_RELIABILITY``): a thick white line under a dark one, visible on every class
+  colour. They are not filled and do not take the hover; only their ``locations`` (and
+  a matching ``z``) change with the view.
 
 The colours are five fixed steps aligned with the classes of DESIGN 4 step 5 (zmin 0,
 zmax 100 always, so a colour means the same in every round), explained by a legend
 annotation that travels with the figure into downloaded images.
+
+Text from data files (area names) reaches Plotly HTML-escaped: Plotly renders a few tags
+in hover text and drops the others, so an escaped name shows as the characters it is.
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -34,19 +42,28 @@ import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
 
-from dashboard.i18n import _
-from indicators.scoring import CLASS_LABELS
+from dashboard.i18n import DEFAULT_LANGUAGE, N_, separators, translator
 
 __all__ = [
+    "BORDER_COLOUR",
     "CLASS_COLOURS",
+    "CLASS_NAMES",
+    "CLASS_RANGES",
+    "FONT_FAMILY",
+    "LOW_RELIABILITY",
     "NO_SCORE_COLOUR",
     "NO_SCORE_TRACE",
+    "OUTLINE_COLOUR",
+    "RELIABILITY_TRACES",
     "SCORE_TRACE",
     "class_label",
+    "class_legend",
     "fit_map_view",
     "geojson_bounds",
     "hovertemplate",
+    "is_low_reliability",
     "legend_annotation",
+    "low_reliability_locations",
     "map_figure",
     "map_values",
     "score_arrays",
@@ -54,6 +71,11 @@ __all__ = [
 
 NO_SCORE_TRACE = 0
 SCORE_TRACE = 1
+#: The low-reliability outline: white halo, then the dark line on top.
+RELIABILITY_TRACES = (2, 3)
+
+#: Reliability (0-10, 10 least reliable) from which an area is marked "low reliability".
+LOW_RELIABILITY = 5.0
 
 # Viridis sampled at five steps: sequential, readable with the common colour-vision
 # deficiencies and in greyscale print; darker is further from a solution.
@@ -64,8 +86,20 @@ CLASS_COLOURS = {
     4: "#5ec962",  # near parity   [80, 100)
     5: "#fde725",  # parity        100
 }
+#: Class names as the interface shows them (translated at render with ``class_label``);
+#: the same words as ``indicators.scoring.CLASS_LABELS``.
+CLASS_NAMES = {
+    5: N_("parity"),
+    4: N_("near parity"),
+    3: N_("partial"),
+    2: N_("major gaps"),
+    1: N_("severe gaps"),
+}
 NO_SCORE_COLOUR = "#cfcfcf"
 BORDER_COLOUR = "#ffffff"
+OUTLINE_COLOUR = "#111111"
+_OUTLINE_WIDTH = 2.2
+_HALO_WIDTH = 5.0
 FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
     '"Liberation Sans", Arial, sans-serif'
@@ -73,8 +107,9 @@ FONT_FAMILY = (
 # Class 5 needs every criterion at 100, so its overall score is 100 (to rounding). The top
 # step starts just below 100 so that only those areas get the parity colour.
 _PARITY_STOP = 0.9999999
-# Best first, as the legend lists them.
-_CLASS_RANGES = ((5, "100"), (4, "80–100"), (3, "60–80"), (2, "40–60"), (1, "0–40"))
+#: Best first, as legends list them: (class, score range).
+CLASS_RANGES = ((5, "100"), (4, "80–100"), (3, "60–80"), (2, "40–60"), (1, "0–40"))
+_TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 
 
 def _stepped_colourscale() -> list[list]:
@@ -85,14 +120,34 @@ def _stepped_colourscale() -> list[list]:
     return scale
 
 
-def class_label(value: float | int | None) -> str | None:
+def class_label(value: float | int | None, lang: str | None = DEFAULT_LANGUAGE) -> str | None:
     """The translated class name for a class number 1-5, None where there is no class."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    return _(CLASS_LABELS[int(value)])
+    return translator(lang)(CLASS_NAMES[int(value)])
+
+
+def class_legend(lang: str | None = DEFAULT_LANGUAGE) -> list[tuple[str, str, str]]:
+    """(colour, translated class name, score range) per class, best first, then the grey
+    of "no score" (empty range): for HTML legends on other pages and in the report."""
+    _ = translator(lang)
+    rows = [(CLASS_COLOURS[step], class_label(step, lang), span) for step, span in CLASS_RANGES]
+    return [*rows, (NO_SCORE_COLOUR, _("no score"), "")]
+
+
+def is_low_reliability(reliability: float | None) -> bool:
+    """True from ``LOW_RELIABILITY`` up; False for a missing value."""
+    return (
+        reliability is not None and not math.isnan(reliability) and reliability >= LOW_RELIABILITY
+    )
 
 
 # -- selecting values ------------------------------------------------------------------
+
+
+def _at(variable: xr.DataArray, **selection) -> xr.DataArray:
+    """``variable`` at the selection, for the dimensions it has; area stays."""
+    return variable.sel({k: v for k, v in selection.items() if k in variable.dims})
 
 
 def map_values(
@@ -102,91 +157,163 @@ def map_values(
     group: str,
     benchmark: str,
     criterion: str,
-    level: int,
+    level: int | None = None,
+    lang: str | None = DEFAULT_LANGUAGE,
 ) -> pd.DataFrame:
-    """One row per scored area of admin ``level``: pcode, score, class, class_label,
-    reliability, for one round, displaced group, benchmark and criterion.
+    """One row per area: pcode, score, class, class_label, reliability, idps_present and
+    rolled_up, for one round, displaced group, benchmark and criterion.
 
-    ``criterion="overall"`` gives the overall score and its class (DESIGN 4, steps 4-5);
-    a criterion code gives that criterion's score, which has no class. Reliability
-    (step 6) is the same for every criterion and benchmark, and missing where the area
-    has no data for that round and group. Scores are returned unrounded.
+    ``result`` is either the scores of every area (``score()``, ``AppContext.scores``),
+    of which ``level`` picks the areas, or one level's scores as
+    ``AppContext.level_scores`` gives them (own or rolled up, DESIGN 4.8), where
+    ``level`` is not needed. ``criterion="overall"`` gives the overall score and its
+    class (DESIGN 4, steps 4-5); a criterion code gives that criterion's score, which has
+    no class. Reliability (step 6) is missing where the area has no data for that round
+    and group. Scores are returned unrounded.
     """
-    at = {"round": pd.Timestamp(round).to_datetime64(), "group": group}
-    in_level = result["level"].to_numpy() == int(level)
-    if criterion == "overall":
-        score = result["overall_score"].sel(benchmark=benchmark, **at)
-        klass = result["score_class"].sel(benchmark=benchmark, **at).to_numpy()[in_level]
+    at = {
+        "round": pd.Timestamp(round).to_datetime64(),
+        "group": group,
+        "benchmark": benchmark,
+    }
+    if level is None or "level" not in result.coords:
+        chosen = np.ones(result.sizes["area"], dtype=bool)
     else:
-        score = result["criterion_score"].sel(benchmark=benchmark, criterion=criterion, **at)
-        klass = np.full(int(in_level.sum()), np.nan)
-    has_data = result["has_data"].sel(**at).to_numpy()[in_level]
-    reliability = result["reliability"].sel(**at).to_numpy()[in_level]
+        chosen = result["level"].to_numpy() == int(level)
+    if criterion == "overall":
+        score = _at(result["overall_score"], **at).to_numpy()[chosen]
+        klass = _at(result["score_class"], **at).to_numpy()[chosen].astype(float)
+    else:
+        score = _at(result["criterion_score"], criterion=criterion, **at).to_numpy()[chosen]
+        klass = np.full(int(chosen.sum()), np.nan)
+    has_data = _at(result["has_data"], **at).to_numpy()[chosen].astype(bool)
+    reliability = _at(result["reliability"], **at).to_numpy()[chosen]
+    if "idps_present" in result:
+        idps = _at(result["idps_present"], **at).to_numpy()[chosen].astype(float)
+    else:
+        idps = np.full(int(chosen.sum()), np.nan)
+    if "rolled_up" in result:
+        rolled_up = _at(result["rolled_up"], **at).to_numpy()[chosen].astype(bool)
+    else:
+        rolled_up = np.zeros(int(chosen.sum()), dtype=bool)
     return pd.DataFrame(
         {
-            "pcode": result["area"].to_numpy()[in_level].astype(str),
-            "score": score.to_numpy()[in_level].astype(float),
-            "class": klass.astype(float),
-            "class_label": [class_label(k) for k in klass],
+            "pcode": result["area"].to_numpy()[chosen].astype(str),
+            "score": score.astype(float),
+            "class": klass,
+            "class_label": [class_label(k, lang) for k in klass],
             "reliability": np.where(has_data, reliability, np.nan),
+            "idps_present": idps,
+            "rolled_up": rolled_up & has_data,
         }
     )
 
 
+def _aligned(values: pd.DataFrame, locations: Sequence[str]) -> pd.DataFrame:
+    """``values`` in the order of ``locations`` (a row per location, NaN where missing)."""
+    pcodes = values["pcode"].to_numpy(dtype=object)
+    if len(pcodes) == len(locations) and (pcodes == np.asarray(locations, dtype=object)).all():
+        return values  # already aligned (the app's MapSource builds them so)
+    return (
+        values.set_index("pcode")
+        .reindex(pd.Index(locations, dtype=object))
+        .reset_index(names="pcode")
+    )
+
+
 def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, list]:
-    """``z`` and ``customdata`` of the score trace, aligned with ``locations``.
+    """``z``, ``customdata`` and ``hovertext`` of the score trace, aligned with
+    ``locations``.
 
     Scores are cut (not rounded) to one decimal, so the number on hover and the colour
     step always agree with the class: 79.96 shows as 79.9, "partial", not 80.0. Areas
     without a score get ``None`` (not drawn) and a ``None`` customdata row, the cheapest
-    JSON for them. customdata is ``[class label or "", reliability]``.
+    JSON for them. customdata is ``[class label or "", reliability, IDPs present]``; a
+    missing IDP figure is left out of its row, so the hover shows the trace's fallback
+    ("–") rather than a 0. hovertext is the area's ``note`` (extra hover lines, already
+    HTML: rolled up, low reliability) where ``values`` has one, else "".
     """
-    frame = values.set_index("pcode").reindex(pd.Index(locations, dtype=object))
+    frame = _aligned(values, locations)
     score = frame["score"].to_numpy(dtype=float)
+    scored = ~np.isnan(score)
     shown = np.floor(score * 10 + 1e-6) / 10
+    z = np.where(scored, shown, None).tolist()
     reliability = np.round(frame["reliability"].to_numpy(dtype=float), 1)
+    rel = np.where(np.isnan(reliability), None, reliability).tolist()
     labels = frame["class_label"].to_numpy(dtype=object)
-    z: list = []
-    customdata: list = []
-    for value, label, rel in zip(shown.tolist(), labels, reliability.tolist(), strict=True):
-        if math.isnan(value):
-            z.append(None)
-            customdata.append(None)
-            continue
-        z.append(value)
-        customdata.append(
-            [label if isinstance(label, str) else "", None if math.isnan(rel) else rel]
-        )
-    return {"z": z, "customdata": customdata}
-
-
-def hovertemplate(criterion_label: str | None = None) -> str:
-    """Hover card of the score trace; ``criterion_label`` None means the overall score,
-    which has a class."""
-    lines = ["<b>%{text}</b>", _("P-code") + ": %{location}"]
-    if criterion_label is None:
-        lines += [_("Overall score") + ": %{z:.1f}", _("Class") + ": %{customdata[0]}"]
+    labels = np.where([isinstance(label, str) for label in labels], labels, "").tolist()
+    if "idps_present" in frame:
+        idps = np.round(frame["idps_present"].to_numpy(dtype=float))
     else:
-        lines += [criterion_label + ": %{z:.1f}"]
-    lines += [_("Reliability") + ": %{customdata[1]:.1f} / 10 " + _("(0 = most reliable)")]
-    return "<br>".join(lines) + "<extra></extra>"
+        idps = np.full(len(frame), np.nan)
+    people = np.where(np.isnan(idps), None, idps).tolist()
+    customdata = [
+        None if not has else ([label, r, int(p)] if p is not None else [label, r])
+        for has, label, r, p in zip(scored.tolist(), labels, rel, people, strict=True)
+    ]
+    if "note" in frame:
+        hovertext = [note if isinstance(note, str) else "" for note in frame["note"].tolist()]
+    else:
+        hovertext = [""] * len(frame)
+    return {"z": z, "customdata": customdata, "hovertext": hovertext}
 
 
-def _no_score_hovertemplate() -> str:
+def low_reliability_locations(values: pd.DataFrame, locations: Sequence[str]) -> list[str]:
+    """The areas of ``locations`` (in that order) whose reliability is low, scored or not."""
+    frame = _aligned(values, locations)
+    reliability = np.nan_to_num(frame["reliability"].to_numpy(dtype=float), nan=-1.0)
+    return [
+        str(code) for code in np.asarray(locations, dtype=object)[reliability >= LOW_RELIABILITY]
+    ]
+
+
+def hovertemplate(criterion_label: str | None = None, lang: str | None = DEFAULT_LANGUAGE) -> str:
+    """Hover card of the score trace; ``criterion_label`` None means the overall score,
+    which has a class. Numbers follow the figure's ``separators`` (the language's)."""
+    _ = translator(lang)
+    lines = ["<b>%{text}</b>", _("P-code: %(value)s") % {"value": "%{location}"}]
+    if criterion_label is None:
+        lines += [
+            _("Overall score: %(value)s") % {"value": "%{z:.1f}"},
+            _("Class: %(value)s") % {"value": "%{customdata[0]}"},
+        ]
+    else:
+        lines += [
+            _("%(criterion)s: %(value)s")
+            % {"criterion": html.escape(criterion_label), "value": "%{z:.1f}"}
+        ]
+    lines += [
+        _("Reliability: %(value)s / 10 (0 = most reliable)") % {"value": "%{customdata[1]:.1f}"},
+        _("IDPs present: %(value)s") % {"value": "%{customdata[2]:,.0f}"},
+    ]
+    # The note (rolled up, low reliability) brings its own line breaks.
+    return "<br>".join(lines) + "%{hovertext}<extra></extra>"
+
+
+def _no_score_hovertemplate(lang: str | None) -> str:
+    _ = translator(lang)
     return (
-        "<b>%{text}</b><br>" + _("P-code") + ": %{location}<br>" + _("no score") + "<extra></extra>"
+        "<b>%{text}</b><br>"
+        + _("P-code: %(value)s") % {"value": "%{location}"}
+        + "<br>"
+        + _("no score")
+        + "<extra></extra>"
     )
 
 
-def legend_annotation() -> dict:
+def legend_annotation(lang: str | None = DEFAULT_LANGUAGE) -> dict:
     """The class legend as one annotation in the map's top right corner: a coloured
-    square per class, best first, and grey for "no score"."""
-    rows = [(CLASS_COLOURS[step], class_label(step), span) for step, span in _CLASS_RANGES]
-    rows.append((NO_SCORE_COLOUR, _("no score"), ""))
-    lines = [f"<b>{_('Score')}</b>"] + [
-        f'<span style="color:{colour}">\u25a0</span> {label}' + (f" ({span})" if span else "")
-        for colour, label, span in rows
+    square per class, best first, grey for "no score", and the low-reliability outline."""
+    _ = translator(lang)
+    lines = [f"<b>{html.escape(_('Score'))}</b>"] + [
+        f'<span style="color:{colour}">\u25a0</span> {html.escape(label)}'
+        + (f" ({span})" if span else "")
+        for colour, label, span in class_legend(lang)
     ]
+    lines.append(
+        f'<span style="color:{OUTLINE_COLOUR}">\u25a2</span> '
+        + html.escape(_("low reliability (outlined)"))
+    )
     return {
         "text": "<br>".join(lines),
         "xref": "paper",
@@ -272,26 +399,31 @@ def fit_map_view(
 def map_figure(
     values: pd.DataFrame,
     level: int,
-    geojson_url: str,
+    geojson: str | dict,
     *,
     locations: Sequence[str],
     names: Sequence[str],
     bounds: tuple[float, float, float, float],
     criterion_label: str | None = None,
     height: int = 600,
+    lang: str | None = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Choropleth of one admin level's scores (0-100, fixed class steps).
 
-    ``locations``/``names`` list every area of the level in the geometry's order (so
-    areas without a score are drawn grey); ``values`` comes from ``map_values``.
-    ``criterion_label`` None maps the overall score.
+    ``geojson`` is the URL of the level's display GeoJSON (the app) or the
+    FeatureCollection itself (static images). ``locations``/``names`` list every area of
+    the level in the geometry's order (so areas without a score are drawn grey);
+    ``values`` comes from ``map_values`` (optionally with a ``note`` column of extra
+    hover lines). ``criterion_label`` None maps the overall score.
     """
+    _ = translator(lang)
     locations = [str(code) for code in locations]
-    names = [str(name) for name in names]
+    # Escaped: Plotly would read tags in a name as markup (and drop them), not as text.
+    names = [html.escape(str(name), quote=False) for name in names]
     centre, zoom = fit_map_view(bounds, height=height)
     common = {
         "type": "choroplethmap",
-        "geojson": geojson_url,
+        "geojson": geojson,
         "featureidkey": "properties.pcode",
         "locations": locations,
         "text": names,
@@ -305,7 +437,7 @@ def map_figure(
         "zmax": 1,
         "colorscale": [[0, NO_SCORE_COLOUR], [1, NO_SCORE_COLOUR]],
         "showscale": False,
-        "hovertemplate": _no_score_hovertemplate(),
+        "hovertemplate": _no_score_hovertemplate(lang),
     }
     scores = {
         **common,
@@ -319,8 +451,29 @@ def map_figure(
         # "no score"; the legend annotation can, and it travels with the figure into
         # downloaded images and the PDF.
         "showscale": False,
-        "hovertemplate": hovertemplate(criterion_label),
+        "hovertemplate": hovertemplate(criterion_label, lang),
+        # Rows without an IDP figure leave it out: the hover says "–", not 0.
+        "hovertemplatefallback": "–",
     }
+    low = low_reliability_locations(values, locations)
+    outlines = [
+        {
+            "type": "choroplethmap",
+            "geojson": geojson,
+            "featureidkey": "properties.pcode",
+            "name": _("low reliability"),
+            "locations": low,
+            "z": [0] * len(low),
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": _TRANSPARENT,
+            "showscale": False,
+            "marker": {"line": {"color": colour, "width": width}},
+            # The outline must not take the hover from the scores below it.
+            "hoverinfo": "skip",
+        }
+        for colour, width in ((BORDER_COLOUR, _HALO_WIDTH), (OUTLINE_COLOUR, _OUTLINE_WIDTH))
+    ]
     layout = {
         "map": {"style": "white-bg", "center": centre, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
@@ -328,13 +481,14 @@ def map_figure(
         "paper_bgcolor": "#ffffff",
         "font": {"family": FONT_FAMILY, "size": 13, "color": "#1f2933"},
         "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": FONT_FAMILY}},
+        "separators": separators(lang),
         # Keeps the reader's pan and zoom while values are patched; a new level resets it.
         "uirevision": f"level-{int(level)}",
         "showlegend": False,
         # The default template adds 7 KB of styles for traces this figure does not use.
         "template": "none",
-        "annotations": [legend_annotation()],
+        "annotations": [legend_annotation(lang)],
     }
     # Built from plain dicts: with the geometry as a URL there is nothing large to
     # validate, and this stays fast for 10,000+ areas (DESIGN 9).
-    return go.Figure({"data": [no_score, scores], "layout": layout})
+    return go.Figure({"data": [no_score, scores, *outlines], "layout": layout})

@@ -13,6 +13,13 @@ so that extraction finds them. Extraction and update:
     pybabel extract -F babel.cfg -o dashboard/locale/messages.pot .
     pybabel update -i dashboard/locale/messages.pot -d dashboard/locale
 
+Plurals: ``ngettext = ntranslator(state.lang)`` then ``ngettext("%(count)s area",
+"%(count)s areas", n) % {"count": number(n, state.lang)}``.
+
+The languages offered (``LANGUAGES``) are English and every language with a catalogue:
+dropping ``locale/ar/LC_MESSAGES/messages.po`` in place offers Arabic, and ``direction``
+makes its pages right-to-left.
+
 Framework labels (criteria, indicators) come from the framework file's own ``label``
 mapping, not from these catalogues.
 """
@@ -20,9 +27,12 @@ mapping, not from these catalogues.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import gettext as gettext_module
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 from babel import Locale
@@ -37,17 +47,40 @@ __all__ = [
     "_",
     "direction",
     "language",
+    "locale_of",
+    "long_date",
     "month_year",
+    "ntranslator",
     "number",
+    "separators",
     "translator",
 ]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LANGUAGE = "en"
-#: Languages offered in the switcher, with their own names. Arabic and Spanish are ready
-#: for catalogues (``direction`` handles right-to-left) but not offered until complete.
-LANGUAGES = {"en": "English", "fr": "Français"}
-_RIGHT_TO_LEFT = {"ar", "fa", "ps", "ur", "he"}
+_RIGHT_TO_LEFT = {"ar", "fa", "ps", "ur", "he", "ckb", "sd", "ug", "yi", "dv"}
+
+
+def _offered_languages() -> dict[str, str]:
+    """English, plus every language with a catalogue, each named in its own language.
+
+    Adding a language is dropping ``locale/<code>/LC_MESSAGES/messages.po`` in place:
+    the switcher, the URL and the page direction (``direction``) follow.
+    """
+    offered = {DEFAULT_LANGUAGE: "English"}
+    for path in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        code = path.parent.parent.name
+        try:
+            name = Locale.parse(code).get_display_name(code) or code
+        except (ValueError, LookupError):
+            continue  # not a locale Babel knows: no dates or numbers for it
+        offered[code] = name[:1].upper() + name[1:]
+    return offered
+
+
+#: Languages offered in the switcher, code -> own name (``{"en": "English", "fr":
+#: "Français"}``). Read once at import; the catalogues ship with the package.
+LANGUAGES: Mapping[str, str] = MappingProxyType(_offered_languages())
 
 
 def N_(message: str) -> str:
@@ -65,24 +98,41 @@ def language(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=8)
-def _catalogue(lang: str) -> dict[str, str]:
-    # Read-only after the first read; one dict per language for the process's life.
+@dataclass(frozen=True)
+class _Catalogue:
+    singular: Mapping[str, str]
+    plural: Mapping[str, tuple[str, ...]]
+    plural_index: Callable[[int], int]
+
+
+def _english_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
+@lru_cache(maxsize=16)
+def _catalogue(lang: str) -> _Catalogue:
+    # Read-only after the first read; one per language for the process's life.
     path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():
-        return {}
+        return _Catalogue({}, {}, _english_plural)
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale=lang)
-    return {
-        message.id: message.string
-        for message in catalogue
-        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
-    }
+    singular: dict[str, str] = {}
+    plural: dict[str, tuple[str, ...]] = {}
+    for message in catalogue:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, str):
+            if message.string:
+                singular[message.id] = message.string
+        elif all(message.string):
+            plural[message.id[0]] = tuple(message.string)
+    return _Catalogue(singular, plural, gettext_module.c2py(catalogue.plural_expr))
 
 
 def translator(lang: str | None) -> Callable[[str], str]:
     """The gettext function for ``lang``; untranslated messages stay English."""
-    catalogue = _catalogue(language(lang))
+    catalogue = _catalogue(language(lang)).singular
 
     def gettext(message: str) -> str:
         return catalogue.get(message, message)
@@ -90,21 +140,51 @@ def translator(lang: str | None) -> Callable[[str], str]:
     return gettext
 
 
+def ntranslator(lang: str | None) -> Callable[[str, str, int], str]:
+    """The ngettext function for ``lang``: ``ngettext("%(count)s area", "%(count)s areas",
+    n) % {"count": ...}``, with the language's own plural rule (French: 0 and 1 are
+    singular)."""
+    catalogue = _catalogue(language(lang))
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        forms = catalogue.plural.get(singular)
+        if forms is None:
+            return singular if _english_plural(n) == 0 else plural
+        return forms[min(catalogue.plural_index(n), len(forms) - 1)]
+
+    return ngettext
+
+
 def direction(lang: str | None) -> str:
     """``rtl`` for right-to-left languages, else ``ltr`` (for the page's ``dir``)."""
-    return "rtl" if (lang or "") in _RIGHT_TO_LEFT else "ltr"
+    return "rtl" if (lang or "").split("_")[0] in _RIGHT_TO_LEFT else "ltr"
+
+
+@lru_cache(maxsize=16)
+def locale_of(lang: str | None) -> Locale:
+    """The Babel locale of a supported language (cached: parsing one costs)."""
+    return Locale.parse(language(lang))
 
 
 def month_year(date: str | dt.date | pd.Timestamp, lang: str | None = DEFAULT_LANGUAGE) -> str:
     """A survey round as people say it: ``2024-03-01`` -> ``Mar 2024`` / ``mars 2024``."""
     stamp = pd.Timestamp(date)
-    return format_date(stamp.date(), "MMM y", locale=Locale.parse(language(lang)))
+    return format_date(stamp.date(), "MMM y", locale=locale_of(lang))
 
 
 def long_date(date: str | dt.date | pd.Timestamp, lang: str | None = DEFAULT_LANGUAGE) -> str:
     """``2024-03-01`` -> ``1 March 2024`` / ``1 mars 2024``."""
     stamp = pd.Timestamp(date)
-    return format_date(stamp.date(), "long", locale=Locale.parse(language(lang)))
+    return format_date(stamp.date(), "long", locale=locale_of(lang))
+
+
+def separators(lang: str | None) -> str:
+    """Plotly's ``layout.separators`` (decimal mark, then thousands) for ``lang``."""
+    locale = locale_of(lang)
+    group = locale.number_symbols["latn"]["group"]
+    decimal = locale.number_symbols["latn"]["decimal"]
+    # Plotly draws a narrow no-break space as a box in some fonts: a plain one reads the same.
+    return decimal + (" " if group.isspace() else group)
 
 
 def number(value: float | int | None, lang: str | None = DEFAULT_LANGUAGE, digits: int = 0) -> str:
@@ -112,4 +192,4 @@ def number(value: float | int | None, lang: str | None = DEFAULT_LANGUAGE, digit
     if value is None or pd.isna(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=Locale.parse(language(lang)))
+    return format_decimal(value, format=pattern, locale=locale_of(lang))

@@ -5,15 +5,93 @@ URL = "url"
 HEADER = "header"
 COUNTRY = "country-name"
 DEMO_BADGE = "demo-badge"
+DEMO_BADGE_SLOT = "demo-badge-slot"
 PAGE = "page"
+SKIP_LINK = "skip-link"
+HEADER_SUBTITLE = "header-subtitle"
+NAV = "nav"
+NAV_MAP = "nav-map"
+NAV_PRIORITIES = "nav-priorities"
+NAV_METHOD = "nav-method"
+LANG_SWITCH = "lang-switch"
+LANG_SWITCH_LABEL = "lang-switch-label"
+#: ``lang-<code>``: one link per language in the switcher (see ``lang_link``).
+LANG_LINK_PREFIX = "lang-"
+#: Header slot for the "Export PDF" control (filled by the report's callbacks).
+EXPORT_SLOT = "export-slot"
+FOOTER = "footer"
+#: Which page view is shown (path + the query keys that change it), set in the browser.
+PAGE_KEY = "page-key"
+#: Language, direction and title of the document, set with each rendered page.
+DOCUMENT = "document-meta"
+
+
+def lang_link(code: str) -> str:
+    return LANG_LINK_PREFIX + code
+
 
 # Map page controls
 CRITERION = "criterion"
 GROUP = "group"
 BENCHMARK = "benchmark"
 ROUND = "round"
+LEVEL = "level"
+CORE = "core"
+#: "Find an area": opens the locality page of an area typed by name or P-code.
+AREA_SEARCH = "area-search"
 
 # Map page output
 MAP = "map"
 MAP_CAPTION = "map-caption"
 MAP_LEGEND = "map-legend"
+#: The map page's own view of the URL (its controls write the query through it).
+MAP_URL = "map-url"
+MAP_FIGURE = "map-figure"
+MAP_SUMMARY = "map-summary"
+MAP_RELIABILITY_NOTE = "map-reliability-note"
+#: Level, core and language the rendered map page was built for.
+MAP_SETTINGS = "map-settings"
+
+# Locality page
+LOCALITY_PAGE = "locality-page"
+LOCALITY_NOT_FOUND = "locality-not-found"
+LOCALITY_NAME = "locality-name"
+LOCALITY_SUMMARY = "locality-summary"
+LOCALITY_BARS = "locality-bars"
+LOCALITY_PROFILE = "locality-profile"
+LOCALITY_TIMESERIES = "locality-timeseries"
+LOCALITY_CHANGE = "locality-change"
+LOCALITY_COVERAGE = "locality-coverage"
+LOCALITY_SOURCES = "locality-sources"
+LOCALITY_EMPTY = "locality-empty"
+
+
+# Priorities page
+PRIORITIES_SUMMARY = "priorities-summary"
+PRIORITIES_HELP = "priorities-help"
+PRIORITIES_QUICK_FILTER = "priorities-quick-filter"
+PRIORITIES_COUNT = "priorities-count"
+PRIORITIES_GRID = "priorities-grid"
+PRIORITIES_DOWNLOAD_BUTTON = "priorities-download-button"
+PRIORITIES_DOWNLOAD = "priorities-download"
+#: The view (ViewState fields) the rendered priorities page was built for.
+PRIORITIES_STATE = "priorities-state"
+
+
+# Method page
+METHOD_FRAMEWORK = "method-framework"
+METHOD_INDICATORS = "method-indicators"
+METHOD_SCORING = "method-scoring"
+METHOD_SOURCES = "method-sources"
+METHOD_IMPORTS = "method-imports"
+METHOD_FRAMEWORK_BUTTON = "method-framework-button"
+METHOD_FRAMEWORK_DOWNLOAD = "method-framework-download"
+#: A plain link to the scores CSV route (a large file: streamed, not sent via a callback).
+METHOD_SCORES_LINK = "method-scores-link"
+
+
+# PDF export (dashboard.report.export), drawn into EXPORT_SLOT
+EXPORT_PDF = "export-pdf"
+EXPORT_PROGRESS = "export-progress"
+EXPORT_STATUS = "export-status"
+EXPORT_DOWNLOAD = "export-download"

@@ -1,4 +1,4 @@
-"""Scores, map context and app on the demo workspace, made once per session."""
+"""Scores, app context, map data and app on the demo workspace, made once per session."""
 
 from __future__ import annotations
 
@@ -18,15 +18,18 @@ def demo_result(demo_workspace, demo_framework):
 
 
 @pytest.fixture(scope="session")
-def demo_context(demo_workspace, demo_framework, demo_result):
-    from dashboard.views import map_context
+def demo_app_context(demo_workspace):
+    from dashboard.context import AppContext
 
-    geometry = {
-        level: demo_workspace.display_geojson_bytes(level) for level in demo_workspace.levels()
-    }
-    return map_context(
-        demo_result, demo_framework, geometry, lambda level: f"/geo/level/{level}.json"
-    )
+    return AppContext.load(demo_workspace)
+
+
+@pytest.fixture(scope="session")
+def demo_context(demo_app_context):
+    """The map's data on the demo (``views.MapSource``), geometry by URL."""
+    from dashboard.views import MapSource
+
+    return MapSource(demo_app_context, url_for=lambda level: f"/geo/level/{level}.json")
 
 
 @pytest.fixture(scope="session")

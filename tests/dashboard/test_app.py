@@ -1,16 +1,22 @@
-"""The app factory on the demo workspace: layout, geometry route, callbacks, no CDN."""
+"""The app factory on the demo workspace: shell, router, geometry route, callbacks, no CDN,
+compression, nothing shared between apps or requests."""
 
 from __future__ import annotations
 
+import copy
 import gzip
 import importlib.util
 import json
+import types
 from pathlib import Path
 
+import plotly
 import pytest
-from dash import Dash
+from dash import Dash, html, no_update
 
-from dashboard import ids
+from dashboard import app as app_module
+from dashboard import figures, i18n, ids, views
+from dashboard.app import render_page, render_view, route, shell_texts
 from dashboard.figures import SCORE_TRACE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,39 +39,184 @@ def _components(layout) -> dict[str, object]:
     return found
 
 
-def test_layout_has_every_component(demo_app):
+def _json(component) -> str:
+    return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def test_shell_has_every_component(demo_app):
     assert isinstance(demo_app, Dash)
-    present = set(_components(demo_app.layout))
+    present = set(_components(demo_app.layout()))
     expected = {
         ids.URL,
+        ids.PAGE_KEY,
+        ids.DOCUMENT,
+        ids.SKIP_LINK,
         ids.HEADER,
         ids.COUNTRY,
         ids.DEMO_BADGE,
+        ids.HEADER_SUBTITLE,
+        ids.NAV,
+        ids.NAV_MAP,
+        ids.NAV_PRIORITIES,
+        ids.NAV_METHOD,
+        ids.LANG_SWITCH,
+        ids.lang_link("en"),
+        ids.lang_link("fr"),
+        ids.EXPORT_SLOT,
         ids.PAGE,
-        ids.CRITERION,
-        ids.GROUP,
-        ids.BENCHMARK,
-        ids.ROUND,
-        ids.MAP,
-        ids.MAP_CAPTION,
-        ids.MAP_LEGEND,
+        ids.FOOTER,
     }
     assert expected <= present
+    # Without a page to render for (no Referer), the page comes from the router.
+    assert demo_app.layout().children[-2].id == ids.PAGE
+    assert demo_app.layout().children[-2].children is None
+
+
+def test_layout_brings_the_first_page_with_its_key(demo_app):
+    client = demo_app.server.test_client()
+    client.get("/")
+    response = client.get(
+        "/_dash-layout", headers={"Referer": "http://localhost/?lang=fr&level=1&round=2024-03"}
+    )
+    layout = response.get_json()
+    text = json.dumps(layout, ensure_ascii=False)
+    assert "Carte de 12 zones" in text and "Cycle d’enquête" in text
+    found = {}
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if props.get("id") == ids.PAGE_KEY:
+                found["key"] = props.get("data")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    assert found["key"] == "/?lang=fr&core=&level=1"
+    # Another host's page is not rendered for.
+    other = client.get("/_dash-layout", headers={"Referer": "http://elsewhere/?lang=fr"})
+    assert "Carte" not in json.dumps(other.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "search", "key"),
+    [
+        ("/", "", "/?lang=en&core=&level=2"),
+        ("/", "?level=2&lang=EN&round=2024-03-01", "/?lang=en&core=&level=2"),
+        ("/", "?level=9&core=iris", "/?lang=en&core=iris&level=2"),
+        ("/method/", "?b=2&a=1&a=3&round=2024-03", "/method?a=1,3&b=2&round=2024-03-01"),
+        ("/priorities", "?round=bad", "/priorities?round=2025-12-01"),
+    ],
+)
+def test_page_key_reads_the_query_as_the_server_does(demo_context, path, search, key):
+    from dashboard.app import _page_key_config, _query_rules, page_key
+
+    config = _page_key_config({}, "/")
+    assert page_key(path, search, config, _query_rules(demo_context.options)) == key
 
 
 def test_header_names_the_country_and_marks_fictional_data(demo_app, demo_workspace):
-    layout = json.dumps(demo_app.layout.to_plotly_json(), default=str)
+    layout = _json(demo_app.layout())
     assert demo_workspace.country_name in layout
     assert "Fictional demo data" in layout
 
 
-def test_controls_offer_the_framework(demo_app, demo_framework):
-    controls = _components(demo_app.layout)
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (None, ("map", {})),
+        ("/", ("map", {})),
+        ("", ("map", {})),
+        ("/priorities", ("priorities", {})),
+        ("/priorities/", ("priorities", {})),
+        ("/method", ("method", {})),
+        ("/locality/XM01001", ("locality", {"pcode": "XM01001"})),
+        ("/locality/IQ%20G01", ("locality", {"pcode": "IQ G01"})),
+        ("/locality/", ("not_found", {})),
+        ("/locality/a/b", ("not_found", {})),
+        ("/nowhere", ("not_found", {})),
+    ],
+)
+def test_route(path, expected):
+    assert route(path) == expected
+
+
+def _page_ids(page) -> set[str]:
+    return set(_components(page))
+
+
+def test_router_renders_the_map_with_its_controls(demo_context):
+    page = render_page(
+        "/", "?round=2024-03-01&criterion=safety", demo_context.context, demo_context, {}
+    )
+    controls = _components(page)
+    for component in (
+        ids.CRITERION,
+        ids.GROUP,
+        ids.BENCHMARK,
+        ids.ROUND,
+        ids.LEVEL,
+        ids.CORE,
+        ids.MAP,
+        ids.MAP_CAPTION,
+        ids.MAP_SUMMARY,
+        ids.MAP_LEGEND,
+        ids.MAP_RELIABILITY_NOTE,
+        ids.MAP_URL,
+        ids.MAP_SETTINGS,
+    ):
+        assert component in controls
     criteria = [o["value"] for o in controls[ids.CRITERION].options]
-    assert criteria == ["overall", *demo_framework.criterion_codes]
+    assert criteria == ["overall", *demo_context.framework.criterion_codes]
+    assert controls[ids.CRITERION].value == "safety"
     slider = controls[ids.ROUND]
     assert slider.marks[0] == "Mar 2023" and slider.marks[slider.max] == "Dec 2025"
-    assert slider.value == slider.max == 11
+    assert slider.value == 4 and slider.max == 11
+    assert [o["value"] for o in controls[ids.LEVEL].options] == [0, 1, 2]
+    assert controls[ids.LEVEL].value == 2
+
+
+def test_router_missing_and_broken_pages(demo_context):
+    context = demo_context.context
+    coming = render_page("/priorities", "?lang=fr", context, demo_context, {"priorities": None})
+    assert "Bientôt disponible" in _json(coming)
+    lost = render_page("/nowhere", "", context, demo_context, {})
+    assert "Page not found" in _json(lost)
+
+    def broken(context, state, **params):
+        raise RuntimeError("boom")
+
+    page = render_page(
+        "/method", "", context, demo_context, {"method": types.SimpleNamespace(layout=broken)}
+    )
+    assert "could not be shown" in _json(page)
+    calls = []
+
+    def layout(context, state, **params):
+        calls.append((state, params))
+        return html.P("a locality")
+
+    page = render_page(
+        "/locality/XM01001",
+        "?lang=fr&level=1",
+        context,
+        demo_context,
+        {"locality": types.SimpleNamespace(layout=layout)},
+    )
+    assert page.children == "a locality"
+    state, params = calls[0]
+    assert params == {"pcode": "XM01001"} and state.lang == "fr" and state.level == 1
+
+
+def test_router_translates_the_shell(demo_context):
+    context = demo_context.context
+    out = render_view("/?lang=fr", "/", "?lang=fr", context, demo_context, {})
+    texts = dict(zip(shell_texts(context, "fr"), out[1:], strict=True))
+    assert texts[ids.NAV_MAP, "children"] == "Carte"
+    assert texts[ids.DOCUMENT, "data"]["lang"] == "fr"
+    assert texts[ids.DOCUMENT, "data"]["dir"] == "ltr"
+    assert "solutions durables" in texts[ids.DOCUMENT, "data"]["title"]
+    assert render_view(None, "/", "", context, demo_context, {}) == (no_update,) * len(out)
 
 
 def test_geometry_route_serves_the_display_geojson(demo_app):
@@ -83,10 +234,14 @@ def test_geometry_route_serves_the_display_geojson(demo_app):
     again = client.get("/geo/level/2.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
 
-    zipped = client.get("/geo/level/2.json", headers={"Accept-Encoding": "gzip"})
-    assert zipped.headers["Content-Encoding"] == "gzip"
-    assert json.loads(gzip.decompress(zipped.data)) == collection
-    assert len(zipped.data) < len(response.data) / 2
+    # What Chromium sends: the geometry is gzipped once at start (same ETag), and
+    # flask-compress does not encode it a second time.
+    for accept in ("gzip", "gzip, deflate, br, zstd"):
+        zipped = client.get("/geo/level/2.json", headers={"Accept-Encoding": accept})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert zipped.headers["ETag"] == etag
+        assert json.loads(gzip.decompress(zipped.data)) == collection
+        assert len(zipped.data) < len(response.data) / 2
 
     assert client.get("/geo/level/7.json").status_code == 404
     assert len(json.loads(client.get("/geo/level/1.json").data)["features"]) == 12
@@ -94,11 +249,12 @@ def test_geometry_route_serves_the_display_geojson(demo_app):
 
 def test_map_references_the_geometry_route(demo_app):
     client = demo_app.server.test_client()
-    layout = client.get("/_dash-layout").get_json()
-    text = json.dumps(layout)
+    client.get("/")
+    response = _render(client, "/", "")
+    text = json.dumps(response)
     assert "coordinates" not in text
     assert '"geojson": "/geo/level/2.json?v=' in text
-    assert len(text) < 30_000
+    assert len(text) < 40_000
 
 
 def test_callbacks_are_registered(demo_app):
@@ -106,20 +262,74 @@ def test_callbacks_are_registered(demo_app):
     assert any(
         f"{ids.MAP}.figure" in key and f"{ids.MAP_CAPTION}.children" in key for key in outputs
     )
-    assert any(f"{ids.URL}.search" in key and f"{ids.ROUND}.value" in key for key in outputs)
-    dependencies = demo_app.server.test_client().get("/_dash-dependencies").get_json()
-    assert len(dependencies) == 2
+    assert any(f"{ids.MAP_URL}.search" in key and f"{ids.ROUND}.value" in key for key in outputs)
+    assert any(key.startswith(f"..{ids.PAGE}.children") for key in outputs)
+    assert any(f"{ids.MAP_URL}.pathname" in key for key in outputs)
 
 
-def _update(client, output: str, outputs: list[tuple[str, str]], inputs, changed):
+def _update(client, output: str, outputs, inputs, changed, state=()):
     body = {
         "output": output,
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "changedPropIds": changed,
-        "state": [],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
     }
     return client.post("/_dash-update-component", json=body)
+
+
+def _output_key(outputs) -> str:
+    return ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+
+
+def _render(client, pathname: str, search: str) -> dict:
+    outputs = [(ids.PAGE, "children"), *shell_texts_keys()]
+    response = _update(
+        client,
+        _output_key(outputs),
+        outputs,
+        [(ids.PAGE_KEY, "data", pathname + search)],
+        [f"{ids.PAGE_KEY}.data"],
+        state=[(ids.URL, "pathname", pathname), (ids.URL, "search", search)],
+    )
+    assert response.status_code == 200, response.data[:500]
+    return response.get_json()["response"]
+
+
+def shell_texts_keys() -> list[tuple[str, str]]:
+    return [
+        (ids.SKIP_LINK, "children"),
+        (ids.HEADER_SUBTITLE, "children"),
+        (ids.DEMO_BADGE_SLOT, "children"),
+        (ids.NAV, "aria-label"),
+        (ids.NAV_MAP, "children"),
+        (ids.NAV_PRIORITIES, "children"),
+        (ids.NAV_METHOD, "children"),
+        (ids.LANG_SWITCH_LABEL, "children"),
+        (ids.FOOTER, "children"),
+        (ids.DOCUMENT, "data"),
+    ]
+
+
+def test_shell_outputs_are_in_the_router_order(demo_context):
+    assert list(shell_texts(demo_context.context, "en")) == shell_texts_keys()
+
+
+def test_french_page_through_the_router(demo_app):
+    client = demo_app.server.test_client()
+    client.get("/")
+    response = _render(client, "/", "?lang=fr")
+    text = json.dumps(response, ensure_ascii=False)
+    assert "Cycle d’enquête" in text and "Carte" in text
+    assert "Survey round" not in text
+
+
+_CONTROLS = [
+    (ids.CRITERION, "value"),
+    (ids.GROUP, "value"),
+    (ids.BENCHMARK, "value"),
+    (ids.ROUND, "value"),
+]
 
 
 def test_slider_step_response_is_values_only(demo_app):
@@ -127,58 +337,76 @@ def test_slider_step_response_is_values_only(demo_app):
     client.get("/")  # Dash sets up its routes' state on the first request
     response = _update(
         client,
-        f"..{ids.MAP}.figure...{ids.MAP_CAPTION}.children..",
-        [(ids.MAP, "figure"), (ids.MAP_CAPTION, "children")],
-        [
-            (ids.CRITERION, "value", "overall"),
-            (ids.GROUP, "value", "idp"),
-            (ids.BENCHMARK, "value", "parity"),
-            (ids.ROUND, "value", 4),
-        ],
+        f"..{ids.MAP}.figure...{ids.MAP_CAPTION}.children...{ids.MAP_SUMMARY}.children..",
+        [(ids.MAP, "figure"), (ids.MAP_CAPTION, "children"), (ids.MAP_SUMMARY, "children")],
+        [(i, p, v) for (i, p), v in zip(_CONTROLS, ("overall", "idp", "parity", 4), strict=True)],
         [f"{ids.ROUND}.value"],
+        state=[(ids.MAP_SETTINGS, "data", {"level": 2, "core": False, "lang": "en"})],
     )
     assert response.status_code == 200, response.data[:500]
     payload = response.get_json()["response"]
     operations = payload[ids.MAP]["figure"]["operations"]
-    assert [op["location"] for op in operations] == [
-        ["data", SCORE_TRACE, "z"],
-        ["data", SCORE_TRACE, "customdata"],
+    assert [op["location"][:2] for op in operations[:2]] == [
+        ["data", SCORE_TRACE],
+        ["data", SCORE_TRACE],
     ]
+    assert {op["location"][-1] for op in operations} == {
+        "z",
+        "customdata",
+        "hovertext",
+        "locations",
+    }
     assert payload[ids.MAP_CAPTION]["children"].endswith("Mar 2024")
-    assert b"coordinates" not in response.data
-    assert len(response.data) < 6_000
+    assert b"coordinates" not in response.data and b"geojson" not in response.data
+    assert len(response.data) < 8_000
 
 
 def test_control_change_writes_the_url(demo_app):
     client = demo_app.server.test_client()
     client.get("/")
+    controls = [*_CONTROLS, (ids.LEVEL, "value"), (ids.CORE, "value")]
     response = _update(
         client,
-        f"..{ids.URL}.search...{ids.CRITERION}.value...{ids.GROUP}.value..."
-        f"{ids.BENCHMARK}.value...{ids.ROUND}.value..",
+        _output_key([(ids.MAP_URL, "search"), *controls]),
+        [(ids.MAP_URL, "search"), *controls],
         [
-            (ids.URL, "search"),
-            *((i, "value") for i in (ids.CRITERION, ids.GROUP, ids.BENCHMARK, ids.ROUND)),
-        ],
-        [
-            (ids.URL, "search", ""),
-            (ids.CRITERION, "value", "safety"),
-            (ids.GROUP, "value", "idp"),
-            (ids.BENCHMARK, "value", "parity"),
-            (ids.ROUND, "value", 11),
+            (ids.MAP_URL, "search", "?lang=fr"),
+            *(
+                (i, p, v)
+                for (i, p), v in zip(
+                    controls, ("safety", "idp", "parity", 11, 2, "all"), strict=True
+                )
+            ),
         ],
         [f"{ids.CRITERION}.value"],
     )
     assert response.status_code == 200, response.data[:500]
-    search = response.get_json()["response"][ids.URL]["search"]
-    assert search == "?round=2025-12-01&level=2&criterion=safety&group=idp&benchmark=parity"
+    search = response.get_json()["response"][ids.MAP_URL]["search"]
+    assert search == (
+        "?round=2025-12-01&level=2&criterion=safety&group=idp&benchmark=parity&lang=fr"
+    )
 
 
-def test_index_page_loads_nothing_from_outside(demo_app):
-    html = demo_app.server.test_client().get("/").get_data(as_text=True)
-    assert '<html lang="en">' in html
+def test_index_page_loads_nothing_from_outside_and_has_the_language(demo_app):
+    client = demo_app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page
     for marker in ("http://", "https://", "//cdn", "unpkg", "cdn.plot.ly"):
-        assert marker not in html.replace("http-equiv", "")
+        assert marker not in page.replace("http-equiv", "")
+    french = client.get("/priorities?lang=fr").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in french
+    assert "solutions durables</title>" in french
+    unknown = client.get("/?lang=xx").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in unknown
+
+
+def test_map_page_preloads_its_geometry(demo_app):
+    client = demo_app.server.test_client()
+    regions = client.get("/?level=1").get_data(as_text=True)
+    assert '<link rel="preload" href="/geo/level/1.json?v=' in regions
+    assert 'as="fetch" crossorigin="anonymous">' in regions
+    assert "/geo/level/2.json?v=" in client.get("/").get_data(as_text=True)
+    assert 'rel="preload"' not in client.get("/method").get_data(as_text=True)
 
 
 def test_two_apps_share_nothing(demo_workspace, demo_app):
@@ -187,6 +415,24 @@ def test_two_apps_share_nothing(demo_workspace, demo_app):
     other = create_app(demo_workspace)
     assert other is not demo_app and other.server is not demo_app.server
     assert set(other.callback_map) == set(demo_app.callback_map)
+
+
+def _module_state(module) -> dict:
+    return {
+        name: copy.deepcopy(value)
+        for name, value in vars(module).items()
+        if isinstance(value, dict | list | set) and not name.startswith("__")
+    }
+
+
+def test_serving_changes_no_module_global(demo_app):
+    modules = (app_module, views, figures, i18n, ids)
+    before = [_module_state(m) for m in modules]
+    client = demo_app.server.test_client()
+    client.get("/?lang=fr")
+    for path, search in (("/", "?lang=fr"), ("/", "?level=1&core=iris"), ("/nowhere", "")):
+        _render(client, path, search)
+    assert [_module_state(m) for m in modules] == before
 
 
 def _load_entry_module():
@@ -233,13 +479,26 @@ def test_entry_point_never_leaves_a_half_built_demo(monkeypatch, tmp_path):
     assert entry.ensure_demo(tmp_path / "demo").exists()
 
 
+def test_entry_point_serves_a_configured_workspace(monkeypatch, demo_workspace, tmp_path):
+    entry = _load_entry_module()
+    monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(demo_workspace.path))
+    monkeypatch.setenv("SOLUTIONS_DEMO_DIR", str(tmp_path / "no-demo"))
+    server = entry.server
+    assert server.test_client().get("/geo/level/2.json").status_code == 200
+    assert not (tmp_path / "no-demo").exists()  # the demo was not built
+    monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(tmp_path / "nothing"))
+    other = _load_entry_module()
+    with pytest.raises(Exception, match="not a workspace"):
+        other.server  # noqa: B018 - the attribute access is what builds the app
+
+
 def test_entry_point_reuses_an_existing_demo(monkeypatch, demo_workspace):
     entry = _load_entry_module()
     monkeypatch.setenv("SOLUTIONS_DEMO_DIR", str(demo_workspace.path))
     assert entry.ensure_demo().path == demo_workspace.path
 
 
-def test_json_responses_are_gzipped_for_clients_that_accept_it(demo_app):
+def test_json_responses_are_compressed_for_clients_that_accept_it(demo_app):
     client = demo_app.server.test_client()
     plain = client.get("/_dash-layout")
     zipped = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})

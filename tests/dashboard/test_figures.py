@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard.figures import (
+    CLASS_COLOURS,
+    LOW_RELIABILITY,
     NO_SCORE_TRACE,
+    RELIABILITY_TRACES,
     SCORE_TRACE,
+    class_label,
+    class_legend,
     fit_map_view,
     geojson_bounds,
     hovertemplate,
+    is_low_reliability,
+    low_reliability_locations,
     map_figure,
     map_values,
     score_arrays,
@@ -84,6 +92,25 @@ def test_areas_without_data_have_no_reliability(demo_result):
     assert missing["reliability"].isna().all() and missing["score"].isna().all()
 
 
+def test_rolled_up_values_come_from_the_level_scores(demo_app_context):
+    regions = demo_app_context.level_scores(1)
+    values = map_values(
+        regions, round=ROUND, group="idp", benchmark="parity", criterion="overall"
+    ).set_index("pcode")
+    assert len(values) == 12 and values["rolled_up"].all()
+    at = {"round": np.datetime64(ROUND, "ns"), "group": "idp", "benchmark": "parity"}
+    expected = regions["overall_score"].sel(area="XM03", **at)
+    assert values.loc["XM03", "score"] == pytest.approx(float(expected))
+    assert values.loc["XM03", "idps_present"] == pytest.approx(
+        float(regions["idps_present"].sel(area="XM03", round=at["round"]))
+    )
+    criterion = map_values(
+        regions, round=ROUND, group="idp", benchmark="absolute", criterion="hlp", lang="fr"
+    )
+    assert criterion["class"].isna().all()
+    assert criterion["score"].notna().all()
+
+
 def test_score_arrays_cut_to_one_decimal_and_follow_the_locations():
     values = pd.DataFrame(
         {
@@ -92,40 +119,95 @@ def test_score_arrays_cut_to_one_decimal_and_follow_the_locations():
             "class": [3.0, np.nan, 5.0],
             "class_label": ["partial", None, "parity"],
             "reliability": [1.234, np.nan, 0.0],
+            "idps_present": [1234.4, np.nan, np.nan],
+            "note": ["<br>Low reliability", "", ""],
         }
     )
     arrays = score_arrays(values, ["C", "Z", "B", "A"])
     assert arrays["z"] == [100.0, None, None, 79.9]
-    assert arrays["customdata"] == [["parity", 0.0], None, None, ["partial", 1.2]]
+    # A missing IDP figure is left out: the hover shows the fallback, not a 0.
+    assert arrays["customdata"] == [["parity", 0.0], None, None, ["partial", 1.2, 1234]]
+    assert arrays["hovertext"] == ["", "", "", "<br>Low reliability"]
+
+
+def test_low_reliability_from_the_threshold():
+    assert LOW_RELIABILITY == 5.0
+    assert is_low_reliability(5.0) and is_low_reliability(9.9)
+    assert not is_low_reliability(4.99) and not is_low_reliability(float("nan"))
+    values = pd.DataFrame({"pcode": ["A", "B", "C", "D"], "reliability": [5.0, 1.0, np.nan, 7]})
+    assert low_reliability_locations(values, ["D", "C", "B", "A", "E"]) == ["D", "A"]
+
+
+def test_classes_and_legend_in_french():
+    assert class_label(3) == "partial" and class_label(3, "fr") == "parité partielle"
+    assert class_label(float("nan")) is None
+    legend = class_legend("fr")
+    assert legend[0] == (CLASS_COLOURS[5], "parité", "100")
+    assert legend[-1][1] == "pas de score"
 
 
 def test_map_figure_is_a_white_background_choroplethmap_by_url(demo_context):
-    figure = demo_context.figure
-    assert [trace.type for trace in figure.data] == ["choroplethmap", "choroplethmap"]
+    figure = demo_context.figure(demo_context.options.default)
+    assert [trace.type for trace in figure.data] == ["choroplethmap"] * 4
     assert figure.layout.map.style == "white-bg"
     for trace in figure.data:
         assert trace.geojson == "/geo/level/2.json"
         assert isinstance(trace.geojson, str)
         assert trace.featureidkey == "properties.pcode"
-        assert list(trace.locations) == list(demo_context.locations)
+    for trace in figure.data[:2]:
+        assert list(trace.locations) == list(demo_context.layers[2].locations)
     scores = figure.data[SCORE_TRACE]
     assert (scores.zmin, scores.zmax) == (0, 100)
     assert figure.data[NO_SCORE_TRACE].showscale is False
     assert "no score" in figure.data[NO_SCORE_TRACE].hovertemplate
+    # A missing IDP figure is left out of customdata: the hover says "–", not 0.
+    assert scores.hovertemplatefallback == "–"
+    for trace in RELIABILITY_TRACES:
+        assert figure.data[trace].hoverinfo == "skip"
+        assert len(figure.data[trace].z) == len(figure.data[trace].locations)
     legend = figure.layout.annotations[0].text
     for label in CLASS_LABELS.values():
         assert label in legend
+    assert "low reliability" in legend
     payload = figure.to_json()
     assert "coordinates" not in payload
     # Two traces of 150 locations and names plus values; the template is left out.
-    assert len(payload) < 20_000
+    assert len(payload) < 24_000
 
 
-def test_map_figure_fits_the_geometry(demo_workspace, demo_context):
-    min_lon, min_lat, max_lon, max_lat = demo_context.bounds
-    centre = demo_context.figure.layout.map.center
+def test_map_figure_escapes_area_names_and_outlines_unreliable_areas():
+    values = pd.DataFrame(
+        {
+            "pcode": ["A", "B"],
+            "score": [50.0, 70.0],
+            "class": [2.0, 3.0],
+            "class_label": ["major gaps", "partial"],
+            "reliability": [6.0, 1.0],
+        }
+    )
+    figure = map_figure(
+        values,
+        2,
+        "/geo/level/2.json",
+        locations=["A", "B"],
+        names=["<img src=x onerror=alert(1)>", "Tal Afar & Sinjar"],
+        bounds=(0, 0, 1, 1),
+    )
+    assert list(figure.data[SCORE_TRACE].text) == [
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "Tal Afar &amp; Sinjar",
+    ]
+    assert "<img" not in figure.to_json()
+    for trace in RELIABILITY_TRACES:
+        assert list(figure.data[trace].locations) == ["A"]
+
+
+def test_map_figure_fits_the_geometry(demo_context):
+    min_lon, min_lat, max_lon, max_lat = demo_context.layers[2].bounds
+    figure = demo_context.figure(demo_context.options.default)
+    centre = figure.layout.map.center
     assert min_lon < centre.lon < max_lon and min_lat < centre.lat < max_lat
-    assert 4 < demo_context.figure.layout.map.zoom < 9
+    assert 4 < figure.layout.map.zoom < 9
 
 
 def test_geojson_bounds_and_fit():
@@ -164,6 +246,22 @@ def test_hover_template_has_a_class_only_for_the_overall_score():
     assert "Class" in hovertemplate(None) and "%{z:.1f}" in hovertemplate(None)
     assert "Class" not in hovertemplate("Access to documentation")
     assert "Reliability" in hovertemplate("Access to documentation")
+    assert "IDPs present: %{customdata[2]:,.0f}" in hovertemplate(None)
+    assert hovertemplate(None).endswith("%{hovertext}<extra></extra>")
+
+
+def test_hover_template_in_french():
+    template = hovertemplate("Accès aux documents", "fr")
+    assert "Code P\u00a0: %{location}" in template
+    assert "Fiabilité\u00a0: %{customdata[1]:.1f} / 10" in template
+    assert "Reliability" not in template and "P-code" not in template
+
+
+def test_french_figure_uses_french_number_separators(demo_context):
+    state = replace(demo_context.options.default, lang="fr")
+    figure = demo_context.figure(state)
+    assert figure.layout.separators == ", "
+    assert "pas de score" in figure.data[NO_SCORE_TRACE].hovertemplate
 
 
 def test_map_figure_builds_fast_enough_shaped_for_many_areas():

@@ -1,0 +1,578 @@
+"""The method page (``/method``, DESIGN 4, 5): the framework in force, how a score is
+made, the data sources with their dates, the import history, and the data downloads
+(the framework file, and every score as CSV with its HXL row and metadata).
+
+Labels of criteria and indicators come from the framework file in the view's language
+(``framework.label``); every other text from data (descriptions, rationales, units,
+file names, notes) is shown as plain component children, never as HTML or Markdown.
+
+The scores CSV is large (every area, round, group and benchmark), so it is served by a
+plain route, ``/download/scores.csv?core=iris&lang=fr``, that the browser streams (and
+gzips on the way), rather than through a callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+from urllib.parse import urlencode
+
+import dash
+import flask
+import pandas as pd
+from dash import Input, Output, dcc, html
+
+from dashboard import ids
+from dashboard.context import AppContext
+from dashboard.exports import framework_yaml, scores_csv, source_coverage, suppression_rule
+from dashboard.figures import LOW_RELIABILITY, class_legend
+from dashboard.i18n import language, long_date, month_year, number, translator
+from dashboard.views import ViewState
+from indicators.analysis import DEFAULT_DRAWS
+from indicators.framework import IRIS_CORE_MIN_CRITERIA
+
+__all__ = [
+    "RENDER_KEYS",
+    "SCORES_ROUTE",
+    "download_framework",
+    "layout",
+    "register_callbacks",
+    "scores_response",
+]
+
+#: Query keys that change this page (the router re-renders it when they change).
+RENDER_KEYS = ("core", "lang")
+SCORES_ROUTE = "/download/scores.csv"
+
+
+def _relative(path: str) -> str:
+    try:
+        return dash.get_relative_path(path)
+    except Exception:  # no app configured (tests of the pure builders)
+        return path
+
+
+def _plain(value: float, lang: str) -> str:
+    """A goalpost or weight as written: no needless decimals."""
+    digits = 0 if float(value).is_integer() else (1 if round(value, 1) == value else 2)
+    return number(value, lang, digits)
+
+
+def _date(text: str | None, lang: str) -> str:
+    if not text:
+        return "–"
+    try:
+        return long_date(pd.Timestamp(text), lang)
+    except (ValueError, TypeError):
+        return str(text)
+
+
+def _section(title: str, section_id: str, *children) -> html.Section:
+    heading = f"{section_id}-title"
+    return html.Section(
+        id=section_id,
+        className="method-section",
+        **{"aria-labelledby": heading},
+        children=[html.H3(title, id=heading), *children],
+    )
+
+
+def _definition_list(pairs: list[tuple[str, object]]) -> html.Dl:
+    children = []
+    for term, value in pairs:
+        children += [html.Dt(term), html.Dd(value)]
+    return html.Dl(children, className="method-facts")
+
+
+# -- the framework -------------------------------------------------------------------------
+
+
+def framework_facts(context: AppContext, state: ViewState) -> html.Div:
+    _ = translator(state.lang)
+    framework = context.framework
+    aggregation = (
+        _("Weighted geometric mean of the criterion scores")
+        if framework.aggregation == "geometric"
+        else _("Weighted arithmetic mean of the criterion scores")
+    )
+    if state.core:
+        mode = _(
+            "IRIS core: only the {count} core criteria count, and {needed} of them are needed "
+            "for an overall score."
+        ).format(count=len(framework.core_criterion_codes), needed=IRIS_CORE_MIN_CRITERIA)
+    else:
+        mode = _(
+            "All criteria: {count} criteria count, and {needed} of them are needed for an "
+            "overall score."
+        ).format(count=len(framework.criteria), needed=framework.min_criteria)
+    pairs: list[tuple[str, object]] = [
+        (_("Framework"), framework.name),
+        (_("Version"), framework.version),
+    ]
+    if framework.description:
+        pairs.append((_("Description"), framework.description))
+    pairs += [
+        (
+            _("Smallest sample that counts"),
+            _("{n_min} households").format(n_min=number(framework.n_min, state.lang)),
+        ),
+        (_("Aggregation"), aggregation),
+        (_("Mode in force"), mode),
+        (
+            _("Size"),
+            _("{criteria} criteria, {subcriteria} sub-criteria, {indicators} indicators").format(
+                criteria=len(framework.criteria),
+                subcriteria=len(framework.subcriteria),
+                indicators=len(framework.indicators),
+            ),
+        ),
+    ]
+    return html.Div(id=ids.METHOD_FRAMEWORK, children=[_definition_list(pairs)])
+
+
+def indicator_table(context: AppContext, state: ViewState) -> html.Table:
+    """Criteria -> sub-criteria -> indicators, with unit, goalposts, direction, weight,
+    IRIS-core flag and rationale; one ``tbody`` per criterion."""
+    _ = translator(state.lang)
+    lang = state.lang
+    framework = context.framework
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(_("Indicator"), scope="col"),
+                html.Th(_("Code"), scope="col"),
+                html.Th(_("Unit"), scope="col"),
+                html.Th(_("Goalposts (worst → best)"), scope="col"),
+                html.Th(_("Direction"), scope="col"),
+                html.Th(_("Why these goalposts"), scope="col"),
+            ]
+        )
+    )
+    bodies = []
+    for criterion in framework.criteria:
+        counted = criterion.iris_core or not state.core
+        flags = [
+            _("weight {weight}").format(weight=_plain(criterion.weight, lang)),
+        ]
+        if criterion.iris_core:
+            flags.append(_("IRIS core"))
+        if not counted:
+            flags.append(_("not counted in IRIS-core mode"))
+        rows = [
+            html.Tr(
+                className="criterion-row" + ("" if counted else " not-counted"),
+                children=html.Th(
+                    colSpan=6,
+                    scope="rowgroup",
+                    children=[
+                        html.Span(framework.label(criterion.code, lang), className="criterion"),
+                        html.Span(" · ".join(flags), className="criterion-flags"),
+                    ],
+                ),
+            )
+        ]
+        for sub in criterion.subcriteria:
+            rows.append(
+                html.Tr(
+                    className="subcriterion-row",
+                    children=html.Th(
+                        colSpan=6, scope="rowgroup", children=framework.label(sub.code, lang)
+                    ),
+                )
+            )
+            for indicator in sub.indicators:
+                worst, best = indicator.goalposts
+                direction = _("lower is better") if best < worst else _("higher is better")
+                rows.append(
+                    html.Tr(
+                        className="indicator-row",
+                        children=[
+                            html.Td(framework.label(indicator.code, lang)),
+                            html.Td(html.Code(indicator.code)),
+                            html.Td(indicator.unit),
+                            html.Td(
+                                f"{_plain(worst, lang)} → {_plain(best, lang)}",
+                                className="goalposts",
+                            ),
+                            html.Td(direction),
+                            html.Td(indicator.rationale or "–", className="rationale"),
+                        ],
+                    )
+                )
+        bodies.append(html.Tbody(rows))
+    return html.Table(
+        id=ids.METHOD_INDICATORS,
+        className="method-table indicator-table",
+        children=[
+            html.Caption(
+                _("Criteria, sub-criteria and indicators of the framework in force"),
+                className="visually-hidden-caption",
+            ),
+            head,
+            *bodies,
+        ],
+    )
+
+
+# -- the scoring, in words ---------------------------------------------------------------
+
+
+def scoring_text(context: AppContext, state: ViewState) -> html.Div:
+    _ = translator(state.lang)
+    framework = context.framework
+    n_min = framework.n_min
+    aggregation = (
+        _(
+            "The overall score is the weighted geometric mean of the criterion scores: a very "
+            "low criterion pulls it down more than a high one lifts it, so strengths do not "
+            "fully make up for gaps."
+        )
+        if framework.aggregation == "geometric"
+        else _("The overall score is the weighted arithmetic mean of the criterion scores.")
+    )
+    steps = [
+        _(
+            "Parity: each value of a displaced group is compared with the value of the host "
+            "community in the same area and round. A score of 100 means the displaced group "
+            "does as well as the host community, or better; 0 means it is at the worst "
+            "goalpost."
+        ),
+        _(
+            "Absolute: each value is placed between the indicator's two goalposts, the worst "
+            "at 0 and the best at 100. Values beyond a goalpost count as that goalpost."
+        ),
+        _(
+            "Fallbacks: where the host community's value is missing or rests on fewer than "
+            "{n_min} households, the comparison uses the host value of the area one level up, "
+            "and failing that the mean of all host values of that round. Such scores count "
+            "as fallbacks in the reliability index."
+        ).format(n_min=n_min),
+        _(
+            "A sub-criterion is the mean of its indicator scores; a criterion is the mean of "
+            "its sub-criteria and needs at least half of them."
+        ),
+        aggregation,
+        _(
+            "Higher admin levels take the mean of their localities' scores, weighted by the "
+            "number of IDPs present where every locality reports it."
+        ),
+    ]
+    legend = class_legend(state.lang)
+    classes = html.Ul(
+        className="class-legend",
+        children=[
+            html.Li(
+                [
+                    html.Span(
+                        className="class-swatch",
+                        style={"backgroundColor": colour},
+                        **{"aria-hidden": "true"},
+                    ),
+                    html.Span(label, className="class-name"),
+                    html.Span(f" ({span})" if span else "", className="class-range"),
+                ]
+            )
+            for colour, label, span in legend
+        ],
+    )
+    return html.Div(
+        id=ids.METHOD_SCORING,
+        children=[
+            html.Ol([html.Li(step) for step in steps], className="method-steps"),
+            html.H4(_("Classes")),
+            html.P(
+                _(
+                    "The overall score falls into one of five classes. Parity needs every "
+                    "criterion with a score at 100; the other classes are bands of the "
+                    "overall score. The colours read in greyscale and for the common "
+                    "colour-vision deficiencies."
+                )
+            ),
+            classes,
+            html.H4(_("Reliability")),
+            html.P(
+                _(
+                    "Reliability runs from 0 (most reliable) to 10 (least reliable). It adds "
+                    "up the share of the framework's indicators without a value (half the "
+                    "weight), the share of values from fewer than {n_min} households (a "
+                    "quarter) and the share of comparisons with a fallback comparator (a "
+                    "quarter). Values of {threshold} or more are marked as low reliability on "
+                    "the map and in the tables."
+                ).format(n_min=n_min, threshold=number(LOW_RELIABILITY, state.lang, 0))
+            ),
+            html.H4(_("Ranks and their uncertainty")),
+            html.P(
+                _(
+                    "Rank 1 is the area furthest from durable solutions. Each rank is computed "
+                    "{draws} times with every criterion weight multiplied by a random factor "
+                    "between 0.75 and 1.25 and with geometric or arithmetic aggregation drawn at "
+                    "random; the median rank and the range holding 90 percent of the results "
+                    "are shown."
+                ).format(draws=DEFAULT_DRAWS)
+            ),
+            html.H4(_("Small samples in downloads")),
+            html.P(suppression_rule(context, state.lang)),
+        ],
+    )
+
+
+# -- sources and imports ---------------------------------------------------------------------
+
+
+def sources_table(context: AppContext, state: ViewState) -> html.Table | html.P:
+    _ = translator(state.lang)
+    lang = state.lang
+    coverage = source_coverage(context)
+    if coverage.empty:
+        return html.P(_("No observations have been imported yet."), id=ids.METHOD_SOURCES)
+    rows = [
+        html.Tr(
+            [
+                html.Td(source.source or _("Source not given")),
+                html.Td(
+                    _("{first} to {last}").format(
+                        first=month_year(source.first_round, lang),
+                        last=month_year(source.last_round, lang),
+                    )
+                ),
+                html.Td(number(source.rounds, lang), className="num"),
+                html.Td(number(source.rows, lang), className="num"),
+                html.Td(", ".join(source.files) or "–"),
+                html.Td(_date(source.imported, lang)),
+            ]
+        )
+        for source in coverage.itertuples(index=False)
+    ]
+    return html.Table(
+        id=ids.METHOD_SOURCES,
+        className="method-table",
+        children=[
+            html.Caption(_("Data sources named in the observations")),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(_("Source"), scope="col"),
+                        html.Th(_("Rounds covered"), scope="col"),
+                        html.Th(_("Rounds"), scope="col", className="num"),
+                        html.Th(_("Values"), scope="col", className="num"),
+                        html.Th(_("Files"), scope="col"),
+                        html.Th(_("Last imported"), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+    )
+
+
+def _kind(entry: dict, lang: str) -> str:
+    _ = translator(lang)
+    kind = entry.get("kind")
+    if kind == "areas":
+        level = entry.get("level")
+        if level is None:
+            return _("Boundaries")
+        return _("Boundaries, admin level {level}").format(level=level)
+    if kind == "observations":
+        return _("Observations")
+    return _("Framework")
+
+
+def _rounds_added(added: list[str], lang: str) -> str:
+    _ = translator(lang)
+    if not added:
+        return "–"
+    if len(added) == 1:
+        return month_year(added[0], lang)
+    return _("{count} rounds, {first} to {last}").format(
+        count=len(added), first=month_year(added[0], lang), last=month_year(added[-1], lang)
+    )
+
+
+def import_history(context: AppContext, state: ViewState) -> html.Table | html.P:
+    """Every manifest entry (areas, observations, frameworks), newest first."""
+    _ = translator(state.lang)
+    lang = state.lang
+    manifest = context.workspace.manifest
+    entries = [*manifest.get("imports", [])]
+    entries += [{**e, "kind": "framework"} for e in manifest.get("frameworks", [])]
+    if not entries:
+        return html.P(_("Nothing has been imported yet."), id=ids.METHOD_IMPORTS)
+    entries.sort(key=lambda e: e.get("time", ""), reverse=True)
+    rows = []
+    for entry in entries:
+        notes = [str(n) for n in entry.get("notes", [])]
+        warnings = [str(w) for w in entry.get("warnings", [])]
+        if entry.get("kind") == "framework":
+            notes.insert(0, f"{entry.get('name', '')} {entry.get('version', '')}".strip())
+        remarks = [html.Li(n) for n in notes] + [html.Li(w, className="warning") for w in warnings]
+        added = entry.get("rounds_added") or []
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(entry.get("file", "–")), className="file"),
+                    html.Td(_kind(entry, lang)),
+                    html.Td(_date(entry.get("time"), lang)),
+                    html.Td(
+                        number(entry["rows"], lang) if entry.get("rows") is not None else "–",
+                        className="num",
+                    ),
+                    html.Td(_rounds_added(added, lang)),
+                    html.Td(html.Ul(remarks, className="remarks") if remarks else "–"),
+                ]
+            )
+        )
+    return html.Table(
+        id=ids.METHOD_IMPORTS,
+        className="method-table",
+        children=[
+            html.Caption(_("Every import into this workspace, newest first")),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(_("File"), scope="col"),
+                        html.Th(_("Content"), scope="col"),
+                        html.Th(_("Imported"), scope="col"),
+                        html.Th(_("Rows"), scope="col", className="num"),
+                        html.Th(_("Rounds added"), scope="col"),
+                        html.Th(_("Notes and warnings"), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+    )
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+def _scores_href(state: ViewState) -> str:
+    query = {}
+    if state.core:
+        query["core"] = "iris"
+    if state.lang != "en":
+        query["lang"] = state.lang
+    return _relative(SCORES_ROUTE) + ("?" + urlencode(query) if query else "")
+
+
+def downloads(context: AppContext, state: ViewState) -> html.Div:
+    _ = translator(state.lang)
+    name, _data = framework_yaml(context)
+    return html.Div(
+        className="method-downloads",
+        children=[
+            html.Button(
+                _("Download the framework file (YAML)"),
+                id=ids.METHOD_FRAMEWORK_BUTTON,
+                className="button button-download",
+                title=name,
+                n_clicks=0,
+            ),
+            dcc.Download(id=ids.METHOD_FRAMEWORK_DOWNLOAD),
+            html.A(
+                _("Download all scores (CSV)"),
+                id=ids.METHOD_SCORES_LINK,
+                href=_scores_href(state),
+                download="",
+                className="button button-download",
+                title=_(
+                    "Every score of every area, round, group and benchmark, with an HXL tag "
+                    "row and a block of metadata; scores resting on small samples are left "
+                    "empty."
+                ),
+            ),
+        ],
+    )
+
+
+def layout(context: AppContext, state: ViewState, **params) -> html.Div:
+    """The method page for ``state`` (the router's page contract)."""
+    _ = translator(state.lang)
+    return html.Div(
+        className="method-page",
+        lang=state.lang,
+        children=[
+            html.H2(_("Method and sources"), className="page-title"),
+            html.P(
+                _(
+                    "How the scores on every page are made: the framework in force, its "
+                    "goalposts and weights, the scoring steps, and where the data come from."
+                ),
+                className="page-lead",
+            ),
+            downloads(context, state),
+            _section(
+                _("Framework in force"), "method-framework-section", framework_facts(context, state)
+            ),
+            _section(
+                _("Criteria, sub-criteria and indicators"),
+                "method-indicators-section",
+                indicator_table(context, state),
+            ),
+            _section(
+                _("How a score is made"), "method-scoring-section", scoring_text(context, state)
+            ),
+            _section(_("Data sources"), "method-sources-section", sources_table(context, state)),
+            _section(_("Import history"), "method-imports-section", import_history(context, state)),
+        ],
+    )
+
+
+# -- downloads -------------------------------------------------------------------------------
+
+
+def download_framework(context: AppContext) -> dict:
+    """What ``dcc.Download`` receives for the framework button."""
+    name, data = framework_yaml(context)
+    return dcc.send_bytes(data, name)
+
+
+def scores_response(context: AppContext, args, accept_gzip: bool) -> flask.Response:
+    """The scores CSV for ``?core=iris&lang=fr`` (both optional)."""
+    core = str(args.get("core", "")).strip().lower() == "iris"
+    lang = language(str(args.get("lang", "")).strip().lower())
+    latest = context.rounds[-1] if context.rounds else ""
+    state = ViewState(
+        round=latest,
+        criterion="overall",
+        group="idp",
+        benchmark="parity",
+        level=0,
+        core=core,
+        lang=lang,
+    )
+    data = scores_csv(context, state)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", context.workspace.country_name).strip("-.")
+    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    name = f"scores-{stem or 'workspace'}-{made}{'-iris' if core else ''}.csv"
+    response = flask.Response(data, mimetype="text/csv")
+    if accept_gzip:
+        response.set_data(gzip.compress(data, 6))
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+    """The framework download (a callback) and the scores CSV (a route)."""
+
+    @app.callback(
+        Output(ids.METHOD_FRAMEWORK_DOWNLOAD, "data"),
+        Input(ids.METHOD_FRAMEWORK_BUTTON, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def download_framework_file(n_clicks):
+        return download_framework(context) if n_clicks else dash.no_update
+
+    app.server.add_url_rule(
+        SCORES_ROUTE,
+        endpoint="method_scores_csv",
+        view_func=lambda: scores_response(
+            context, flask.request.args, bool(flask.request.accept_encodings["gzip"])
+        ),
+    )

@@ -1,0 +1,574 @@
+"""The priorities page (``/priorities``, DESIGN 5): which localities are furthest from
+durable solutions, how sure that ranking is, and a CSV of the table.
+
+The view (round, group, benchmark, admin level, criteria set, language) comes from the
+URL as a ``ViewState``; the page states it in one line and links back to the map to
+change it. The table is a dash-ag-grid (its scripts and styles are bundled: nothing is
+fetched from outside the app). Area names and every other text from data reach the
+browser as row data and are drawn by the renderers in
+``assets/dashAgGridComponentFunctions.js``, which build elements with React (text
+children, never HTML); numbers are formatted here in the reader's language.
+
+``rows`` and ``column_defs`` are pure and tested without a browser; ``download`` is what
+the download button's callback returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from urllib.parse import quote
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from dashboard import ids
+from dashboard.context import AppContext
+from dashboard.exports import priorities_csv, priority_table
+from dashboard.figures import CLASS_COLOURS, LOW_RELIABILITY, NO_SCORE_COLOUR, class_label
+from dashboard.i18n import month_year, number, translator
+from dashboard.views import BENCHMARK_LABELS, GROUP_LABELS, ViewState, to_query
+
+__all__ = [
+    "RENDER_KEYS",
+    "column_defs",
+    "download",
+    "filename",
+    "layout",
+    "register_callbacks",
+    "rows",
+]
+
+_AUTO_HEIGHT_ROWS = 15
+#: Query keys that change this page (the router re-renders it when they change).
+RENDER_KEYS = ("round", "level", "group", "benchmark", "core", "lang")
+
+
+def _relative(path: str) -> str:
+    """``path`` under the app's URL prefix (``requests_pathname_prefix``)."""
+    try:
+        return dash.get_relative_path(path)
+    except Exception:  # no app configured (tests of the pure builders)
+        return path
+
+
+def _signed(value: float | None, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    text = number(abs(value), lang, 1)
+    if round(value, 1) == 0:
+        return number(0.0, lang, 1)
+    return ("+" if value > 0 else "−") + text
+
+
+def _float(value: object, digits: int = 2) -> float | None:
+    """A JSON-safe number, rounded (the browser sorts and filters on it): None if missing."""
+    if value is None or pd.isna(value):
+        return None
+    value = float(value)
+    return None if math.isnan(value) else round(value, digits)
+
+
+def _band_text(low: float | None, high: float | None, count: float | None, lang: str) -> str:
+    _ = translator(lang)
+    if low is None or high is None or count is None:
+        return "–"
+    if number(low, lang) == number(high, lang):
+        return _("{rank} of {count}").format(rank=number(low, lang), count=number(count, lang))
+    return _("{low} to {high} of {count}").format(
+        low=number(low, lang), high=number(high, lang), count=number(count, lang)
+    )
+
+
+def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
+    """The grid's row data for ``state``, in priority order. Numbers stay numbers (for
+    sorting and filtering); each has a ``*_text`` twin formatted for ``state.lang``.
+    ``href`` opens the locality page with ``query`` (the view's query string)."""
+    _ = translator(state.lang)
+    lang, framework = state.lang, context.framework
+    table = priority_table(context, state)
+    out = []
+    for r in table.to_dict("records"):
+        klass = None if pd.isna(r["class"]) else int(r["class"])
+        reliability = _float(r["reliability"])
+        median, low, high = (_float(r[k]) for k in ("median_rank", "rank_low", "rank_high"))
+        ranked = _float(r["ranked_areas"])
+        small, present = int(r["small_indicators"]), int(r["indicators"])
+        weakest = r["weakest"]
+        out.append(
+            {
+                "pcode": r["pcode"],
+                "name": r["name"],
+                "href": _relative("/locality/" + quote(str(r["pcode"]), safe="")) + query,
+                "parent": r["parent_name"] or "",
+                "score": _float(r["score"]),
+                "score_text": number(r["score"], lang, 1),
+                "class": klass,
+                "class_label": class_label(klass, lang) or _("no score"),
+                "class_colour": CLASS_COLOURS.get(klass, NO_SCORE_COLOUR),
+                "since_previous": _float(r["since_previous"]),
+                "since_previous_text": _signed(r["since_previous"], lang),
+                "since_first": _float(r["since_first"]),
+                "since_first_text": _signed(r["since_first"], lang),
+                "idps": _float(r["idps_present"]),
+                "idps_text": number(r["idps_present"], lang, 0),
+                "weakest_label": framework.label(weakest, lang) if weakest else "",
+                "weakest_score": _float(r["weakest_score"]),
+                "weakest_text": number(r["weakest_score"], lang, 0),
+                "reliability": reliability,
+                "reliability_text": number(reliability, lang, 1),
+                "low_reliability": reliability is not None and reliability >= LOW_RELIABILITY,
+                "median_rank": median,
+                "median_text": number(median, lang, 1 if median and median % 1 else 0),
+                "rank_low": low,
+                "rank_high": high,
+                "ranked_areas": ranked,
+                "band_text": _band_text(low, high, ranked, lang),
+                "small": small,
+                "indicators": present,
+                "small_text": (
+                    _("{small} of {count}").format(small=small, count=present) if small else ""
+                ),
+                "withheld": bool(r["suppressed"]),
+                "rolled_up": bool(r["rolled_up"]),
+            }
+        )
+    return out
+
+
+def _number_column(field: str, header: str, tooltip: str, **extra) -> dict:
+    return {
+        "field": field,
+        "headerName": header,
+        "headerTooltip": tooltip,
+        "filter": "agNumberColumnFilter",
+        "type": "rightAligned",
+        "valueFormatter": {"function": f"params.data ? params.data.{field}_text : ''"},
+        "comparator": {"function": "prioritiesNullsLast"},
+        **extra,
+    }
+
+
+def column_defs(state: ViewState, n_min: int) -> list[dict]:
+    """Column definitions in ``state.lang``; custom renderers are named by string."""
+    _ = translator(state.lang)
+    low = _("Low reliability: {threshold} or more out of 10.").format(
+        threshold=number(LOW_RELIABILITY, state.lang, 0)
+    )
+    name = {
+        "field": "name",
+        "headerName": _("Locality"),
+        "headerTooltip": _("Open a locality's page by its name."),
+        "pinned": "left",
+        "width": 160,
+        "filter": "agTextColumnFilter",
+        "cellRenderer": "PrioritiesAreaLink",
+    }
+    pcode = {
+        "field": "pcode",
+        "headerName": _("P-code"),
+        "filter": "agTextColumnFilter",
+        "width": 105,
+    }
+    parent = {
+        "field": "parent",
+        "headerName": _("Part of"),
+        "headerTooltip": _("The area one admin level up."),
+        "filter": "agTextColumnFilter",
+        "width": 125,
+    }
+    rank = {
+        "field": "median_rank",
+        "headerName": _("Rank"),
+        "headerTooltip": _("Median rank: 1 is the locality furthest from durable solutions."),
+        "filter": "agNumberColumnFilter",
+        "type": "rightAligned",
+        "valueFormatter": {"function": "params.data ? params.data.median_text : ''"},
+        "comparator": {"function": "prioritiesNullsLast"},
+        "sort": "asc",
+        "sortIndex": 0,
+        "width": 104,
+    }
+    band = {
+        "field": "rank_low",
+        "headerName": _("Rank range (5–95 %)"),
+        "headerTooltip": _(
+            "Where 90 percent of the ranks fall when the criterion weights and the "
+            "aggregation vary."
+        ),
+        "filter": "agNumberColumnFilter",
+        "cellRenderer": "PrioritiesRankBand",
+        "comparator": {"function": "prioritiesNullsLast"},
+        "getQuickFilterText": {"function": "params.data.band_text"},
+        "width": 140,
+    }
+    score = _number_column(
+        "score", _("Score"), _("Overall score, 0 to 100: 100 means no gap."), width=82
+    )
+    klass = {
+        "field": "class",
+        "headerName": _("Class"),
+        "filter": "agTextColumnFilter",
+        "filterValueGetter": {"function": "params.data.class_label"},
+        "getQuickFilterText": {"function": "params.data.class_label"},
+        "cellRenderer": "PrioritiesClass",
+        "comparator": {"function": "prioritiesNullsLast"},
+        "width": 150,
+    }
+    weakest = {
+        "field": "weakest_score",
+        "headerName": _("Weakest criterion"),
+        "headerTooltip": _("The criterion with the lowest score, and that score."),
+        "filter": "agTextColumnFilter",
+        "filterValueGetter": {"function": "params.data.weakest_label"},
+        "getQuickFilterText": {"function": "params.data.weakest_label"},
+        "cellRenderer": "PrioritiesWeakest",
+        "comparator": {"function": "prioritiesNullsLast"},
+        "minWidth": 240,
+        "flex": 1,
+    }
+    previous = _number_column(
+        "since_previous",
+        _("Change since previous round"),
+        _("Score points gained or lost since the previous round with a score."),
+        width=112,
+    )
+    first = _number_column(
+        "since_first",
+        _("Change since first round"),
+        _("Score points gained or lost since the first round with a score."),
+        width=112,
+    )
+    idps = _number_column(
+        "idps",
+        _("IDPs present"),
+        _("Internally displaced persons present in this round, where reported."),
+        width=110,
+    )
+    reliability = {
+        **_number_column(
+            "reliability",
+            _("Reliability"),
+            _("0 is most reliable, 10 least reliable.") + " " + low,
+            width=124,
+        ),
+        "cellRenderer": "PrioritiesReliability",
+        "cellRendererParams": {"lowLabel": _("low"), "lowTitle": low},
+    }
+    small = {
+        "field": "small",
+        "headerName": _("Small samples"),
+        "headerTooltip": _(
+            "Indicator values behind the score that come from fewer than {n_min} households."
+        ).format(n_min=n_min),
+        "filter": "agNumberColumnFilter",
+        "cellRenderer": "PrioritiesSmallSample",
+        "cellRendererParams": {
+            "withheldLabel": _("withheld"),
+            "withheldTitle": _(
+                "Half or more of the values behind this score come from small samples: "
+                "the CSV download leaves it empty."
+            ),
+        },
+        "getQuickFilterText": {"function": "''"},
+        "width": 150,
+    }
+    # What decides a priority first; reference columns (P-code, parent) last.
+    return [
+        name,
+        rank,
+        band,
+        score,
+        klass,
+        weakest,
+        previous,
+        first,
+        idps,
+        reliability,
+        small,
+        pcode,
+        parent,
+    ]
+
+
+def _locale_text(lang: str) -> dict[str, str]:
+    """The grid's own words (filter menus, empty table) in ``lang``."""
+    _ = translator(lang)
+    return {
+        "noRowsToShow": _("No localities match."),
+        "filterOoo": _("Filter…"),
+        "searchOoo": _("Search…"),
+        "equals": _("Equals"),
+        "notEqual": _("Does not equal"),
+        "contains": _("Contains"),
+        "notContains": _("Does not contain"),
+        "startsWith": _("Starts with"),
+        "endsWith": _("Ends with"),
+        "blank": _("Blank"),
+        "notBlank": _("Not blank"),
+        "lessThan": _("Less than"),
+        "greaterThan": _("Greater than"),
+        "lessThanOrEqual": _("Less than or equal to"),
+        "greaterThanOrEqual": _("Greater than or equal to"),
+        "inRange": _("Between"),
+        "inRangeStart": _("From"),
+        "inRangeEnd": _("To"),
+        "andCondition": _("AND"),
+        "orCondition": _("OR"),
+        "applyFilter": _("Apply"),
+        "resetFilter": _("Reset"),
+        "clearFilter": _("Clear"),
+        "cancelFilter": _("Cancel"),
+        "loadingOoo": _("Loading…"),
+        "ariaFilterInput": _("Filter input"),
+        "ariaFilterValue": _("Filter value"),
+        "ariaFilterList": _("Filter list"),
+        "ariaFilteringOperator": _("Filtering operator"),
+        "ariaColumn": _("Column"),
+        "ariaSortableColumn": _("Press Enter to sort"),
+        "ariaMenuColumn": _("Press Alt+Down to open the column menu"),
+        "ariaFilterColumn": _("Press Ctrl+Enter to open the filter"),
+        "ariaRowSelect": _("Press Space to select this row"),
+        "ariaSearch": _("Search"),
+        "ariaLabelColumnMenu": _("Column menu"),
+        "ariaLabelDialog": _("Dialog"),
+        "ariaLabelFilterMenu": _("Filter menu"),
+        "ariaVisibility": _("Visibility"),
+        "ariaChecked": _("checked"),
+        "ariaUnchecked": _("unchecked"),
+        "sortAscending": _("Sort ascending"),
+        "sortDescending": _("Sort descending"),
+        "sortUnSort": _("Clear sort"),
+        "pinColumn": _("Pin column"),
+        "autosizeThisColumn": _("Autosize this column"),
+        "resetColumns": _("Reset columns"),
+    }
+
+
+def filters_summary(context: AppContext, state: ViewState, count: int) -> list:
+    """The filters in force, as children of one paragraph."""
+    _ = translator(state.lang)
+    mode = _("IRIS core criteria") if state.core else _("All criteria")
+    items = [
+        (_("Round"), month_year(state.round, state.lang) if state.round else "–"),
+        (_("Admin level"), str(state.level)),
+        (_("Group"), _(GROUP_LABELS.get(state.group, state.group))),
+        (_("Benchmark"), _(BENCHMARK_LABELS.get(state.benchmark, state.benchmark))),
+        (_("Criteria"), mode),
+    ]
+    children: list = []
+    for label, value in items:
+        children.append(
+            html.Span(
+                className="filter-item",
+                children=[html.Span(label + ": ", className="filter-key"), html.Strong(value)],
+            )
+        )
+    children.append(
+        html.Span(
+            _("{count} localities with data.").format(count=number(count, state.lang)),
+            id=ids.PRIORITIES_COUNT,
+            className="filter-item filter-count",
+        )
+    )
+    children.append(
+        dcc.Link(
+            _("Change the view on the map"),
+            href=_relative("/") + to_query(state),
+            className="filter-link",
+        )
+    )
+    return children
+
+
+def _help(context: AppContext, state: ViewState) -> html.Details:
+    _ = translator(state.lang)
+    n_min = context.framework.n_min
+    return html.Details(
+        id=ids.PRIORITIES_HELP,
+        className="priorities-help",
+        open=True,
+        children=[
+            html.Summary(_("How to read this table")),
+            html.Ul(
+                [
+                    html.Li(
+                        _(
+                            "Rank 1 is the locality furthest from durable solutions: the "
+                            "lowest overall score in this round. Each rank was computed again "
+                            "200 times with every criterion weight varied by up to a quarter "
+                            "and with geometric or arithmetic aggregation. The rank shown is "
+                            "the median of these results."
+                        )
+                    ),
+                    html.Li(
+                        _(
+                            "The rank range holds 90 percent of the results (5th to 95th "
+                            "percentile). A narrow range means the position does not depend on "
+                            "choices of method; where ranges overlap, the order of those "
+                            "localities is uncertain."
+                        )
+                    ),
+                    html.Li(
+                        _(
+                            "Reliability runs from 0 (most reliable) to 10 (least reliable). It "
+                            "grows with indicators without data, values from small samples and "
+                            "comparisons with a borrowed comparator. Values of {threshold} or "
+                            "more are marked as low reliability."
+                        ).format(threshold=number(LOW_RELIABILITY, state.lang, 0))
+                    ),
+                    html.Li(
+                        _(
+                            "Small samples counts the indicator values behind the score that "
+                            "come from fewer than {n_min} households. Where they make up half "
+                            "or more of the values, the score is withheld in the CSV download."
+                        ).format(n_min=n_min)
+                    ),
+                ]
+            ),
+        ],
+    )
+
+
+def filename(context: AppContext, state: ViewState) -> str:
+    """``priorities-adm2-2025-12-01-idp-parity[-iris].csv``."""
+    core = "-iris" if state.core else ""
+    level = state.level if state.level in context.scored_levels else "x"
+    return f"priorities-adm{level}-{state.round}-{state.group}-{state.benchmark}{core}.csv"
+
+
+def layout(context: AppContext, state: ViewState, **params) -> html.Div:
+    """The priorities page for ``state`` (the router's page contract)."""
+    _ = translator(state.lang)
+    query = to_query(state, params.get("search") or "")
+    data = rows(context, state, query)
+    if not context.scored_levels or not data:
+        body: list = [
+            html.P(
+                _("There are no scores for this round, group and admin level."),
+                className="empty",
+            )
+        ]
+    else:
+        body = [
+            html.Div(
+                className="priorities-toolbar",
+                children=[
+                    html.Label(
+                        _("Search the table"),
+                        htmlFor=ids.PRIORITIES_QUICK_FILTER,
+                        className="control-label",
+                    ),
+                    dcc.Input(
+                        id=ids.PRIORITIES_QUICK_FILTER,
+                        type="search",
+                        debounce=False,
+                        placeholder=_("Name, P-code, class or criterion"),
+                        className="priorities-search",
+                        autoComplete="off",
+                    ),
+                    html.Button(
+                        _("Download CSV"),
+                        id=ids.PRIORITIES_DOWNLOAD_BUTTON,
+                        className="button button-download",
+                        title=_(
+                            "This table as CSV, with an HXL tag row and a block of metadata; "
+                            "scores resting on small samples are left empty."
+                        ),
+                        n_clicks=0,
+                    ),
+                    dcc.Download(id=ids.PRIORITIES_DOWNLOAD),
+                ],
+            ),
+            dag.AgGrid(
+                id=ids.PRIORITIES_GRID,
+                rowData=data,
+                columnDefs=column_defs(state, context.framework.n_min),
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "filter": True,
+                    "wrapHeaderText": True,
+                    "autoHeaderHeight": True,
+                },
+                getRowId="params.data.pcode",
+                dashGridOptions={
+                    "animateRows": False,
+                    "enableCellTextSelection": True,
+                    "ensureDomOrder": True,
+                    "quickFilterText": "",
+                    "localeText": _locale_text(state.lang),
+                    "tooltipShowDelay": 300,
+                    "loadThemeGoogleFonts": False,
+                    # A short table takes its own height; a long one scrolls inside 640 px.
+                    **({"domLayout": "autoHeight"} if len(data) <= _AUTO_HEIGHT_ROWS else {}),
+                },
+                className="priorities-grid",
+                style={"width": "100%"}
+                | ({} if len(data) <= _AUTO_HEIGHT_ROWS else {"height": "640px"}),
+            ),
+        ]
+    return html.Div(
+        className="priorities-page",
+        lang=state.lang,
+        children=[
+            dcc.Store(id=ids.PRIORITIES_STATE, data=dataclasses.asdict(state)),
+            html.H2(_("Priorities"), className="page-title"),
+            html.P(
+                _(
+                    "Localities of one admin level ranked from furthest to closest to durable "
+                    "solutions, with the criterion that holds each back and how far to trust "
+                    "the numbers."
+                ),
+                className="page-lead",
+            ),
+            html.P(
+                filters_summary(context, state, len(data)),
+                id=ids.PRIORITIES_SUMMARY,
+                className="filters-summary",
+            ),
+            _help(context, state),
+            *body,
+        ],
+    )
+
+
+def download(context: AppContext, stored: dict | None) -> dict | None:
+    """What ``dcc.Download`` receives for the view stored with the page (None: nothing)."""
+    if not stored:
+        return None
+    fields = {f.name for f in dataclasses.fields(ViewState)}
+    state = ViewState(**{k: v for k, v in stored.items() if k in fields})
+    return dcc.send_bytes(priorities_csv(context, state), filename(context, state))
+
+
+# Quick filter in the browser: no round trip for each key press on a slow link.
+_QUICK_FILTER = """function (text, options) {
+    return Object.assign({}, options || {}, {quickFilterText: text || ''});
+}"""
+
+
+def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+    """The page's callbacks: the CSV download (server) and the quick filter (browser)."""
+    _register_download(app, context, download)
+    app.clientside_callback(
+        _QUICK_FILTER,
+        Output(ids.PRIORITIES_GRID, "dashGridOptions"),
+        Input(ids.PRIORITIES_QUICK_FILTER, "value"),
+        State(ids.PRIORITIES_GRID, "dashGridOptions"),
+        prevent_initial_call=True,
+    )
+
+
+def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> None:
+    @app.callback(
+        Output(ids.PRIORITIES_DOWNLOAD, "data"),
+        Input(ids.PRIORITIES_DOWNLOAD_BUTTON, "n_clicks"),
+        State(ids.PRIORITIES_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def download_priorities(n_clicks, stored):
+        return build(context, stored) if n_clicks else dash.no_update

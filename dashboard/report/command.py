@@ -1,0 +1,96 @@
+"""``solutions report DIR --out FILE.pdf [--round R] [--area PCODE]... [--lang LANG]``
+(DESIGN 3.1): the briefing pack of a view, written to a file.
+
+Exit status 0 on success; 1 on bad input (an unknown round, area, level or language, a
+folder that is not a workspace) and when there is no Chromium to draw the maps with,
+each with a message and no traceback. The file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 1
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+def run_report_command(args) -> int:
+    from dashboard.context import AppContext
+    from dashboard.report import (
+        ChromiumMissing,
+        RenderError,
+        ReportInputError,
+        build_report,
+        chromium_hint,
+        content,
+        find_chromium,
+    )
+    from indicators.framework import load_framework
+    from indicators.store import Workspace
+
+    workspace = Workspace(args.dir).require()
+    if args.out.suffix.lower() != ".pdf":
+        return _error(f"{args.out}: the output file must end in .pdf")
+    started = time.perf_counter()
+    try:
+        framework = load_framework(args.framework) if args.framework else None
+        context = AppContext.load(workspace, framework)
+        # Checked before Chromium is looked for and started: a typo costs no browser.
+        content.resolve_view(
+            context,
+            round=args.round,
+            level=args.level,
+            group=args.group,
+            benchmark=args.benchmark,
+            core=args.core,
+            lang=args.lang,
+        )
+        content.check_areas(context, args.area)
+        if find_chromium() is None:
+            return _error(chromium_hint())
+        details: dict = {}
+        pdf = build_report(
+            context,
+            details=details,
+            round=args.round,
+            areas=args.area,
+            lang=args.lang,
+            level=args.level,
+            group=args.group,
+            benchmark=args.benchmark,
+            core=args.core,
+        )
+    except ChromiumMissing:
+        return _error(chromium_hint())
+    except ReportInputError as exc:
+        return _error(f"{args.dir}: {exc}")
+    except RenderError as exc:
+        return _error(f"the figures could not be drawn: {exc}. {chromium_hint()}")
+    _write_atomically(args.out, pdf)
+    print(
+        f"{args.out}: briefing pack of {details['pages']} pages for "
+        f"{workspace.country_name}, round {details['round']}, admin level "
+        f"{details['level']}, {len(details['localities'])} locality pages, "
+        f"language {args.lang} ({len(pdf) / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s)"
+    )
+    return EXIT_OK

@@ -1,0 +1,666 @@
+"""What the briefing pack says, as plain values: the view, the headline figures, the
+movers, the stuck localities, the localities' pages, the method and the caveats.
+
+Pure functions of an ``AppContext`` and a view; no HTML, no figures, no IO. Numbers stay
+numbers here (formatting for the reader is the template's job), except sentences, which
+are written in the view's language.
+
+Small samples (DESIGN 8): a score resting on small samples is withheld with the rule of
+the CSV exports (``dashboard.exports.withheld``: half or more of the values it rests on
+come from fewer than ``n_min`` households). Withheld scores are NaN here and flagged, so
+nothing downstream can print, colour or rank them by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from dashboard import exports, locality
+from dashboard.context import AppContext
+from dashboard.i18n import LANGUAGES, N_, language, month_year, number, translator
+from dashboard.views import ViewState
+from indicators.cube import DISPLACED_GROUPS
+
+__all__ = [
+    "BENCHMARK_NAMES",
+    "GROUP_NAMES",
+    "Headline",
+    "LocalityPage",
+    "ReportInputError",
+    "area_table",
+    "criterion_hidden",
+    "default_localities",
+    "headline",
+    "locality_page",
+    "movers",
+    "resolve_view",
+    "stuck",
+]
+
+GROUP_NAMES = {"idp": N_("IDPs"), "returnee": N_("Returnees")}
+BENCHMARK_NAMES = {
+    "parity": N_("Parity with the host community"),
+    "absolute": N_("Absolute (goalposts)"),
+}
+#: Rounds in a row in the lowest class that make a locality "stuck".
+STUCK_ROUNDS = 3
+#: Rows of the movers tables (each way) and of the stuck table.
+MOVERS = 5
+STUCK_ROWS = 12
+DEFAULT_LOCALITIES = 5
+
+
+class ReportInputError(ValueError):
+    """A round, area, level or option the workspace does not have; the message says
+    which, and what is available."""
+
+
+# -- the view --------------------------------------------------------------------------------
+
+
+def _round_of(text: str, rounds: Sequence[str]) -> str | None:
+    text = str(text).strip()
+    if len(text) == 7:
+        text += "-01"
+    return text if text in rounds else None
+
+
+def map_levels(context: AppContext) -> list[int]:
+    """Levels the pack can show: scored (own or rolled up) and with display geometry,
+    deepest first."""
+    return [level for level in context.scored_levels if level in context.geometry]
+
+
+def resolve_view(
+    context: AppContext,
+    *,
+    round: str | None = None,  # the query parameter's name (DESIGN 5)
+    level: int | None = None,
+    group: str = "idp",
+    benchmark: str = "parity",
+    core: bool = False,
+    lang: str = "en",
+) -> ViewState:
+    """The view the pack shows, checked against the workspace. Defaults: the latest
+    round with scores and the deepest admin level with scores. Raises
+    ``ReportInputError`` naming what is wrong and what there is."""
+    rounds = list(context.rounds)
+    if not rounds:
+        raise ReportInputError(
+            "the workspace has no scores yet: import boundaries and observations first"
+        )
+    if round is None or str(round).strip() == "":
+        chosen_round = rounds[-1]
+    else:
+        chosen_round = _round_of(round, rounds)
+        if chosen_round is None:
+            raise ReportInputError(
+                f"round {round!r} has no scores in this workspace; rounds with scores: "
+                + ", ".join(rounds)
+            )
+    levels = map_levels(context)
+    if not levels:
+        raise ReportInputError("no admin level has both scores and map geometry")
+    if level is None:
+        chosen_level = levels[0]
+    elif int(level) in levels:
+        chosen_level = int(level)
+    else:
+        raise ReportInputError(
+            f"admin level {level} has no scores or no map geometry; levels available: "
+            + ", ".join(str(v) for v in levels)
+        )
+    if group not in DISPLACED_GROUPS:
+        raise ReportInputError(f"group {group!r} is not one of {', '.join(DISPLACED_GROUPS)}")
+    if benchmark not in BENCHMARK_NAMES:
+        raise ReportInputError(
+            f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARK_NAMES)}"
+        )
+    code = (lang or "en").strip().lower()
+    if code not in LANGUAGES:
+        raise ReportInputError(
+            f"language {lang!r} is not available; languages: {', '.join(LANGUAGES)}"
+        )
+    return ViewState(
+        round=chosen_round,
+        criterion="overall",
+        group=group,
+        benchmark=benchmark,
+        level=chosen_level,
+        core=bool(core),
+        lang=language(code),
+    )
+
+
+def check_areas(context: AppContext, areas: Sequence[str]) -> list[str]:
+    """The P-codes asked for, stripped and without repeats; unknown ones are an error
+    that lists them (with a close match where there is one)."""
+    import difflib
+
+    wanted = list(dict.fromkeys(str(a).strip() for a in areas if str(a).strip()))
+    unknown = [a for a in wanted if a not in context.names]
+    if unknown:
+        hints = []
+        for code in unknown:
+            close = difflib.get_close_matches(code, list(context.names), n=1)
+            hints.append(f"{code} (did you mean {close[0]}?)" if close else code)
+        raise ReportInputError("unknown area P-code(s): " + ", ".join(hints))
+    return wanted
+
+
+# -- small samples -------------------------------------------------------------------------
+
+
+def counted_criteria(context: AppContext, core: bool) -> list[str]:
+    framework = context.framework
+    return framework.core_criterion_codes if core else framework.criterion_codes
+
+
+def _criterion_of_indicator(context: AppContext) -> dict[str, str]:
+    framework = context.framework
+    sub_of = framework.indicator_parent()
+    crit_of = framework.subcriterion_parent()
+    return {code: crit_of[sub_of[code]] for code in framework.indicator_codes}
+
+
+def _round_axis(context: AppContext) -> np.ndarray:
+    return pd.to_datetime(list(context.rounds)).to_numpy()
+
+
+def criterion_hidden(context: AppContext, level: int, group: str, core: bool) -> xr.Dataset:
+    """Withheld flags over (area, round) of admin ``level``, rounds as in
+    ``context.rounds``: ``overall`` and one variable per criterion code."""
+    key = ("report", "hidden", level, group, core)
+    memo = context._memo
+    if key in memo:
+        return memo[key]
+    flags = exports.sample_flags(context, level).sel(group=group)
+    flags = flags.reindex(round=_round_axis(context))
+    present = flags["present"].fillna(False).astype(bool)
+    small = flags["small"].fillna(False).astype(bool)
+    crit_of = _criterion_of_indicator(context)
+    counted = set(counted_criteria(context, core))
+    overall_codes = [c for c in present["indicator"].values if crit_of.get(c) in counted]
+    out = {
+        "overall": exports.withheld(
+            present.sel(indicator=overall_codes), small.sel(indicator=overall_codes)
+        )
+    }
+    for criterion in context.framework.criterion_codes:
+        codes = [c for c in present["indicator"].values if crit_of.get(c) == criterion]
+        out[criterion] = exports.withheld(present.sel(indicator=codes), small.sel(indicator=codes))
+    result = xr.Dataset(out).transpose("area", "round")
+    memo[key] = result
+    return result
+
+
+# -- one row per area of the view's level --------------------------------------------------------
+
+
+def _at_benchmark(variable: xr.DataArray, benchmark: str) -> xr.DataArray:
+    """``variable`` for ``benchmark`` where it has that dimension (rolled-up levels
+    carry it on every variable, own scores only on the scores)."""
+    return variable.sel(benchmark=benchmark) if "benchmark" in variable.dims else variable
+
+
+def _trailing_run(flags: np.ndarray) -> np.ndarray:
+    """Per row, how many of the last columns in a row are True."""
+    reversed_ = flags[:, ::-1]
+    return np.where(reversed_.all(axis=1), flags.shape[1], np.argmin(reversed_, axis=1))
+
+
+def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
+    """One row per area of the view's level: pcode, name, parent_name, score, class,
+    previous (score of the previous round with a score), previous_round, since_previous,
+    idps_present, reliability, has_data, suppressed, suppressed_previous, stuck_rounds
+    (rounds in a row in class 1, ending at the view's round) and stuck_since.
+
+    Withheld scores (and changes with a withheld end) are NaN and flagged; the class of a
+    withheld score is NaN too."""
+    level, group, benchmark, core = state.level, state.group, state.benchmark, state.core
+    scores = context.level_scores(level, core)
+    rounds = list(context.rounds)
+    axis = _round_axis(context)
+    now = rounds.index(state.round)
+    at = {"benchmark": benchmark, "group": group}
+    overall = scores["overall_score"].sel(**at).reindex(round=axis).transpose("area", "round")
+    klass = scores["score_class"].sel(**at).reindex(round=axis).transpose("area", "round")
+    has_data = _at_benchmark(scores["has_data"], benchmark).sel(group=group)
+    has_data = has_data.reindex(round=axis, fill_value=False)
+    hidden = criterion_hidden(context, level, group, core)["overall"]
+    areas = overall["area"].values
+    hidden = hidden.reindex(area=areas, fill_value=False).transpose("area", "round").values
+    values = overall.values.astype(float)
+    classes = klass.values.astype(float)
+
+    # The previous round with a score, per area (DESIGN 4.7).
+    scored = ~np.isnan(values[:, :now])
+    has_previous = scored.any(axis=1)
+    last = np.where(has_previous, now - 1 - np.argmax(scored[:, ::-1], axis=1), 0)
+    rows = np.arange(len(areas))
+    previous = np.where(has_previous, values[rows, last], np.nan)
+    previous_hidden = np.where(has_previous, hidden[rows, last], False)
+    score_now = values[:, now]
+    hidden_now = hidden[:, now] & ~np.isnan(score_now)
+
+    lowest = (classes[:, : now + 1] == 1) & ~hidden[:, : now + 1]
+    run = _trailing_run(lowest) if now >= 0 else np.zeros(len(areas), dtype=int)
+    since = [rounds[now - int(r) + 1] if r > 0 else None for r in run]
+
+    idps = scores["idps_present"].reindex(round=axis).sel(round=axis[now]).reindex(area=areas)
+    reliability = _at_benchmark(scores["reliability"], benchmark).sel(group=group)
+    reliability = reliability.reindex(round=axis).sel(round=axis[now])
+    names, parents = context.names, context.parents
+    table = pd.DataFrame(
+        {
+            "pcode": areas.astype(str),
+            "name": [names.get(a, a) for a in areas],
+            "parent_name": [names.get(parents.get(a) or "", "") for a in areas],
+            "score": np.where(hidden_now, np.nan, score_now),
+            "class": np.where(hidden_now, np.nan, classes[:, now]),
+            "previous": np.where(previous_hidden, np.nan, previous),
+            "previous_round": [
+                rounds[i] if ok else None for i, ok in zip(last, has_previous, strict=True)
+            ],
+            "idps_present": idps.values.astype(float),
+            "reliability": np.where(
+                has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
+                reliability.reindex(area=areas).values.astype(float),
+                np.nan,
+            ),
+            "has_data": has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
+            "suppressed": hidden_now,
+            "suppressed_previous": hidden_now | (previous_hidden & has_previous),
+            "stuck_rounds": run.astype(int),
+            "stuck_since": since,
+        }
+    )
+    table["since_previous"] = table["score"] - table["previous"]
+    table.loc[table["suppressed_previous"], "since_previous"] = np.nan
+    return table
+
+
+# -- headline figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    idps_present: float | None
+    areas_total: int
+    areas_assessed: int
+    median: float | None
+    previous_round: str | None
+    previous_median: float | None
+    per_class: dict[int, int]  # class 1-5 -> areas (withheld ones not counted)
+    no_score: int  # areas of the level without a score this round
+    withheld: int  # areas whose score is withheld for small samples
+    low_reliability: int
+    rolled_up: bool  # the level's scores are rolled up from smaller areas
+
+    @property
+    def median_change(self) -> float | None:
+        if self.median is None or self.previous_median is None:
+            return None
+        return self.median - self.previous_median
+
+
+def _median(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if values.size else None
+
+
+def headline(context: AppContext, state: ViewState, table: pd.DataFrame) -> Headline:
+    """The country picture for the view: IDPs present (sum over the level's areas),
+    areas assessed, median overall score (of every area with a score, withheld ones
+    included: a median of many areas exposes none of them), areas per class, and the
+    median of the previous round with scores at this level."""
+    from dashboard.figures import LOW_RELIABILITY
+
+    level, group, benchmark = state.level, state.group, state.benchmark
+    scores = context.level_scores(level, state.core)
+    axis = _round_axis(context)
+    now = list(context.rounds).index(state.round)
+    overall = (
+        scores["overall_score"]
+        .sel(benchmark=benchmark, group=group)
+        .reindex(round=axis)
+        .transpose("round", "area")
+        .values.astype(float)
+    )
+    median = _median(overall[now])
+    previous_round = previous_median = None
+    for index in range(now - 1, -1, -1):
+        if not np.isnan(overall[index]).all():
+            previous_round = context.rounds[index]
+            previous_median = _median(overall[index])
+            break
+    idps = table["idps_present"].to_numpy(dtype=float)
+    areas_total = int((context.areas["level"].astype(int) == level).sum())
+    classes = table["class"].to_numpy(dtype=float)
+    per_class = {k: int((classes == k).sum()) for k in (1, 2, 3, 4, 5)}
+    withheld = int(table["suppressed"].sum())
+    rolled = _at_benchmark(scores["rolled_up"], benchmark).sel(group=group)
+    rolled = rolled.reindex(round=axis).isel(round=now)
+    return Headline(
+        idps_present=float(np.nansum(idps)) if not np.isnan(idps).all() else None,
+        areas_total=areas_total,
+        areas_assessed=int(table["has_data"].sum()),
+        median=median,
+        previous_round=previous_round,
+        previous_median=previous_median,
+        per_class=per_class,
+        no_score=int(areas_total - sum(per_class.values()) - withheld),
+        withheld=withheld,
+        low_reliability=int((table["reliability"].to_numpy(dtype=float) >= LOW_RELIABILITY).sum()),
+        rolled_up=bool(rolled.any().item()),
+    )
+
+
+def movers(table: pd.DataFrame, count: int = MOVERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(largest improvements, largest declines) since the previous round with a score,
+    ``count`` each; changes with a withheld end are left out."""
+    moved = table[table["since_previous"].notna()]
+    up = moved[moved["since_previous"] > 0].sort_values(
+        ["since_previous", "name"], ascending=[False, True], kind="stable"
+    )
+    down = moved[moved["since_previous"] < 0].sort_values(
+        ["since_previous", "name"], ascending=[True, True], kind="stable"
+    )
+    return up.head(count).reset_index(drop=True), down.head(count).reset_index(drop=True)
+
+
+def stuck(table: pd.DataFrame, rounds: int = STUCK_ROUNDS) -> pd.DataFrame:
+    """Areas in the lowest class (severe gaps) for ``rounds`` rounds or more in a row,
+    up to the view's round; longest first, then lowest score."""
+    found = table[(table["stuck_rounds"] >= rounds) & table["score"].notna()]
+    return found.sort_values(
+        ["stuck_rounds", "score", "name"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def default_localities(table: pd.DataFrame, count: int = DEFAULT_LOCALITIES) -> list[str]:
+    """The ``count`` lowest scores of the view (withheld scores cannot be ranked)."""
+    ranked = table[table["score"].notna()].sort_values(["score", "name"], kind="stable")
+    return ranked["pcode"].head(count).tolist()
+
+
+# -- one locality ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    code: str
+    label: str
+    score: float | None  # the view's benchmark; None where missing or withheld
+    absolute: float | None
+    comparator: float | None
+    since_previous: float | None
+    withheld: bool
+    values_present: int
+    values_expected: int
+    small_samples: int
+    fallbacks: int
+
+
+@dataclass(frozen=True)
+class LocalityPage:
+    pcode: str
+    name: str
+    level: int
+    parent_name: str | None
+    scored: bool
+    rolled_up: bool
+    members: int
+    overall: float | None
+    overall_withheld: bool
+    score_class: int | None
+    previous: float | None
+    previous_round: str | None
+    since_previous: float | None
+    since_first: float | None
+    first_round: str | None
+    reliability: float | None
+    idps_present: float | None
+    values_present: int
+    values_expected: int
+    small_samples: int
+    fallbacks: int
+    criteria: tuple[CriterionLine, ...]
+    sentences: tuple[str, ...]
+    sources: tuple[tuple[str, tuple[str, ...]], ...]
+    data: object = field(repr=False, default=None)  # the locality module's LocalityData
+
+
+def _masked(series: Sequence[float | None], hidden: np.ndarray) -> tuple[float | None, ...]:
+    return tuple(
+        None
+        if (flag or value is None or (isinstance(value, float) and math.isnan(value)))
+        else value
+        for value, flag in zip(series, hidden, strict=True)
+    )
+
+
+def _hidden_for(context: AppContext, pcode: str, level: int, group: str, core: bool):
+    flags = criterion_hidden(context, level, group, core)
+    if pcode not in flags["area"].values:
+        return None
+    return flags.sel(area=pcode)
+
+
+def locality_page(context: AppContext, state: ViewState, pcode: str) -> LocalityPage:
+    """The numbers and sentences of one locality's page; withheld values are None."""
+    _ = translator(state.lang)
+    data = locality.locality_data(context, state, pcode)
+    if data is None:
+        raise ReportInputError(f"unknown area P-code: {pcode}")
+    rounds = list(data.rounds)
+    now = rounds.index(data.round) if data.round in rounds else len(rounds) - 1
+    hidden = _hidden_for(context, pcode, data.level, data.group, data.core)
+    no_flags = np.zeros(len(rounds), dtype=bool)
+
+    def flags_of(name: str) -> np.ndarray:
+        if hidden is None or not len(rounds):
+            return no_flags
+        return hidden[name].reindex(round=_round_axis(context), fill_value=False).values
+
+    overall_flags = flags_of("overall")
+    overall_series = _masked(data.overall_series, overall_flags) if data.scored else ()
+    overall_withheld = bool(
+        data.scored and len(rounds) and overall_flags[now] and data.overall is not None
+    )
+    lines = []
+    shown_series: dict[str, tuple[float | None, ...]] = {}
+    withheld_labels = []
+    for row in data.criteria:
+        flags = flags_of(row.code)
+        withheld_now = bool(flags[now]) and row.score is not None
+        series = _masked(row.series, flags)
+        if withheld_now:
+            withheld_labels.append(row.label)
+        else:
+            shown_series[row.label] = series
+        since_previous = row.since_previous
+        if withheld_now or (
+            row.previous_round is not None and flags[rounds.index(row.previous_round)]
+        ):
+            since_previous = None
+        lines.append(
+            CriterionLine(
+                code=row.code,
+                label=row.label,
+                score=None if withheld_now else row.score,
+                absolute=None if withheld_now else row.absolute,
+                comparator=row.comparator,
+                since_previous=since_previous,
+                withheld=withheld_now,
+                values_present=row.values_present,
+                values_expected=row.values_expected,
+                small_samples=row.small_samples,
+                fallbacks=row.fallbacks,
+            )
+        )
+
+    previous_withheld = (
+        data.previous_round is not None and overall_flags[rounds.index(data.previous_round)]
+    )
+    first_withheld = data.first_round is not None and overall_flags[rounds.index(data.first_round)]
+    sentences: list[str] = []
+    if data.scored and rounds:
+        if overall_withheld:
+            sentences.append(
+                _(
+                    "The overall score is withheld: half or more of the values it rests on "
+                    "come from samples of fewer than {n_min} households."
+                ).format(n_min=number(data.n_min, state.lang))
+            )
+            summary = locality.summary_sentences(
+                shown_series,
+                rounds,
+                data.round,
+                overall=None,
+                small_samples=data.small_samples,
+                values_total=data.values_expected,
+                n_min=data.n_min,
+                areas=max(len(data.members), 1),
+                lang=state.lang,
+            )
+        else:
+            summary = locality.summary_sentences(
+                shown_series,
+                rounds,
+                data.round,
+                overall=overall_series,
+                small_samples=data.small_samples,
+                values_total=data.values_expected,
+                n_min=data.n_min,
+                areas=max(len(data.members), 1),
+                lang=state.lang,
+            )
+        sentences += summary
+        if withheld_labels:
+            sentences.append(
+                _("Withheld for small samples: {criteria}.").format(
+                    criteria="; ".join(withheld_labels)
+                )
+            )
+    else:
+        sentences.append(
+            _("There is no score for this area in {date}.").format(
+                date=month_year(state.round, state.lang)
+            )
+        )
+    previous = None
+    if data.overall is not None and data.since_previous is not None:
+        previous = data.overall - data.since_previous
+    return LocalityPage(
+        pcode=data.pcode,
+        name=data.name,
+        level=data.level,
+        parent_name=data.parent_name,
+        scored=data.scored,
+        rolled_up=data.rolled_up,
+        members=len(data.members),
+        overall=None if overall_withheld else data.overall,
+        overall_withheld=overall_withheld,
+        score_class=None if overall_withheld else data.score_class,
+        previous=None if (overall_withheld or previous_withheld) else previous,
+        previous_round=data.previous_round,
+        since_previous=None if (overall_withheld or previous_withheld) else data.since_previous,
+        since_first=None if (overall_withheld or first_withheld) else data.since_first,
+        first_round=data.first_round,
+        reliability=data.reliability,
+        idps_present=data.idps_present,
+        values_present=data.values_present,
+        values_expected=data.values_expected,
+        small_samples=data.small_samples,
+        fallbacks=data.fallbacks,
+        criteria=tuple(lines),
+        sentences=tuple(sentences),
+        sources=data.sources,
+        data=data,
+    )
+
+
+# -- caveats ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Shares over the indicator values of the view's areas that have data this round."""
+
+    values_expected: int
+    values_missing: int
+    values_small: int
+    parity_fallbacks: int  # values whose parity score used a fallback comparator
+    areas_with_own_data: int
+
+    def share(self, count: int) -> float | None:
+        return count / self.values_expected if self.values_expected else None
+
+
+def coverage(context: AppContext, state: ViewState) -> Coverage:
+    """Missing values, small samples and fallback comparators behind the view: over the
+    areas with data of their own at the view's level, or (for a rolled-up level) at the
+    levels below it, in the view's round and group."""
+    result = context.scores(state.core)
+    when = np.datetime64(pd.Timestamp(state.round), "ns")
+    levels = pd.Series(context.levels)
+    area_levels = levels.reindex(result["area"].values).fillna(-1).to_numpy()
+    has_data = result["has_data"].sel(round=when, group=state.group).values.astype(bool)
+    areas = list(result["area"].values[(area_levels >= state.level) & has_data])
+    if not areas:
+        return Coverage(0, 0, 0, 0, 0)
+    cube = context.cube.sel(area=areas, round=when, group=state.group)
+    cube = cube.reindex(indicator=context.framework.indicator_codes)
+    value = cube["value"].transpose("area", "indicator").values
+    n = cube["n"].transpose("area", "indicator").values
+    fallback = (
+        result["fallback"]
+        .sel(area=areas, round=when, group=state.group)
+        .reindex(indicator=context.framework.indicator_codes, fill_value=False)
+        .transpose("area", "indicator")
+        .values.astype(bool)
+    )
+    present = ~np.isnan(value)
+    with np.errstate(invalid="ignore"):
+        small = present & (n < context.framework.n_min)
+    return Coverage(
+        values_expected=int(value.size),
+        values_missing=int((~present).sum()),
+        values_small=int(small.sum()),
+        parity_fallbacks=int((fallback & present).sum()),
+        areas_with_own_data=len(areas),
+    )
+
+
+def source_rows(context: AppContext) -> pd.DataFrame:
+    """One row per observation import, from the workspace's manifest (no data read):
+    source (the sources it names), file, first_round, last_round (of the rounds it
+    added, YYYY-MM-DD or None), rounds, rows, imported (YYYY-MM-DD)."""
+    columns = ["source", "file", "first_round", "last_round", "rounds", "rows", "imported"]
+    rows = []
+    for entry in context.sources.to_dict("records"):
+        added = sorted(entry.get("rounds_added") or [])
+        rows.append(
+            {
+                "source": entry.get("sources") or "",
+                "file": entry.get("file") or "",
+                "first_round": added[0] if added else None,
+                "last_round": added[-1] if added else None,
+                "rounds": len(added),
+                "rows": entry.get("rows"),
+                "imported": str(entry.get("imported") or "")[:10] or None,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def made_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -1,0 +1,243 @@
+"""Translations: the catalogue template follows the sources, French is complete, and a
+French page shows no English interface text. Plus the language helpers."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+from dashboard import i18n
+from dashboard.i18n import (
+    LANGUAGES,
+    direction,
+    language,
+    month_year,
+    ntranslator,
+    number,
+    separators,
+    translator,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+POT = ROOT / "dashboard" / "locale" / "messages.pot"
+FRENCH = ROOT / "dashboard" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+PAGE_MODULES = ("locality", "priorities", "method")
+
+
+def _msgids(catalog: Catalog) -> set:
+    return {message.id for message in catalog if message.id}
+
+
+def test_template_is_up_to_date_with_the_sources(tmp_path):
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    extracted = Catalog()
+    for filename, lineno, message, comments, context in extract_from_dir(
+        ROOT, method_map, options_map
+    ):
+        extracted.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    fresh = tmp_path / "messages.pot"
+    with fresh.open("wb") as handle:
+        write_po(handle, extracted)
+    with fresh.open("rb") as handle:
+        wanted = _msgids(read_po(handle))
+    with POT.open("rb") as handle:
+        shipped = _msgids(read_po(handle))
+    assert wanted - shipped == set(), "run: pybabel extract -F babel.cfg -o " + str(POT)
+    assert shipped - wanted == set(), "messages no longer in the sources: re-extract"
+
+
+def _french() -> Catalog:
+    with FRENCH.open("rb") as handle:
+        return read_po(handle, locale="fr")
+
+
+def test_every_message_has_a_french_translation():
+    with POT.open("rb") as handle:
+        template = _msgids(read_po(handle))
+    french = _french()
+    assert template <= _msgids(french)
+    missing = []
+    for message in french:
+        if not message.id or message.id not in template:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(s and s.strip() for s in strings):
+            missing.append(message.id)
+    assert missing == []
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\(\w+\)[sd]|\{\w*\}|%\{[^}]+\}", text))
+
+
+def test_french_keeps_every_placeholder():
+    for message in _french():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = _placeholders(ids[-1])
+        for string in strings:
+            assert _placeholders(string) == expected, message.id
+
+
+# -- no English left in French pages -----------------------------------------------------
+
+_TEXT_PROPS = ("title", "aria-label", "placeholder", "alt", "label", "headerName", "headerTooltip")
+
+
+def _strings(node, found: list[str]) -> list[str]:
+    """Every string a reader may see in a component tree: children, text props, option
+    labels, slider marks, grid column headers and the strings of figures."""
+    if isinstance(node, str):
+        found.append(node)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _strings(item, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("geojson", "colorscale", "type", "id", "className", "style"):
+                continue
+            _strings(value, found)
+    elif hasattr(node, "to_plotly_json") and hasattr(node, "_prop_names"):  # Dash component
+        for prop in ("children", *_TEXT_PROPS, "options", "marks", "columnDefs", "figure"):
+            value = getattr(node, prop, None)
+            if value is None:
+                continue
+            if prop == "figure" and hasattr(value, "to_plotly_json"):
+                value = value.to_plotly_json()
+            if prop == "options" and isinstance(value, list):
+                # What an option shows, not the value it stands for.
+                value = [o.get("label") if isinstance(o, dict) else o for o in value]
+            _strings(value, found)
+    elif hasattr(node, "to_plotly_json"):  # a plotly Figure
+        _strings(node.to_plotly_json(), found)
+    return found
+
+
+def _english_only() -> tuple[set[str], list[str]]:
+    """English messages whose French differs: exact strings, and long ones (four words or
+    more) that must not appear inside any text either."""
+    exact, long = set(), []
+    for message in _french():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english in ids:
+            if english in strings:
+                continue
+            exact.add(english)
+            fixed = [part for part in re.split(r"%\(\w+\)[sd]|\{\w*\}", english) if part]
+            long += [part.strip() for part in fixed if len(part.split()) >= 4]
+    return exact, long
+
+
+def _english_in(tree) -> list[str]:
+    exact, long = _english_only()
+    leaks = []
+    for text in _strings(tree, []):
+        if text.strip() in exact:
+            leaks.append(text)
+            continue
+        leaks += [f"{part!r} in {text[:80]!r}" for part in long if part in text]
+    return leaks
+
+
+@pytest.fixture(scope="module")
+def french_pages(demo_context):
+    from dashboard.views import map_page
+
+    context = demo_context.context
+    state = replace(demo_context.options.default, lang="fr")
+    pages = {"map": map_page(demo_context, state)}
+    pages["map, level 1, IRIS core"] = map_page(demo_context, replace(state, level=1, core=True))
+    first = demo_context.layers[state.level].locations[0]
+    for name in PAGE_MODULES:
+        try:
+            module = importlib.import_module(f"dashboard.{name}")
+        except ModuleNotFoundError:
+            continue
+        params = {"pcode": first} if name == "locality" else {}
+        pages[name] = module.layout(context, state, **params)
+    return pages
+
+
+def test_french_pages_have_no_english_interface_text(french_pages):
+    leaks = {name: _english_in(tree) for name, tree in french_pages.items()}
+    assert {name: found for name, found in leaks.items() if found} == {}
+
+
+def test_french_shell_has_no_english(demo_context):
+    from dashboard.app import shell_texts
+
+    texts = shell_texts(demo_context.context, "fr")
+    assert _english_in(list(texts.values())) == []
+
+
+def test_the_leak_detector_finds_english():
+    from dash import html
+
+    assert _english_in(html.Div([html.Label("Survey round"), "Carte"])) == ["Survey round"]
+
+
+# -- the helpers ------------------------------------------------------------------------
+
+
+def test_languages_are_english_and_the_catalogues():
+    assert dict(LANGUAGES) == {"en": "English", "fr": "Français"}
+    assert language("fr") == "fr" and language("xx") == "en" and language(None) == "en"
+    with pytest.raises(TypeError):
+        LANGUAGES["de"] = "Deutsch"  # read-only: no module state changes at run time
+
+
+def test_dropping_a_catalogue_adds_a_language(tmp_path, monkeypatch):
+    locale_dir = tmp_path / "locale"
+    shutil.copytree(FRENCH.parent.parent.parent, locale_dir)
+    arabic = locale_dir / "ar" / "LC_MESSAGES"
+    arabic.mkdir(parents=True)
+    (arabic / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: ar\\n"\n\nmsgid "Map"\nmsgstr "خريطة"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale_dir)
+    offered = i18n._offered_languages()
+    assert list(offered) == ["en", "ar", "fr"]
+    assert offered["ar"] == "العربية"
+    assert direction("ar") == "rtl" and direction("fr") == "ltr" and direction("en") == "ltr"
+
+
+def test_translator_and_plurals():
+    _ = translator("fr")
+    assert _("Survey round") == "Cycle d’enquête"
+    assert _("A message nobody wrote") == "A message nobody wrote"
+    assert translator("en")("Survey round") == "Survey round"
+    ngettext = ntranslator("fr")
+    singular, plural = (
+        "Map of %(count)s area at admin level %(level)s",
+        ("Map of %(count)s areas at admin level %(level)s"),
+    )
+    # French: 0 and 1 take the singular.
+    assert ngettext(singular, plural, 0).startswith("Carte de %(count)s zone ")
+    assert ngettext(singular, plural, 1).startswith("Carte de %(count)s zone ")
+    assert ngettext(singular, plural, 2).startswith("Carte de %(count)s zones ")
+    english = ntranslator("en")
+    assert english(singular, plural, 0) == plural and english(singular, plural, 1) == singular
+
+
+def test_numbers_and_dates_in_the_reader_conventions():
+    assert number(12345.6, "en", 1) == "12,345.6"
+    assert number(12345.6, "fr", 1) == "12\u202f345,6"
+    assert number(float("nan"), "fr") == "–"
+    assert separators("en") == ".," and separators("fr") == ", "
+    assert month_year("2024-03-01", "fr") == "mars 2024"
