@@ -78,6 +78,7 @@ __all__ = [
     "area_options",
     "caption",
     "criterion_label",
+    "dropdown_labels",
     "locality_path",
     "locality_target",
     "map_controls",
@@ -359,7 +360,7 @@ def area_options(
     if wanted:
         for pcode, name in zip(layer.locations, layer.names, strict=True):
             key_name, key_code = _search_key(name), _search_key(pcode)
-            if wanted in key_name or key_code.startswith(wanted):
+            if wanted in key_name or wanted in key_code:
                 starts = key_name.startswith(wanted) or key_code.startswith(wanted)
                 found.append((not starts, key_name, pcode, name))
     found.sort()
@@ -796,6 +797,20 @@ def _level_options(source: MapSource, lang: str) -> list[dict]:
     return options
 
 
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The words ``dcc.Dropdown`` shows itself (search box, clear buttons), translated."""
+    _ = translator(lang)
+    return {
+        "select_all": _("Select all"),
+        "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"),
+        "search": _("Search"),
+        "clear_search": _("Clear search"),
+        "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }
+
+
 def map_controls(source: MapSource, state: ViewState) -> html.Div:
     _ = translator(state.lang)
     options, framework = source.options, source.framework
@@ -822,6 +837,7 @@ def map_controls(source: MapSource, state: ViewState) -> html.Div:
                         value=state.criterion,
                         clearable=False,
                         searchable=False,
+                        labels=dropdown_labels(state.lang),
                     ),
                 ],
             ),
@@ -878,6 +894,7 @@ def map_controls(source: MapSource, state: ViewState) -> html.Div:
                         searchable=True,
                         clearable=True,
                         debounce=False,
+                        labels=dropdown_labels(state.lang),
                     ),
                 ],
             ),
