@@ -48,8 +48,9 @@ from indicators.cube import DISPLACED_GROUPS
 from indicators.framework import Framework
 from indicators.scoring import (
     absolute_score,
+    aggregate_to_criteria,
     comparator_values,
-    mean_of_children,
+    goalposts,
     overall_score,
 )
 
@@ -701,28 +702,12 @@ def comparator_criterion_scores(cube: xr.Dataset, framework: Framework) -> xr.Da
     """
     if list(cube["indicator"].values) != framework.indicator_codes:
         cube = cube.reindex(indicator=framework.indicator_codes)
-    codes = framework.indicator_codes
-    worst = xr.DataArray([i.worst for i in framework.indicators], coords={"indicator": codes})
-    best = xr.DataArray([i.best for i in framework.indicators], coords={"indicator": codes})
+    worst, best = goalposts(framework)
     comparator, _own = comparator_values(cube, framework.n_min)
     displaced = cube["value"].sel(group=list(DISPLACED_GROUPS)).reset_coords(drop=True)
     paired = comparator.where(displaced.notnull())
     indicator = absolute_score(paired, worst, best).transpose(..., "indicator")
-    subcriterion = mean_of_children(
-        indicator,
-        "indicator",
-        "subcriterion",
-        framework.indicator_parent(),
-        framework.subcriterion_codes,
-    )
-    criterion = mean_of_children(
-        subcriterion,
-        "subcriterion",
-        "criterion",
-        framework.subcriterion_parent(),
-        framework.criterion_codes,
-        min_share=0.5,
-    )
+    _subcriterion, criterion = aggregate_to_criteria(indicator, framework)
     return criterion.transpose("area", "round", "group", "criterion")
 
 

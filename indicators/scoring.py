@@ -22,7 +22,7 @@ CLASS_LABELS = {5: "parity", 4: "near parity", 3: "partial", 2: "major gaps", 1:
 _PARITY_TOLERANCE = 1e-9
 
 
-def _goalposts(framework: Framework) -> tuple[xr.DataArray, xr.DataArray]:
+def goalposts(framework: Framework) -> tuple[xr.DataArray, xr.DataArray]:
     codes = framework.indicator_codes
     worst = xr.DataArray([i.worst for i in framework.indicators], coords={"indicator": codes})
     best = xr.DataArray([i.best for i in framework.indicators], coords={"indicator": codes})
@@ -146,7 +146,7 @@ def _both_benchmarks(value, comparator, worst, best):
 def indicator_scores(cube: xr.Dataset, framework: Framework) -> xr.Dataset:
     """Steps 1-2 for the displaced groups: ``score`` (benchmark, area, round, group,
     indicator) and ``fallback`` (area, round, group, indicator)."""
-    worst, best = _goalposts(framework)
+    worst, best = goalposts(framework)
     displaced = _displaced(cube["value"])
     comparator, own_usable = comparator_values(cube, framework.n_min)
     scores = xr.apply_ufunc(
@@ -218,6 +218,29 @@ def _weighted_overall(criterion, weights, geometric, min_criteria):
     return np.where(present.sum(axis=-1) >= min_criteria, mean, np.nan)
 
 
+def aggregate_to_criteria(
+    indicator: xr.DataArray, framework: Framework
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Step 3 for any indicator scores: sub-criterion means, then criterion means
+    (missing where fewer than half of the sub-criteria have a score)."""
+    subcriterion = mean_of_children(
+        indicator,
+        "indicator",
+        "subcriterion",
+        framework.indicator_parent(),
+        framework.subcriterion_codes,
+    )
+    criterion = mean_of_children(
+        subcriterion,
+        "subcriterion",
+        "criterion",
+        framework.subcriterion_parent(),
+        framework.criterion_codes,
+        min_share=0.5,
+    )
+    return subcriterion, criterion
+
+
 def overall_score(
     criterion: xr.DataArray, weights: xr.DataArray, aggregation: str, min_criteria: int
 ) -> xr.DataArray:
@@ -267,21 +290,7 @@ def score(cube: xr.Dataset, framework: Framework, *, core: bool = False) -> xr.D
     if list(cube["indicator"].values) != framework.indicator_codes:
         cube = cube.reindex(indicator=framework.indicator_codes)
     indicator_level = indicator_scores(cube, framework)
-    subcriterion = mean_of_children(
-        indicator_level["score"],
-        "indicator",
-        "subcriterion",
-        framework.indicator_parent(),
-        framework.subcriterion_codes,
-    )
-    criterion = mean_of_children(
-        subcriterion,
-        "subcriterion",
-        "criterion",
-        framework.subcriterion_parent(),
-        framework.criterion_codes,
-        min_share=0.5,
-    )
+    subcriterion, criterion = aggregate_to_criteria(indicator_level["score"], framework)
     counted = framework.core_criterion_codes if core else framework.criterion_codes
     min_criteria = IRIS_CORE_MIN_CRITERIA if core else framework.min_criteria
     weights = xr.DataArray(
