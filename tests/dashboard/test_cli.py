@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
+from tests.helpers import snapshot
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 IRAQ_ADM1 = SHARED / "iraq" / "irq_admbnda_adm1_cso_20190603.geojson"
@@ -47,15 +47,6 @@ criteria:
           - {code: travel_minutes, label: {en: Minutes to work}, unit: minutes,
              goalposts: [120, 15]}
 """
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` with its SHA-256: 'the workspace is as it was'."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def run(*args: object) -> int:

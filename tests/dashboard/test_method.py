@@ -15,6 +15,7 @@ import pytest
 from dashboard import ids, method
 from dashboard.views import ViewState
 from indicators.framework import parse_framework
+from tests.helpers import find, text_of
 
 
 def view(**changes) -> ViewState:
@@ -22,28 +23,6 @@ def view(**changes) -> ViewState:
         round="2025-12-01", criterion="overall", group="idp", benchmark="parity", level=2
     )
     return dataclasses.replace(base, **changes)
-
-
-def find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if child is not None and not isinstance(child, str | int | float):
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    return None
-
-
-def text_of(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(c) for c in component)
-    return text_of(getattr(component, "children", None))
 
 
 def indicator_rows(table) -> dict[str, list[str]]:

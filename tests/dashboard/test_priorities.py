@@ -16,6 +16,7 @@ from dash import html
 
 from dashboard import ids, priorities
 from dashboard.views import ViewState
+from tests.helpers import find, text_of
 
 LATEST = "2025-12-01"
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -26,28 +27,6 @@ def view(**changes) -> ViewState:
         round=LATEST, criterion="overall", group="idp", benchmark="parity", level=2, lang="en"
     )
     return dataclasses.replace(base, **changes)
-
-
-def find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if child is not None and not isinstance(child, str | int | float):
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    return None
-
-
-def text_of(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(c) for c in component)
-    return text_of(getattr(component, "children", None))
 
 
 @pytest.fixture(scope="module")

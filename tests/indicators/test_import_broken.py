@@ -10,13 +10,13 @@ files also exits 1 and writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
 from dashboard.cli import main
+from tests.helpers import snapshot
 
 TESTS = Path(__file__).resolve().parents[1]
 CORPUS = TESTS / "data" / "broken"
@@ -128,19 +128,6 @@ ZZ01001,2024-01,host,violence_12m,10,90
 ZZ01001,2024-01,,idps_present,1200,
 ZZ02001,2024-01,,idps_present,300,
 """
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, str] | None]:
-    """Every file (size, SHA-256) and folder (None) under ``folder``."""
-    found: dict[str, tuple[int, str] | None] = {}
-    for path in sorted(folder.rglob("*")):
-        name = str(path.relative_to(folder))
-        if path.is_dir():
-            found[name] = None
-        else:
-            data = path.read_bytes()
-            found[name] = (len(data), hashlib.sha256(data).hexdigest())
-    return found
 
 
 def run(*args: object) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -23,6 +22,7 @@ import pytest
 
 from dashboard.cli import main
 from indicators.store import Workspace
+from tests.helpers import snapshot
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "geodata" / "fixtures"
@@ -38,16 +38,6 @@ NIGERIA_POP = NIGERIA / "nga_admpop_adm2_2020.csv"
 needs_real_data = pytest.mark.skipif(not IRAQ_DTM.exists(), reason=f"no real data at {SHARED}")
 
 HEADER = "area_pcode,round,group,indicator,value,n"
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, str] | None]:
-    """Every file (size, SHA-256) and folder (None) under ``folder``."""
-    return {
-        str(p.relative_to(folder)): None
-        if p.is_dir()
-        else (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in sorted(folder.rglob("*"))
-    }
 
 
 def run(*args: object) -> int:

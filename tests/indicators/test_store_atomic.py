@@ -11,7 +11,6 @@ in-process with exceptions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import signal
@@ -26,6 +25,7 @@ import pytest
 from dashboard.cli import main
 from indicators.store import Workspace
 from indicators.transaction import workspace_lock
+from tests.helpers import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "geodata" / "fixtures"
@@ -117,19 +117,6 @@ setattr(owner, name, wrapper)
 from dashboard.cli import main
 sys.exit(main({argv!r}))
 """
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, str] | None]:
-    """Every file (size, SHA-256) and folder (None) under ``folder``."""
-    found: dict[str, tuple[int, str] | None] = {}
-    for path in sorted(folder.rglob("*")):
-        name = str(path.relative_to(folder))
-        if path.is_dir():
-            found[name] = None
-        else:
-            data = path.read_bytes()
-            found[name] = (len(data), hashlib.sha256(data).hexdigest())
-    return found
 
 
 def staging_folders(workspace: Path) -> list[str]:

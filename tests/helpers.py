@@ -1,0 +1,44 @@
+"""Small helpers shared by several test modules (import as ``from tests.helpers import``)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str] | None]:
+    """Every file (size, SHA-256) and folder (None) under ``folder``: comparing two
+    snapshots is how tests check that a workspace is byte for byte as it was."""
+    found: dict[str, tuple[int, str] | None] = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_dir():
+            found[name] = None
+        else:
+            data = path.read_bytes()
+            found[name] = (len(data), hashlib.sha256(data).hexdigest())
+    return found
+
+
+def find(component, component_id):
+    """The Dash component with ``component_id`` in a layout tree, or None."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def text_of(component) -> str:
+    """All text children of a layout tree, joined by spaces."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
