@@ -41,8 +41,8 @@ def demo_dir() -> Path:
 
 def ensure_demo(target: Path | None = None):
     """The demo workspace at ``target``, built there first if it is not yet complete."""
-    from indicators.demo import build_demo_workspace
-    from indicators.store import Workspace
+    from workspace.demo import build_demo_workspace
+    from workspace.store import Workspace
 
     target = Path(target) if target is not None else demo_dir()
     workspace = Workspace(target)
@@ -86,7 +86,7 @@ def create_served_app():
     if not configured:
         return create_demo_app()
     from dashboard.app import create_app
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     workspace = Workspace(Path(configured).expanduser()).require()
     return create_app(workspace, framework_path=os.environ.get("SOLUTIONS_FRAMEWORK") or None)

@@ -66,8 +66,8 @@ VISIBLE_PROBE = """
 
 def nigeria_workspace(folder: Path):
     """The Nigeria LGAs with synthetic survey rounds, built once into ``folder``."""
-    from indicators.demo import demo_observations
-    from indicators.store import Workspace
+    from workspace.demo import demo_observations
+    from workspace.store import Workspace
 
     workspace = Workspace(folder)
     if workspace.exists():

@@ -50,8 +50,8 @@ def _districts(count: int):
 
 
 def build_workspace(path: Path, areas: int) -> None:
-    from indicators.demo import build_demo_workspace
-    from indicators.store import Workspace
+    from workspace.demo import build_demo_workspace
+    from workspace.store import Workspace
 
     if Workspace(path).exists():
         return
@@ -73,7 +73,7 @@ def _cold_export(path: str) -> dict:
     from dashboard.figures import map_figure, map_values
     from dashboard.report import content, find_chromium
     from dashboard.report import figures as pack_figures
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     context = AppContext.load(Workspace(path))
     state = content.resolve_view(context)
@@ -110,7 +110,7 @@ def _cold_export(path: str) -> dict:
 def _pack(path: str) -> dict:
     from dashboard.context import AppContext
     from dashboard.report import build_report
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     started = time.perf_counter()
     context = AppContext.load(Workspace(path))

@@ -22,8 +22,8 @@ import shapely
 from dashboard.context import AppContext
 from geodata.display import display_geojson_bytes
 from indicators.cube import build_cube
-from indicators.demo import demo_observations
-from indicators.framework import load_framework
+from workspace.demo import demo_observations
+from workspace.frameworks import load_framework
 
 #: A box the size of a large country, in degrees (lon 4-14, lat 4-14).
 BOX = (4.0, 4.0, 14.0, 14.0)

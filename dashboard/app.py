@@ -48,8 +48,8 @@ from dashboard.i18n import (
     language,
     translator,
 )
-from indicators.framework import load_framework
-from indicators.store import Workspace
+from workspace.frameworks import load_framework
+from workspace.store import Workspace
 
 __all__ = ["ASSETS", "GEO_ROUTE", "PAGES", "app_for_context", "create_app", "route"]
 

@@ -22,9 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="write the fictional demo workspace into DIR")
+    demo.set_defaults(func=_cmd_demo)
     demo.add_argument("dir", type=Path)
 
     areas = commands.add_parser("import-areas", help="add admin-area layers to a workspace")
+    areas.set_defaults(func=_cmd_import_areas)
     areas.add_argument("dir", type=Path)
     areas.add_argument("files", type=Path, nargs="+")
     areas.add_argument("--level", type=int, help="admin level of a non-COD-AB file")
@@ -33,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     areas.add_argument("--parent-column", help="column holding the parent's P-code")
 
     observations = commands.add_parser("import", help="add observation files to a workspace")
+    observations.set_defaults(func=_cmd_import)
     observations.add_argument("dir", type=Path)
     observations.add_argument("files", type=Path, nargs="+")
     observations.add_argument(
@@ -48,24 +51,29 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     framework = commands.add_parser("framework", help="put a framework file in force")
+    framework.set_defaults(func=_cmd_framework)
     framework.add_argument("dir", type=Path)
     framework.add_argument("file", type=Path)
 
     validate = commands.add_parser("validate", help="check files without importing anything")
+    validate.set_defaults(func=_cmd_validate)
     validate.add_argument("files", type=Path, nargs="+")
     validate.add_argument("--framework", type=Path, help="framework to check against")
     _reading_options(validate)
 
     info = commands.add_parser("info", help="what a workspace holds")
+    info.set_defaults(func=_cmd_info)
     info.add_argument("dir", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
 
     score = commands.add_parser("score", help="write all scores as a long CSV")
+    score.set_defaults(func=_cmd_score)
     score.add_argument("dir", type=Path)
     score.add_argument("--out", type=Path, required=True)
     score.add_argument("--framework", type=Path, help="use this framework instead")
 
     serve = commands.add_parser("serve", help="the dashboard on a workspace")
+    serve.set_defaults(func=_cmd_serve)
     serve.add_argument("dir", type=Path)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -77,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _report_parser(commands) -> None:
     """``solutions report DIR --out FILE.pdf [--round R] [--area PCODE]... [--lang LANG]``"""
     report = commands.add_parser("report", help="write the PDF briefing pack of a view")
+    report.set_defaults(func=_cmd_report)
     report.add_argument("dir", type=Path)
     report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     report.add_argument(
@@ -118,12 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     # Imported late so `solutions --help` stays fast and usage errors need no heavy imports.
     from geodata import AreaError
     from indicators.framework import FrameworkError
-    from indicators.observations import ObservationError
-    from indicators.store import WorkspaceError
+    from workspace.observations import ObservationError
+    from workspace.store import WorkspaceError
 
-    handler = globals()[f"_cmd_{args.command.replace('-', '_')}"]
     try:
-        return handler(args)
+        return args.func(args)
     except (AreaError, FrameworkError, ObservationError, WorkspaceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from indicators.demo import build_demo_workspace
+    from workspace.demo import build_demo_workspace
 
     workspace = build_demo_workspace(args.dir)
     info = workspace.info()
@@ -150,7 +158,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_import_areas(args) -> int:
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     report = Workspace(args.dir).import_areas(
         args.files,
@@ -164,7 +172,7 @@ def _cmd_import_areas(args) -> int:
 
 
 def _cmd_import(args) -> int:
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     report = (
         Workspace(args.dir)
@@ -182,7 +190,7 @@ def _cmd_import(args) -> int:
 
 
 def _cmd_framework(args) -> int:
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     print(Workspace(args.dir).require().set_framework(args.file))
     return EXIT_OK
@@ -190,8 +198,9 @@ def _cmd_framework(args) -> int:
 
 def _cmd_validate(args) -> int:
     from geodata import AreaError, read_area_layer
-    from indicators.framework import FrameworkError, load_framework
-    from indicators.observations import ObservationError, read_observations
+    from indicators.framework import FrameworkError
+    from workspace.frameworks import load_framework
+    from workspace.observations import ObservationError, read_observations
 
     framework = load_framework(args.framework)
     failed = False
@@ -236,7 +245,7 @@ def _is_geojson(path: Path) -> bool:
 
 
 def _cmd_info(args) -> int:
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     info = Workspace(args.dir).require().info()
     if args.json:
@@ -257,9 +266,9 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    from indicators.framework import load_framework
     from indicators.scoring import score, scores_long
-    from indicators.store import Workspace
+    from workspace.frameworks import load_framework
+    from workspace.store import Workspace
 
     workspace = Workspace(args.dir).require()
     framework = load_framework(args.framework) if args.framework else workspace.framework
@@ -275,7 +284,7 @@ def _cmd_score(args) -> int:
 
 def _cmd_serve(args) -> int:
     from dashboard.app import create_app
-    from indicators.store import Workspace
+    from workspace.store import Workspace
 
     workspace = Workspace(args.dir).require()
     app = create_app(workspace, framework_path=args.framework)

@@ -17,7 +17,7 @@ import xarray as xr
 from indicators.analysis import change, rank_uncertainty, rollup
 from indicators.framework import Framework
 from indicators.scoring import score
-from indicators.store import Workspace
+from workspace.store import Workspace
 
 
 @dataclass

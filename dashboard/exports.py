@@ -44,8 +44,9 @@ from dashboard.i18n import N_, long_date, translator
 from dashboard.views import BENCHMARK_LABELS, GROUP_LABELS, ViewState
 from indicators.analysis import change
 from indicators.cube import DISPLACED_GROUPS
-from indicators.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
+from indicators.framework import FrameworkError
 from indicators.scoring import scores_long
+from workspace.frameworks import DEFAULT_FRAMEWORK, load_framework
 
 __all__ = [
     "PRIORITY_COLUMNS",

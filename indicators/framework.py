@@ -10,7 +10,6 @@ import datetime as dt
 import math
 from collections import Counter
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
@@ -24,8 +23,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-DEFAULT_FRAMEWORK = Path(__file__).parent / "frameworks" / "iasc.yaml"
 
 #: Context variables are carried in observations but never scored (DESIGN 3.3).
 CONTEXT_VARIABLES = ("idps_present", "returnees_present", "host_population")
@@ -220,20 +217,6 @@ def parse_framework(text: str, source: str = "<framework>") -> Framework:
         return Framework.model_validate(data)
     except ValidationError as exc:
         raise FrameworkError(f"{source}: invalid framework\n{_describe(exc, data)}") from None
-
-
-def load_framework(path: str | Path | None = None) -> Framework:
-    """Read and validate a framework file (the shipped IASC default when ``path`` is None)."""
-    path = Path(path) if path is not None else DEFAULT_FRAMEWORK
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FrameworkError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise FrameworkError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise FrameworkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return parse_framework(text, str(path))
 
 
 def _describe(exc: ValidationError, data: dict) -> str:

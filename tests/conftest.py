@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory):
     """The fictional demo workspace, built once per test session. Treat it as read-only."""
-    from indicators.demo import build_demo_workspace
+    from workspace.demo import build_demo_workspace
 
     return build_demo_workspace(tmp_path_factory.mktemp("demo") / "workspace")
 

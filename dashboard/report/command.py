@@ -45,8 +45,8 @@ def run_report_command(args) -> int:
         content,
         find_chromium,
     )
-    from indicators.framework import load_framework
-    from indicators.store import Workspace
+    from workspace.frameworks import load_framework
+    from workspace.store import Workspace
 
     workspace = Workspace(args.dir).require()
     if args.out.suffix.lower() != ".pdf":

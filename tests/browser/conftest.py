@@ -25,8 +25,8 @@ def build_hostile_workspace(path: str | Path):
     import numpy as np
 
     from geodata.demo import demo_area_layers
-    from indicators.demo import ROUNDS, demo_observations
-    from indicators.store import Workspace
+    from workspace.demo import ROUNDS, demo_observations
+    from workspace.store import Workspace
 
     workspace = Workspace(path)
     layers = demo_area_layers()

@@ -454,14 +454,14 @@ def test_entry_point_builds_nothing_on_import(monkeypatch, tmp_path):
 
 def test_entry_point_never_leaves_a_half_built_demo(monkeypatch, tmp_path):
     entry = _load_entry_module()
-    import indicators.demo
+    import workspace.demo
 
     def broken(path):
         Path(path).mkdir(parents=True)
         (Path(path) / "areas.gpkg").write_text("half")
         raise RuntimeError("crashed half way")
 
-    monkeypatch.setattr(indicators.demo, "build_demo_workspace", broken)
+    monkeypatch.setattr(workspace.demo, "build_demo_workspace", broken)
     with pytest.raises(RuntimeError):
         entry.ensure_demo(tmp_path / "demo")
     assert list(tmp_path.iterdir()) == []
@@ -470,12 +470,12 @@ def test_entry_point_never_leaves_a_half_built_demo(monkeypatch, tmp_path):
         Path(path).mkdir(parents=True)
         (Path(path) / "manifest.json").write_text('{"imports": []}')
 
-    monkeypatch.setattr(indicators.demo, "build_demo_workspace", works)
-    workspace = entry.ensure_demo(tmp_path / "demo")
-    assert workspace.exists()
+    monkeypatch.setattr(workspace.demo, "build_demo_workspace", works)
+    built = entry.ensure_demo(tmp_path / "demo")
+    assert built.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]
     # Second call: already there, nothing rebuilt.
-    monkeypatch.setattr(indicators.demo, "build_demo_workspace", broken)
+    monkeypatch.setattr(workspace.demo, "build_demo_workspace", broken)
     assert entry.ensure_demo(tmp_path / "demo").exists()
 
 

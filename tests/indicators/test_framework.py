@@ -7,13 +7,8 @@ import re
 
 import pytest
 
-from indicators.framework import (
-    CONTEXT_VARIABLES,
-    DEFAULT_FRAMEWORK,
-    FrameworkError,
-    load_framework,
-    parse_framework,
-)
+from indicators.framework import CONTEXT_VARIABLES, FrameworkError, parse_framework
+from workspace.frameworks import DEFAULT_FRAMEWORK, load_framework
 
 IASC_CRITERIA = [
     "safety",

@@ -46,7 +46,7 @@ def read_observations(
     Area codes are checked for presence only; placing them on the workspace's areas is
     the store's job (it knows the areas).
     """
-    from indicators.readers import read_source
+    from workspace.readers import read_source
 
     source = read_source(path, encoding=encoding, round_date=round_date)
     if (source.frame["area_pcode"] == "").all() and "area_name" in source.frame:

@@ -32,16 +32,12 @@ import xarray as xr
 
 import geodata
 from indicators.cube import build_cube
-from indicators.framework import (
-    CONTEXT_VARIABLES,
-    Framework,
-    FrameworkError,
-    load_framework,
-)
-from indicators.observations import ObservationError, check_rows, suspicious_jumps
-from indicators.pcodes import name_keys, place_codes, place_names
-from indicators.readers import read_source
-from indicators.transaction import Transaction, workspace_lock
+from indicators.framework import CONTEXT_VARIABLES, Framework, FrameworkError
+from workspace.frameworks import load_framework
+from workspace.observations import ObservationError, check_rows, suspicious_jumps
+from workspace.pcodes import name_keys, place_codes, place_names
+from workspace.readers import read_source
+from workspace.transaction import Transaction, workspace_lock
 
 MANIFEST = "manifest.json"
 AREAS = "areas.gpkg"

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from geodata.demo import DEMO_COUNTRY, demo_area_layers
-from indicators.framework import Framework, load_framework
-from indicators.store import Workspace
+from indicators.framework import Framework
+from workspace.frameworks import load_framework
+from workspace.store import Workspace
 
 SEED = 20261122
 ROUNDS = pd.date_range("2023-03-01", periods=12, freq="3MS")

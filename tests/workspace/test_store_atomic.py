@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from indicators.store import Workspace
-from indicators.transaction import workspace_lock
 from tests.helpers import snapshot
+from workspace.store import Workspace
+from workspace.transaction import workspace_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "geodata" / "fixtures"
@@ -47,30 +47,30 @@ ZZ02001,2024-06,,idps_present,700,
 #: "partial" writes half a file at the function's target and dies. With ``only``, just
 #: the call whose arguments mention it dies (the manifest is the last file staged).
 IMPORT_STAGES = {
-    "after reading the file": ("indicators.store", "", "read_source", "after", ""),
+    "after reading the file": ("workspace.store", "", "read_source", "after", ""),
     "while writing the NetCDF into staging": (
-        "indicators.store",
+        "workspace.store",
         "",
         "_write_netcdf",
         "partial",
         "",
     ),
     "after writing the NetCDF into staging": (
-        "indicators.store",
+        "workspace.store",
         "",
         "_write_netcdf",
         "after",
         "",
     ),
     "after staging the manifest": (
-        "indicators.transaction",
+        "workspace.transaction",
         "Transaction",
         "stage_bytes",
         "after",
         "manifest.json",
     ),
     "just before the folder exchange": (
-        "indicators.transaction",
+        "workspace.transaction",
         "",
         "exchange_folders",
         "before",
@@ -201,7 +201,7 @@ def test_killed_import_leaves_the_workspace_unchanged(stage, workspace, new_roun
 
 def test_killed_right_after_the_exchange_the_import_is_complete(workspace, new_round, capsys):
     """The other side of the swap: the new generation is whole, the old one is swept."""
-    stage = ("indicators.transaction", "", "exchange_folders", "after", "")
+    stage = ("workspace.transaction", "", "exchange_folders", "after", "")
     result = killed_run(stage, ["import", workspace, new_round])
     assert result.returncode == -signal.SIGKILL, result.stderr
     held = Workspace(workspace).info()
@@ -219,7 +219,7 @@ def test_killed_right_after_the_exchange_the_import_is_complete(workspace, new_r
     [
         ("geodata", "", "write_areas", "after", ""),
         ("geodata", "", "display_geojson_bytes", "after", ""),
-        ("indicators.transaction", "", "exchange_folders", "before", ""),
+        ("workspace.transaction", "", "exchange_folders", "before", ""),
     ],
     ids=["after writing the GeoPackage", "after the display geometry", "before the exchange"],
 )
@@ -242,7 +242,7 @@ def test_killed_import_areas_leaves_the_workspace_unchanged(stage, workspace, ca
 
 
 def test_killed_framework_change_leaves_the_workspace_unchanged(workspace, tmp_path, capsys):
-    from indicators.framework import DEFAULT_FRAMEWORK
+    from workspace.frameworks import DEFAULT_FRAMEWORK
 
     framework = tmp_path / "framework.yaml"
     framework.write_text(
@@ -252,7 +252,7 @@ def test_killed_framework_change_leaves_the_workspace_unchanged(workspace, tmp_p
         encoding="utf-8",
     )
     before = snapshot(workspace)
-    stage = ("indicators.transaction", "", "exchange_folders", "before", "")
+    stage = ("workspace.transaction", "", "exchange_folders", "before", "")
     result = killed_run(stage, ["framework", workspace, framework])
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert snapshot(workspace) == before
@@ -272,12 +272,12 @@ def _fail(error: BaseException):
 
 
 IN_PROCESS_STAGES = {
-    "reading": "indicators.store.read_source",
-    "checking rows": "indicators.store.check_rows",
-    "writing the NetCDF": "indicators.store._write_netcdf",
-    "fsync of a staged file": "indicators.transaction._fsync",
-    "staging the manifest": "indicators.transaction.Transaction.stage_bytes",
-    "inside commit, before the exchange": "indicators.transaction.exchange_folders",
+    "reading": "workspace.store.read_source",
+    "checking rows": "workspace.store.check_rows",
+    "writing the NetCDF": "workspace.store._write_netcdf",
+    "fsync of a staged file": "workspace.transaction._fsync",
+    "staging the manifest": "workspace.transaction.Transaction.stage_bytes",
+    "inside commit, before the exchange": "workspace.transaction.exchange_folders",
 }
 
 
@@ -315,7 +315,7 @@ def test_failure_at_each_stage_changes_nothing(
 def test_failed_commit_of_areas_changes_nothing(workspace, monkeypatch, capsys):
     before = snapshot(workspace)
     monkeypatch.setattr(
-        "indicators.transaction.exchange_folders", _fail(OSError(28, "No space left on device"))
+        "workspace.transaction.exchange_folders", _fail(OSError(28, "No space left on device"))
     )
     assert run("import-areas", workspace, FIXTURES / "zz_adm2_older.geojson") == 1
     assert "No space left on device" in capsys.readouterr().err
@@ -344,7 +344,7 @@ def test_concurrent_imports_one_wins_the_other_is_refused(workspace, new_round, 
         import sys, time
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        import indicators.store as store
+        import workspace.store as store
         original = store._write_netcdf
         def slow(*args, **kwargs):
             Path({str(ready)!r}).touch()

@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from indicators.store import Workspace
 from tests.helpers import snapshot
+from workspace.store import Workspace
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "geodata" / "fixtures"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators.observations import ObservationError
+from workspace.observations import ObservationError
 
 CANONICAL = ("area_pcode", "round", "group", "indicator", "value", "n", "source")
 
