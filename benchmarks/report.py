@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dashboard.figures.map import map_figure, map_values
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 3.0
 
@@ -70,7 +72,6 @@ def _cold_export(path: str) -> dict:
     import kaleido
 
     from dashboard.context import AppContext
-    from dashboard.figures import map_figure, map_values
     from dashboard.report import content, find_chromium
     from dashboard.report import figures as pack_figures
     from workspace.store import Workspace

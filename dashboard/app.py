@@ -39,7 +39,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import ids, views
+from dashboard import ids
+from dashboard.briefing.map_data import MapSource
+from dashboard.briefing.view import ViewOptions, parse_query
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -48,6 +50,7 @@ from dashboard.i18n import (
     language,
     translator,
 )
+from dashboard.pages import map as map_module
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -62,9 +65,9 @@ GEO_ROUTE = "/geo/level/<int:level>.json"
 _GEO_MAX_AGE = 7 * 24 * 3600
 #: Page name -> module that renders it (besides the map, which is ``dashboard.views``).
 PAGES = {
-    "locality": "dashboard.locality",
-    "priorities": "dashboard.priorities",
-    "method": "dashboard.method",
+    "locality": "dashboard.pages.locality",
+    "priorities": "dashboard.pages.priorities",
+    "method": "dashboard.pages.method",
 }
 #: Query parameters whose change re-renders the map page; the others are patched.
 MAP_RENDER_KEYS = ("lang", "core", "level")
@@ -153,13 +156,13 @@ def render_page(
     pathname: str | None,
     search: str | None,
     context: AppContext,
-    source: views.MapSource,
+    source: MapSource,
     pages: dict[str, ModuleType | None],
     relative=str,
 ):
     """The page at ``pathname`` for the view in ``search`` (a component)."""
     name, params = route(pathname)
-    state = views.parse_query(search, source.options)
+    state = parse_query(search, source.options)
     _ = translator(state.lang)
     to_map = relative("/") + (search or "")
     if name == "map":
@@ -168,7 +171,7 @@ def render_page(
                 _("This workspace has no scores yet: import boundaries and observations first."),
                 className="empty",
             )
-        return views.map_page(source, state)
+        return map_module.map_page(source, state)
     if name == "not_found":
         return _message_page(
             _("Page not found"),
@@ -407,7 +410,7 @@ def _page_key_config(pages: dict[str, ModuleType | None], prefix: str) -> dict:
     return {"prefix": prefix, "pages": config}
 
 
-def _query_rules(options: views.ViewOptions) -> dict:
+def _query_rules(options: ViewOptions) -> dict:
     """How ``parse_query`` reads each parameter, for the browser's page key."""
     default = options.default
     return {
@@ -463,7 +466,7 @@ def _requested_page() -> tuple[str, str] | None:
     return parts.path or "/", ("?" + parts.query) if parts.query else ""
 
 
-def _index_for_request(app: Dash, context: AppContext, source: views.MapSource):
+def _index_for_request(app: Dash, context: AppContext, source: MapSource):
     """``Dash.interpolate_index`` that writes the language, direction and title of the
     requested URL into the HTML, so the first paint is already right; on the map page it
     also asks the browser to fetch the level's geometry at once, beside the scripts,
@@ -475,7 +478,7 @@ def _index_for_request(app: Dash, context: AppContext, source: views.MapSource):
         kwargs["title"] = shell_texts(context, lang)[ids.DOCUMENT, "data"]["title"]
         name, _params = route(app_path(flask.request.path, app.get_relative_path))
         if name == "map" and source.layers:
-            state = views.parse_query(flask.request.query_string.decode(), source.options)
+            state = parse_query(flask.request.query_string.decode(), source.options)
             href = html_text.escape(str(source.layers[state.level].geojson))
             # as=fetch with crossorigin matches the request Plotly makes for the file.
             kwargs["metas"] = (
@@ -518,7 +521,7 @@ def app_for_context(context: AppContext) -> Dash:
         view_func=lambda level: _geo_response(geometry, level),
     )
     # The digest in the URL lets browsers cache the file for long (see _GEO_MAX_AGE).
-    source = views.MapSource(
+    source = MapSource(
         context,
         url_for=lambda level: relative(f"/geo/level/{level}.json") + f"?v={geometry[level].etag}",
     )
@@ -534,7 +537,7 @@ def app_for_context(context: AppContext) -> Dash:
         if requested is None:
             return _shell(context, relative)
         pathname, search = requested
-        lang = views.parse_query(search, source.options).lang
+        lang = parse_query(search, source.options).lang
         page = render_page(app_path(pathname, relative), search, context, source, pages, relative)
         key = page_key(pathname, search, key_config, key_rules)
         return _shell(context, relative, lang, page, key)
@@ -542,7 +545,7 @@ def app_for_context(context: AppContext) -> Dash:
     app.layout = layout
     _register_router(app, context, source, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
-        views.register_callbacks(app, source)
+        map_module.register_callbacks(app, source)
     for module in pages.values():
         if module is not None and hasattr(module, "register_callbacks"):
             module.register_callbacks(app, context)
@@ -554,7 +557,7 @@ def app_for_context(context: AppContext) -> Dash:
 def _register_router(
     app: Dash,
     context: AppContext,
-    source: views.MapSource,
+    source: MapSource,
     pages: dict[str, ModuleType | None],
     key_config: dict,
     key_rules: dict,
@@ -616,7 +619,7 @@ def render_view(key, pathname, search, context, source, pages, relative=str) -> 
     path = pathname or "/"
     stripped = app_path(path, relative)
     page = render_page(stripped, search, context, source, pages, relative)
-    state_lang = views.parse_query(search, source.options).lang
+    state_lang = parse_query(search, source.options).lang
     return (page, *shell_texts(context, state_lang).values())
 
 

@@ -35,6 +35,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from dashboard.briefing.areas import area_table, criterion_hidden
+from dashboard.briefing.downloads import suppression_rule
+from dashboard.briefing.headline import default_localities, headline
 from dashboard.context import AppContext
 from dashboard.report import content, pack
 from dashboard.report import figures as pack_figures
@@ -123,10 +126,10 @@ def build_report(
         maps = drawing.submit(browser.render, [maps_job])
         clock.tick("maps prepared")
 
-        table = content.area_table(context, state)
-        head = content.headline(context, state, table)
+        table = area_table(context, state)
+        head = headline(context, state, table)
         default_selection = not chosen
-        selected = chosen or content.default_localities(table)
+        selected = chosen or default_localities(table)
         details.update(round=state.round, level=state.level, localities=list(selected))
         report(0.2, _("Preparing the locality pages"))
         pages = [content.locality_page(context, state, pcode) for pcode in selected]
@@ -135,18 +138,16 @@ def build_report(
         bars = drawing.submit(browser.render, list(bar_jobs.values()))
         clock.tick("tables and localities")
 
-        from dashboard import exports
-
         sources = content.source_rows(context)
         cover = content.coverage(context, state)
-        withheld = content.criterion_hidden(context, state.level, state.group, state.core)
+        withheld = criterion_hidden(context, state.level, state.group, state.core)
         criteria_withheld = int(
             withheld[context.framework.criterion_codes]
             .sel(round=np.datetime64(pd.Timestamp(state.round), "ns"))
             .to_array()
             .sum()
         )
-        rule = exports.suppression_rule(context, state.lang)
+        rule = suppression_rule(context, state.lang)
         clock.tick("sources and caveats")
 
         # The figures are served to WeasyPrint as it asks for them, each waiting for

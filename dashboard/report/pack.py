@@ -13,20 +13,23 @@ import pandas as pd
 from babel import Locale
 from babel.numbers import format_percent
 
-from dashboard.context import AppContext
-from dashboard.figures import (
-    CLASS_COLOURS,
+from dashboard.briefing.areas import counted_criteria
+from dashboard.briefing.headline import STUCK_ROUNDS, STUCK_ROWS, Headline, movers
+from dashboard.briefing.headline import stuck as stuck_areas
+from dashboard.briefing.labels import (
+    BENCHMARK_LABELS,
     CLASS_NAMES,
     CLASS_RANGES,
+    GROUP_LABELS,
     LOW_RELIABILITY,
-    OUTLINE_COLOUR,
     class_label,
 )
+from dashboard.briefing.view import ViewState
+from dashboard.context import AppContext
+from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
 from dashboard.i18n import LANGUAGES, direction, language, long_date, month_year, number
-from dashboard.report import content
-from dashboard.report.content import Coverage, Headline, LocalityPage
+from dashboard.report.content import Coverage, LocalityPage
 from dashboard.report.texts import texts
-from dashboard.views import ViewState
 
 __all__ = ["Figures", "assemble", "fmt_score", "fmt_signed"]
 
@@ -98,7 +101,7 @@ class Figures:
 
 
 def _group_name(state: ViewState, _) -> str:
-    return _(content.GROUP_NAMES.get(state.group, state.group))
+    return _(GROUP_LABELS.get(state.group, state.group))
 
 
 def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
@@ -177,9 +180,7 @@ def _key_points(
             else:
                 key = "point_median_same"
             points.append(t[key].format(old=old, new=new, date=date))
-    points.append(
-        t["point_stuck"].format(rounds=content.STUCK_ROUNDS, count=fmt_int(stuck_count, lang))
-    )
+    points.append(t["point_stuck"].format(rounds=STUCK_ROUNDS, count=fmt_int(stuck_count, lang)))
     points.append(
         t["point_reliability"].format(
             low=fmt_int(head.low_reliability, lang), withheld=fmt_int(head.withheld, lang)
@@ -427,9 +428,9 @@ def assemble(
     compared = t["compared_parity"] if state.benchmark == "parity" else t["compared_absolute"]
     round_long = long_date(state.round, lang)
     round_month = month_year(state.round, lang)
-    count = len(content.counted_criteria(context, state.core))
-    up, down = content.movers(table)
-    stuck = content.stuck(table)
+    count = len(counted_criteria(context, state.core))
+    up, down = movers(table)
+    stuck = stuck_areas(table)
     country = workspace.country_name
     made_text = long_date(made.date(), lang)
     page_of = t["page_of"]
@@ -447,7 +448,7 @@ def assemble(
     filters = [
         (t["admin_level"], t["admin_level_n"].format(level=state.level)),
         (t["displaced_group"], group),
-        (t["benchmark"], _(content.BENCHMARK_NAMES[state.benchmark])),
+        (t["benchmark"], _(BENCHMARK_LABELS[state.benchmark])),
         (
             t["criteria_mode"],
             (t["mode_core"] if state.core else t["mode_all"]).format(count=count),
@@ -614,12 +615,12 @@ def assemble(
             "down": _table_rows(down, lang),
         },
         "stuck": {
-            "intro": t["stuck_intro"].format(rounds=content.STUCK_ROUNDS, round=round_month),
-            "rows": _table_rows(stuck.head(content.STUCK_ROWS), lang),
-            "more": t["more_rows"].format(count=fmt_int(len(stuck) - content.STUCK_ROWS, lang))
-            if len(stuck) > content.STUCK_ROWS
+            "intro": t["stuck_intro"].format(rounds=STUCK_ROUNDS, round=round_month),
+            "rows": _table_rows(stuck.head(STUCK_ROWS), lang),
+            "more": t["more_rows"].format(count=fmt_int(len(stuck) - STUCK_ROWS, lang))
+            if len(stuck) > STUCK_ROWS
             else "",
-            "none": t["no_stuck"].format(rounds=content.STUCK_ROUNDS),
+            "none": t["no_stuck"].format(rounds=STUCK_ROUNDS),
         },
         "localities": {
             "intro": t["localities_default"] if default_selection else t["localities_chosen"],

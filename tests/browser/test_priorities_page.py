@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids
+from dashboard.briefing.areas import priority_table
+from dashboard.briefing.view import ViewState
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +42,6 @@ class PageLog:
 def table(demo_workspace):
     """The priorities table of the view in ``QUERY``, as the page computes it."""
     from dashboard.context import AppContext
-    from dashboard.exports import priority_table
-    from dashboard.views import ViewState
 
     state = ViewState(
         round="2025-12-01", criterion="overall", group="idp", benchmark="parity", level=2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.briefing.map_data import MapSource
+
 
 @pytest.fixture(scope="session")
 def demo_framework(demo_workspace):
@@ -26,8 +28,7 @@ def demo_app_context(demo_workspace):
 
 @pytest.fixture(scope="session")
 def demo_context(demo_app_context):
-    """The map's data on the demo (``views.MapSource``), geometry by URL."""
-    from dashboard.views import MapSource
+    """The map's data on the demo (``MapSource``), geometry by URL."""
 
     return MapSource(demo_app_context, url_for=lambda level: f"/geo/level/{level}.json")
 

@@ -12,8 +12,9 @@ import json
 
 import pytest
 
-from dashboard import ids, method
-from dashboard.views import ViewState
+from dashboard import ids
+from dashboard.briefing.view import ViewState
+from dashboard.pages import method
 from indicators.framework import parse_framework
 from tests.helpers import find, text_of
 

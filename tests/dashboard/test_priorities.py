@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from dash import html
 
-from dashboard import ids, priorities
-from dashboard.views import ViewState
+from dashboard import ids
+from dashboard.briefing.view import ViewState
+from dashboard.pages import priorities
 from tests.helpers import find, text_of
 
 LATEST = "2025-12-01"

@@ -26,23 +26,17 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids
+from dashboard.briefing.areas import priority_table
+from dashboard.briefing.downloads import priorities_csv
+from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
+from dashboard.briefing.view import ViewState, to_query
 from dashboard.context import AppContext
-from dashboard.exports import priorities_csv, priority_table
-from dashboard.figures import CLASS_COLOURS, LOW_RELIABILITY, NO_SCORE_COLOUR, class_label
+from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
-from dashboard.views import BENCHMARK_LABELS, GROUP_LABELS, ViewState, to_query
-
-__all__ = [
-    "RENDER_KEYS",
-    "column_defs",
-    "download",
-    "filename",
-    "layout",
-    "register_callbacks",
-    "rows",
-]
 
 _AUTO_HEIGHT_ROWS = 15
+
+
 #: Query keys that change this page (the router re-renders it when they change).
 RENDER_KEYS = ("round", "level", "group", "benchmark", "core", "lang")
 

@@ -24,25 +24,24 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.briefing.downloads import (
+    framework_yaml,
+    scores_csv,
+    source_coverage,
+    suppression_rule,
+)
+from dashboard.briefing.labels import LOW_RELIABILITY
+from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-from dashboard.exports import framework_yaml, scores_csv, source_coverage, suppression_rule
-from dashboard.figures import LOW_RELIABILITY, class_legend
+from dashboard.figures.map import class_legend
 from dashboard.i18n import language, long_date, month_year, number, translator
-from dashboard.views import ViewState
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
 
-__all__ = [
-    "RENDER_KEYS",
-    "SCORES_ROUTE",
-    "download_framework",
-    "layout",
-    "register_callbacks",
-    "scores_response",
-]
-
 #: Query keys that change this page (the router re-renders it when they change).
 RENDER_KEYS = ("core", "lang")
+
+
 SCORES_ROUTE = "/download/scores.csv"
 
 
@@ -83,9 +82,6 @@ def _definition_list(pairs: list[tuple[str, object]]) -> html.Dl:
     for term, value in pairs:
         children += [html.Dt(term), html.Dd(value)]
     return html.Dl(children, className="method-facts")
-
-
-# -- the framework -------------------------------------------------------------------------
 
 
 def framework_facts(context: AppContext, state: ViewState) -> html.Div:
@@ -215,9 +211,6 @@ def indicator_table(context: AppContext, state: ViewState) -> html.Table:
     )
 
 
-# -- the scoring, in words ---------------------------------------------------------------
-
-
 def scoring_text(context: AppContext, state: ViewState) -> html.Div:
     _ = translator(state.lang)
     framework = context.framework
@@ -315,9 +308,6 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             html.P(suppression_rule(context, state.lang)),
         ],
     )
-
-
-# -- sources and imports ---------------------------------------------------------------------
 
 
 def sources_table(context: AppContext, state: ViewState) -> html.Table | html.P:
@@ -445,9 +435,6 @@ def import_history(context: AppContext, state: ViewState) -> html.Table | html.P
     )
 
 
-# -- the page --------------------------------------------------------------------------------
-
-
 def _scores_href(state: ViewState) -> str:
     query = {}
     if state.core:
@@ -518,9 +505,6 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
             _section(_("Import history"), "method-imports-section", import_history(context, state)),
         ],
     )
-
-
-# -- downloads -------------------------------------------------------------------------------
 
 
 def download_framework(context: AppContext) -> dict:
