@@ -116,17 +116,17 @@ def _pack(path: str) -> dict:
     started = time.perf_counter()
     context = AppContext.load(Workspace(path))
     loaded = time.perf_counter() - started
-    details: dict = {}
     started = time.perf_counter()
-    pdf = build_report(context, details=details)
+    made = build_report(context)
+    pdf = made.pdf
     seconds = time.perf_counter() - started
     out = Path(tempfile.gettempdir()) / "solutions-benchmark-report.pdf"
     out.write_bytes(pdf)
     return {
         "seconds": seconds,
         "load": loaded,
-        "stages": details["timings"],
-        "pages": details["pages"],
+        "stages": made.timings,
+        "pages": made.pages,
         "pdf": str(out),
     }
 

@@ -13,192 +13,23 @@ import xarray as xr
 
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-from indicators.analysis import change
-from indicators.disclosure import withheld
+from indicators.disclosure import criterion_of
+from indicators.rounds import first_scored, previous_scored, stuck_runs, weakest_criterion
 
 
-def _criterion_of(context: AppContext) -> xr.DataArray:
-    framework = context.framework
-    of_sub = framework.subcriterion_parent()
-    of_ind = framework.indicator_parent()
-    codes = framework.indicator_codes
-    return xr.DataArray(
-        [of_sub[of_ind[c]] for c in codes], dims="indicator", coords={"indicator": codes}
-    )
-
-
-def _counted(context: AppContext, core: bool) -> list[str]:
+def counted_criteria(context: AppContext, core: bool) -> list[str]:
+    """The criteria the overall score counts: all, or the IRIS core five."""
     framework = context.framework
     return framework.core_criterion_codes if core else framework.criterion_codes
 
 
-def _counted_indicators(context: AppContext, core: bool) -> list[str]:
-    counted = set(_counted(context, core))
-    criterion_of = _criterion_of(context)
-    return [
-        c
-        for c, crit in zip(criterion_of["indicator"].values, criterion_of.values, strict=True)
-        if crit in counted
-    ]
-
-
-def _round_time(state: ViewState) -> np.datetime64:
-    return np.datetime64(pd.Timestamp(state.round), "ns")
+def _round_axis(context: AppContext) -> np.ndarray:
+    return pd.to_datetime(list(context.rounds)).to_numpy()
 
 
 def _level(context: AppContext, state: ViewState) -> int:
     levels = context.scored_levels
     return state.level if state.level in levels else (levels[0] if levels else state.level)
-
-
-def priority_table(context: AppContext, state: ViewState) -> pd.DataFrame:
-    """One row per area of the view's admin level with data in the view's round and
-    group, in priority order (median rank ascending: rank 1 is furthest from durable
-    solutions; areas without a rank last). Language-neutral: codes and numbers only.
-
-    Columns: pcode, name, parent_pcode, parent_name, score, class, since_previous,
-    since_first, idps_present, weakest (criterion code), weakest_score, reliability,
-    median_rank, rank_low, rank_high, ranked_areas, indicators (values present),
-    small_indicators (of them on small samples), rolled_up, and the suppression flags
-    suppressed (score, class, ranks), suppressed_previous, suppressed_first,
-    suppressed_weakest.
-    """
-    level = _level(context, state)
-    core, benchmark, group = state.core, state.benchmark, state.group
-    when = _round_time(state)
-    scores = context.level_scores(level, core)
-    if when not in scores["round"].values or group not in scores["group"].values:
-        return _empty_priority_table()
-    areas = scores["area"].values
-    at = {"round": when, "group": group}
-    mine = {"benchmark": benchmark, **at}
-
-    def pick(data: xr.DataArray, **where) -> np.ndarray:
-        """``data`` at ``where`` (dims it lacks ignored), areas first, in ``areas`` order."""
-        data = data.sel({k: v for k, v in where.items() if k in data.dims})
-        data = data.reindex(area=areas)
-        return data.transpose("area", ...).values
-
-    has_data = pick(scores["has_data"], **mine).astype(bool)
-    if not has_data.any():
-        return _empty_priority_table()
-
-    moved = context.change(level, core)
-    rank = context.uncertainty(level, benchmark, core)
-    counted = _counted(context, core)
-    criteria = pick(scores["criterion_score"].sel(criterion=counted), **mine)
-    present_criteria = ~np.isnan(criteria)
-    weakest_at = np.where(
-        present_criteria.any(axis=1),
-        np.argmin(np.where(present_criteria, criteria, np.inf), axis=1),
-        -1,
-    )
-    weakest = np.array([counted[i] if i >= 0 else None for i in weakest_at], dtype=object)
-    weakest_score = np.array(
-        [criteria[row, i] if i >= 0 else np.nan for row, i in enumerate(weakest_at)]
-    )
-
-    # Suppression of the overall score in every round (a change has two ends), and of
-    # each criterion in this round (for the weakest one).
-    flags = context.sample_flags(level).sel(group=group).reindex(area=areas)
-    indicators = _counted_indicators(context, core)
-    present = flags["present"].fillna(False).astype(bool).sel(indicator=indicators)
-    small = flags["small"].fillna(False).astype(bool).sel(indicator=indicators)
-    overall = scores["overall_score"].sel(benchmark=benchmark, group=group)
-    hidden = withheld(present, small).transpose("area", "round")
-    # 1 withheld, 0 shown, NaN no score: the change's ends are the rounds with a score.
-    ends = change(xr.where(hidden, 1.0, 0.0).where(overall.transpose("area", "round").notnull()))
-    hidden_now = pick(hidden, round=when)
-    by_criterion = _criterion_of(context).sel(indicator=indicators).rename("criterion")
-    now_present = present.sel(round=when).astype(int)
-    now_small = small.sel(round=when).astype(int)
-    count_by = now_present.groupby(by_criterion).sum().transpose("area", "criterion")
-    small_by = now_small.groupby(by_criterion).sum().transpose("area", "criterion")
-    hidden_by = ((count_by > 0) & (2 * small_by >= count_by)).sel(criterion=counted).values
-    hidden_weakest = np.array(
-        [bool(hidden_by[row, i]) if i >= 0 else False for row, i in enumerate(weakest_at)]
-    )
-
-    table = pd.DataFrame(
-        {
-            "pcode": areas,
-            "score": pick(overall, round=when),
-            "class": pick(scores["score_class"], **mine),
-            "since_previous": pick(moved["since_previous"], **mine),
-            "since_first": pick(moved["since_first"], **mine),
-            "idps_present": pick(scores["idps_present"], round=when),
-            "weakest": weakest,
-            "weakest_score": weakest_score,
-            "reliability": pick(scores["reliability"], **mine),
-            "median_rank": pick(rank["median_rank"], **at),
-            "rank_low": pick(rank["rank_low"], **at),
-            "rank_high": pick(rank["rank_high"], **at),
-            "ranked_areas": pick(rank["ranked_areas"], **at).astype(float),
-            "indicators": now_present.sum("indicator").transpose("area").values,
-            "small_indicators": now_small.sum("indicator").transpose("area").values,
-            "rolled_up": pick(scores["rolled_up"], **mine).astype(bool),
-            "suppressed": hidden_now,
-            "suppressed_previous": (pick(ends["previous"], round=when) == 1) | hidden_now,
-            "suppressed_first": (pick(ends["first"], round=when) == 1) | hidden_now,
-            "suppressed_weakest": hidden_weakest,
-        }
-    )
-    table = table[has_data].reset_index(drop=True)
-    names, parents = context.names, context.parents
-    table.insert(1, "name", [names.get(p, p) for p in table["pcode"]])
-    table.insert(2, "parent_pcode", [parents.get(p) or None for p in table["pcode"]])
-    table.insert(3, "parent_name", [names.get(p) if p else None for p in table["parent_pcode"]])
-    table["ranked_areas"] = table["ranked_areas"].where(table["median_rank"].notna())
-    return table.sort_values(
-        ["median_rank", "score", "name"], na_position="last", kind="stable"
-    ).reset_index(drop=True)
-
-
-_TABLE_COLUMNS = [
-    "pcode",
-    "name",
-    "parent_pcode",
-    "parent_name",
-    "score",
-    "class",
-    "since_previous",
-    "since_first",
-    "idps_present",
-    "weakest",
-    "weakest_score",
-    "reliability",
-    "median_rank",
-    "rank_low",
-    "rank_high",
-    "ranked_areas",
-    "indicators",
-    "small_indicators",
-    "rolled_up",
-    "suppressed",
-    "suppressed_previous",
-    "suppressed_first",
-    "suppressed_weakest",
-]
-
-
-def _empty_priority_table() -> pd.DataFrame:
-    return pd.DataFrame(columns=_TABLE_COLUMNS)
-
-
-def counted_criteria(context: AppContext, core: bool) -> list[str]:
-    framework = context.framework
-    return framework.core_criterion_codes if core else framework.criterion_codes
-
-
-def _criterion_of_indicator(context: AppContext) -> dict[str, str]:
-    framework = context.framework
-    sub_of = framework.indicator_parent()
-    crit_of = framework.subcriterion_parent()
-    return {code: crit_of[sub_of[code]] for code in framework.indicator_codes}
-
-
-def _round_axis(context: AppContext) -> np.ndarray:
-    return pd.to_datetime(list(context.rounds)).to_numpy()
 
 
 def criterion_hidden(context: AppContext, level: int, group: str, core: bool) -> xr.Dataset:
@@ -213,78 +44,211 @@ def _at_benchmark(variable: xr.DataArray, benchmark: str) -> xr.DataArray:
     return variable.sel(benchmark=benchmark) if "benchmark" in variable.dims else variable
 
 
-def _trailing_run(flags: np.ndarray) -> np.ndarray:
-    """Per row, how many of the last columns in a row are True."""
-    reversed_ = flags[:, ::-1]
-    return np.where(reversed_.all(axis=1), flags.shape[1], np.argmin(reversed_, axis=1))
+#: The columns of ``area_table``, in order.
+COLUMNS = (
+    "pcode",
+    "name",
+    "parent_pcode",
+    "parent_name",
+    "score",
+    "class",
+    "previous",
+    "previous_round",
+    "since_previous",
+    "since_first",
+    "idps_present",
+    "weakest",
+    "weakest_score",
+    "reliability",
+    "median_rank",
+    "rank_low",
+    "rank_high",
+    "ranked_areas",
+    "indicators",
+    "small_indicators",
+    "rolled_up",
+    "has_data",
+    "suppressed",
+    "suppressed_previous",
+    "suppressed_first",
+    "suppressed_weakest",
+    "stuck_rounds",
+    "stuck_since",
+)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(COLUMNS))
 
 
 def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
-    """One row per area of the view's level: pcode, name, parent_name, score, class,
-    previous (score of the previous round with a score), previous_round, since_previous,
-    idps_present, reliability, has_data, suppressed, suppressed_previous, stuck_rounds
-    (rounds in a row in class 1, ending at the view's round) and stuck_since.
+    """One row per area of the view's admin level, in the level's area order: THE area
+    table, read by the Priorities page, its CSV and the PDF pack. Language-neutral.
 
-    Withheld scores (and changes with a withheld end) are NaN and flagged; the class of a
-    withheld score is NaN too."""
-    level, group, benchmark, core = state.level, state.group, state.benchmark, state.core
-    scores = context.level_scores(level, core)
+    Columns (``COLUMNS``): pcode, name, parent_pcode, parent_name; score and class (the
+    class from the unrounded score); previous (score of the previous round with a
+    score, ``indicators.rounds.previous_scored``) and previous_round; since_previous,
+    since_first; idps_present; weakest (criterion code: the lowest criterion score,
+    ties in framework order, ``indicators.rounds.weakest_criterion``) and
+    weakest_score; reliability; median_rank, rank_low, rank_high, ranked_areas;
+    indicators (values present) and small_indicators (of them on small samples);
+    rolled_up; has_data; the withheld flags suppressed (the score, so its class and
+    ranks), suppressed_previous, suppressed_first (a change with a withheld end),
+    suppressed_weakest; stuck_rounds (rounds in a row in the lowest class, shown,
+    ending at the view's round) and stuck_since.
+
+    Values are as computed: ``blank_withheld`` empties what the flags withhold, and
+    every output shows the table through it.
+    """
+    level = _level(context, state)
+    core, benchmark, group = state.core, state.benchmark, state.group
     rounds = list(context.rounds)
+    if state.round not in rounds:
+        return _empty()
+    scores = context.level_scores(level, core)
+    if group not in scores["group"].values:
+        return _empty()
     axis = _round_axis(context)
     now = rounds.index(state.round)
-    at = {"benchmark": benchmark, "group": group}
-    overall = scores["overall_score"].sel(**at).reindex(round=axis).transpose("area", "round")
-    klass = scores["score_class"].sel(**at).reindex(round=axis).transpose("area", "round")
-    has_data = _at_benchmark(scores["has_data"], benchmark).sel(group=group)
-    has_data = has_data.reindex(round=axis, fill_value=False)
-    hidden = criterion_hidden(context, level, group, core)["overall"]
-    areas = overall["area"].values
-    hidden = hidden.reindex(area=areas, fill_value=False).transpose("area", "round").values
-    values = overall.values.astype(float)
-    classes = klass.values.astype(float)
+    when = axis[now]
+    areas = scores["area"].values
+    at = {"round": when, "group": group}
+    mine = {"benchmark": benchmark, **at}
 
-    # The previous round with a score, per area (DESIGN 4.7).
-    scored = ~np.isnan(values[:, :now])
-    has_previous = scored.any(axis=1)
-    last = np.where(has_previous, now - 1 - np.argmax(scored[:, ::-1], axis=1), 0)
+    def pick(data: xr.DataArray, **where) -> np.ndarray:
+        """``data`` at ``where`` (dims it lacks ignored), areas first, in ``areas`` order."""
+        data = data.sel({k: v for k, v in where.items() if k in data.dims})
+        data = data.reindex(area=areas)
+        return data.transpose("area", ...).values
+
+    def over_rounds(data: xr.DataArray) -> np.ndarray:
+        """(area, round) on ``context.rounds``, rounds the level lacks as NaN."""
+        data = _at_benchmark(data, benchmark).sel(group=group).reindex(round=axis)
+        return data.reindex(area=areas).transpose("area", "round").values.astype(float)
+
+    has_data = np.asarray(
+        _at_benchmark(scores["has_data"], benchmark)
+        .sel(group=group)
+        .reindex(round=axis, fill_value=False)
+        .sel(round=when)
+        .reindex(area=areas, fill_value=False)
+        .values,
+        dtype=bool,
+    )
+    values = over_rounds(scores["overall_score"])
+    classes = over_rounds(scores["score_class"])
     rows = np.arange(len(areas))
-    previous = np.where(has_previous, values[rows, last], np.nan)
-    previous_hidden = np.where(has_previous, hidden[rows, last], False)
+
+    # The previous and the first round with a score, per area (DESIGN 4.7).
+    previous_at = previous_scored(values)[:, now]
+    first_at = first_scored(values[:, : now + 1])
     score_now = values[:, now]
-    hidden_now = hidden[:, now] & ~np.isnan(score_now)
+    previous = np.where(previous_at >= 0, values[rows, np.maximum(previous_at, 0)], np.nan)
+    first = np.where(first_at >= 0, values[rows, np.maximum(first_at, 0)], np.nan)
 
-    lowest = (classes[:, : now + 1] == 1) & ~hidden[:, : now + 1]
-    run = _trailing_run(lowest) if now >= 0 else np.zeros(len(areas), dtype=int)
-    since = [rounds[now - int(r) + 1] if r > 0 else None for r in run]
+    # Withheld flags (DESIGN 8): the score in every round (a change has two ends), and
+    # each criterion this round (for the weakest one).
+    hidden = context.withheld(level, group, core).reindex(area=areas, fill_value=False)
+    hidden_all = hidden["overall"].transpose("area", "round").values.astype(bool)
+    hidden_now = hidden_all[:, now] & ~np.isnan(score_now)
+    hidden_previous = np.where(
+        previous_at >= 0, hidden_all[rows, np.maximum(previous_at, 0)], False
+    )
+    hidden_first = np.where(first_at >= 0, hidden_all[rows, np.maximum(first_at, 0)], False)
 
-    idps = scores["idps_present"].reindex(round=axis).sel(round=axis[now]).reindex(area=areas)
-    reliability = _at_benchmark(scores["reliability"], benchmark).sel(group=group)
-    reliability = reliability.reindex(round=axis).sel(round=axis[now])
+    counted = counted_criteria(context, core)
+    criteria = pick(scores["criterion_score"].sel(criterion=counted), **mine).astype(float)
+    weakest_at, weakest = weakest_criterion(criteria, counted)
+    weakest_score = np.where(weakest_at >= 0, criteria[rows, np.maximum(weakest_at, 0)], np.nan)
+    hidden_by = np.stack(
+        [hidden[c].transpose("area", "round").values[:, now] for c in counted], axis=1
+    ).astype(bool)
+    hidden_weakest = np.where(weakest_at >= 0, hidden_by[rows, np.maximum(weakest_at, 0)], False)
+
+    # Stuck: rounds in a row in the lowest class, shown, up to the view's round.
+    lowest = (classes[:, : now + 1] == 1) & ~hidden_all[:, : now + 1]
+    run = stuck_runs(lowest)
+
+    flags = context.sample_flags(level).sel(group=group).reindex(area=areas)
+    crit_of = criterion_of(context.framework)
+    indicators = [c for c in flags["indicator"].values if crit_of.get(c) in set(counted)]
+    present = flags["present"].fillna(False).astype(bool).sel(indicator=indicators, round=when)
+    small = flags["small"].fillna(False).astype(bool).sel(indicator=indicators, round=when)
+    rank = context.uncertainty(level, benchmark, core)
     names, parents = context.names, context.parents
+    parent_codes = [parents.get(a) or None for a in areas]
     table = pd.DataFrame(
         {
             "pcode": areas.astype(str),
             "name": [names.get(a, a) for a in areas],
-            "parent_name": [names.get(parents.get(a) or "", "") for a in areas],
-            "score": np.where(hidden_now, np.nan, score_now),
-            "class": np.where(hidden_now, np.nan, classes[:, now]),
-            "previous": np.where(previous_hidden, np.nan, previous),
-            "previous_round": [
-                rounds[i] if ok else None for i, ok in zip(last, has_previous, strict=True)
-            ],
-            "idps_present": idps.values.astype(float),
+            "parent_pcode": parent_codes,
+            "parent_name": [names.get(p) if p else None for p in parent_codes],
+            "score": score_now,
+            "class": classes[:, now],
+            "previous": previous,
+            "previous_round": [rounds[i] if i >= 0 else None for i in previous_at],
+            "since_previous": score_now - previous,
+            "since_first": score_now - first,
+            "idps_present": pick(scores["idps_present"], round=when).astype(float),
+            "weakest": weakest,
+            "weakest_score": weakest_score,
             "reliability": np.where(
-                has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
-                reliability.reindex(area=areas).values.astype(float),
-                np.nan,
+                has_data, pick(scores["reliability"], **mine).astype(float), np.nan
             ),
-            "has_data": has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
+            "median_rank": pick(rank["median_rank"], **at),
+            "rank_low": pick(rank["rank_low"], **at),
+            "rank_high": pick(rank["rank_high"], **at),
+            "ranked_areas": pick(rank["ranked_areas"], **at).astype(float),
+            "indicators": present.sum("indicator").transpose("area").values.astype(int),
+            "small_indicators": small.sum("indicator").transpose("area").values.astype(int),
+            "rolled_up": np.asarray(pick(scores["rolled_up"], **mine), dtype=bool),
+            "has_data": has_data,
             "suppressed": hidden_now,
-            "suppressed_previous": hidden_now | (previous_hidden & has_previous),
+            "suppressed_previous": hidden_now | (hidden_previous & (previous_at >= 0)),
+            "suppressed_first": hidden_now | (hidden_first & (first_at >= 0)),
+            "suppressed_weakest": hidden_weakest,
             "stuck_rounds": run.astype(int),
-            "stuck_since": since,
-        }
+            "stuck_since": [rounds[now - int(r) + 1] if r > 0 else None for r in run],
+        },
+        columns=list(COLUMNS),
     )
-    table["since_previous"] = table["score"] - table["previous"]
-    table.loc[table["suppressed_previous"], "since_previous"] = np.nan
+    table["ranked_areas"] = table["ranked_areas"].where(table["median_rank"].notna())
     return table
+
+
+def priority_table(context: AppContext, state: ViewState) -> pd.DataFrame:
+    """The rows of ``area_table`` with data in the view's round and group, in priority
+    order: median rank ascending (rank 1 is furthest from durable solutions), areas
+    without a rank last, then score and name."""
+    table = area_table(context, state)
+    table = table[table["has_data"].astype(bool)]
+    if table.empty:
+        return _empty()
+    return table.sort_values(
+        ["median_rank", "score", "name"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+
+
+#: What each withheld flag empties (DESIGN 8: the one withheld rule of every output).
+WITHHELD = {
+    "suppressed": ("score", "class", "median_rank", "rank_low", "rank_high", "ranked_areas"),
+    "suppressed_previous": ("previous", "since_previous"),
+    "suppressed_first": ("since_first",),
+    "suppressed_weakest": ("weakest_score",),
+}
+
+
+def blank_withheld(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every value its withheld flags withhold set to NaN: what the
+    Priorities page, the CSV and the PDF show."""
+    table = table.copy()
+    for flag, columns in WITHHELD.items():
+        hide = table[flag].astype(bool).to_numpy()
+        for column in columns:
+            table[column] = table[column].astype(float).where(~hide)
+    return table
+
+
+def shown_table(context: AppContext, state: ViewState) -> pd.DataFrame:
+    """``area_table`` as every output shows it: through ``blank_withheld``."""
+    return blank_withheld(area_table(context, state))

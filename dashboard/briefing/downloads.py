@@ -38,23 +38,19 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from dashboard.briefing.areas import (
-    _counted_indicators,
-    _criterion_of,
-    _level,
-    priority_table,
-    withheld,
-)
+from dashboard.briefing.areas import _level, blank_withheld, counted_criteria, priority_table
 from dashboard.briefing.labels import (
     BENCHMARK_LABELS,
     GROUP_LABELS,
     class_label,
     is_low_reliability,
 )
+from dashboard.briefing.numbers import shown
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.i18n import N_, long_date, translator
 from indicators.cube import DISPLACED_GROUPS
+from indicators.disclosure import criterion_of, withheld
 from indicators.framework import FrameworkError
 from indicators.scoring import scores_long
 from workspace.frameworks import DEFAULT_FRAMEWORK, load_framework
@@ -224,9 +220,8 @@ def priorities_csv(
     columns = [Column(c.name, c.tag.format(level=level, parent=parent)) for c in PRIORITY_COLUMNS]
     framework = context.framework
     rows = []
-    for r in table.to_dict("records"):
-        hide = bool(r["suppressed"])
-        klass = None if hide or pd.isna(r["class"]) else int(r["class"])
+    for r in blank_withheld(table).to_dict("records"):
+        klass = None if pd.isna(r["class"]) else int(r["class"])
         weakest = r["weakest"]
         reliability = r["reliability"]
         rows.append(
@@ -236,33 +231,27 @@ def priorities_csv(
                 r["parent_pcode"],
                 r["parent_name"],
                 state.round,
-                None if hide else _num(r["score"]),
+                shown(r["score"]),
                 klass,
                 class_label(klass, state.lang),
-                None if r["suppressed_previous"] else _num(r["since_previous"]),
-                None if r["suppressed_first"] else _num(r["since_first"]),
+                shown(r["since_previous"]),
+                shown(r["since_first"]),
                 _num(r["idps_present"], 0),
                 weakest,
                 framework.label(weakest, state.lang) if weakest else None,
-                None if r["suppressed_weakest"] else _num(r["weakest_score"]),
+                shown(r["weakest_score"]),
                 _num(reliability),
                 None if pd.isna(reliability) else is_low_reliability(float(reliability)),
-                None if hide else _num(r["median_rank"]),
-                None if hide else _num(r["rank_low"]),
-                None if hide else _num(r["rank_high"]),
-                None if hide else _num(r["ranked_areas"], 0),
+                _num(r["median_rank"]),
+                _num(r["rank_low"]),
+                _num(r["rank_high"]),
+                _num(r["ranked_areas"], 0),
                 int(r["indicators"]),
                 int(r["small_indicators"]),
                 bool(r["rolled_up"]),
-                any(
-                    bool(r[k])
-                    for k in (
-                        "suppressed",
-                        "suppressed_previous",
-                        "suppressed_first",
-                        "suppressed_weakest",
-                    )
-                ),
+                # The score is withheld (so its class and ranks): the row is withheld.
+                # A withheld change or weakest-criterion score is only left empty.
+                bool(r["suppressed"]),
             ]
         )
     title = _("Priorities: localities furthest from durable solutions")
@@ -295,7 +284,9 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
     present = cube["value"].notnull()
     small = present & (cube["n"] < framework.n_min)
     # In IRIS-core mode the overall score counts the core criteria only.
-    counted = _counted_indicators(context, core)
+    crit_of = criterion_of(framework)
+    counted_set = set(counted_criteria(context, core))
+    counted = [c for c in framework.indicator_codes if crit_of[c] in counted_set]
     overall = withheld(present.sel(indicator=counted), small.sel(indicator=counted))
     parts = [overall.expand_dims(code=["overall"])]
     parts.append(small.rename(indicator="code"))
@@ -308,7 +299,12 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
                 name="code",
             )
         else:
-            by = _criterion_of(context).rename("code")
+            by = xr.DataArray(
+                [crit_of[c] for c in framework.indicator_codes],
+                dims="indicator",
+                coords={"indicator": framework.indicator_codes},
+                name="code",
+            )
         p = present.astype(int).groupby(by).sum()
         s = small.astype(int).groupby(by).sum()
         parts.append((p > 0) & (2 * s >= p))

@@ -23,6 +23,7 @@ from dashboard.briefing.labels import (
     VIEW_PHRASES,
     class_label,
 )
+from dashboard.briefing.numbers import shown_array
 from dashboard.briefing.view import OVERALL, ViewOptions, ViewState, view_options
 from dashboard.context import AppContext
 from dashboard.figures.map import geojson_bounds, map_figure
@@ -308,7 +309,7 @@ def _steps(values: pd.DataFrame, criterion: str) -> np.ndarray:
     score, the same score bands for a criterion."""
     if criterion == OVERALL:
         return values["class"].to_numpy(dtype=float)
-    score = np.floor(values["score"].to_numpy(dtype=float) * 10 + 1e-6) / 10
+    score = shown_array(values["score"].to_numpy(dtype=float))
     steps = np.digitize(score, [40, 60, 80, 100]).astype(float) + 1
     steps[np.isnan(score)] = np.nan
     return steps

@@ -14,7 +14,7 @@ from html import escape as _escape
 
 import plotly.graph_objects as go
 
-from dashboard.briefing.numbers import _missing, _score_text
+from dashboard.briefing.numbers import _missing, score_text
 from dashboard.figures.map import FONT_FAMILY
 from dashboard.i18n import month_year, separators, translator
 
@@ -113,10 +113,10 @@ def criterion_bars_figure(
         return [None if _missing(v) else round(float(v), 1) for v in seq]
 
     def texts(seq):
-        return ["" if _missing(v) else _score_text(v, lang) for v in seq]
+        return ["" if _missing(v) else score_text(v, lang) for v in seq]
 
     group_values = values(scores)
-    parity_texts = [_score_text(v, lang) for v in parity] if parity is not None else None
+    parity_texts = [score_text(v, lang) for v in parity] if parity is not None else None
     group_custom = [[full[i], parity_texts[i] if parity_texts else ""] for i in range(n)]
     group_hover = "<b>%{customdata[0]}</b><br>" + _plain(group_name) + ": %{x:.1f}"
     if parity_texts is not None:
@@ -253,7 +253,7 @@ def profile_figure(
 
     def trace(values, name, colour, fill, dash):
         r = [None if _missing(v) else round(float(v), 1) for v in values]
-        shown = [_score_text(v, lang) if not _missing(v) else _("no data") for v in values]
+        shown = [score_text(v, lang) if not _missing(v) else _("no data") for v in values]
         return {
             "type": "scatterpolar",
             "mode": "lines+markers",

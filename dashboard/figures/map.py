@@ -43,6 +43,7 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from dashboard.briefing.labels import CLASS_RANGES, LOW_RELIABILITY, class_label
+from dashboard.briefing.numbers import shown_array
 from dashboard.i18n import DEFAULT_LANGUAGE, separators, translator
 
 NO_SCORE_TRACE = 0
@@ -202,7 +203,7 @@ def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, li
     frame = _aligned(values, locations)
     score = frame["score"].to_numpy(dtype=float)
     scored = ~np.isnan(score)
-    shown = np.floor(score * 10 + 1e-6) / 10
+    shown = shown_array(score)
     z = np.where(scored, shown, None).tolist()
     reliability = np.round(frame["reliability"].to_numpy(dtype=float), 1)
     rel = np.where(np.isnan(reliability), None, reliability).tolist()

@@ -43,7 +43,7 @@ from dashboard.briefing.labels import (
     is_low_reliability,
 )
 from dashboard.briefing.locality import LocalityData, locality_data
-from dashboard.briefing.numbers import _missing, _score_text, _signed
+from dashboard.briefing.numbers import _missing, score_text, signed_text
 from dashboard.briefing.summary import summary_sentences
 from dashboard.briefing.view import to_query
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
@@ -138,7 +138,7 @@ def _change_text(value, since, lang, _) -> str | None:
     if _missing(value) or since is None:
         return None
     return _("{change} since {date}").format(
-        change=_signed(value, lang), date=month_year(since, lang)
+        change=signed_text(value, lang), date=month_year(since, lang)
     )
 
 
@@ -188,12 +188,12 @@ def _header(data: LocalityData, state, _):
         children=[
             _kpi(
                 _("Overall score"),
-                [html.Span(_score_text(data.overall, lang), className="locality-big"), " / 100"],
+                [html.Span(score_text(data.overall, lang), className="locality-big"), " / 100"],
                 _class_badge(data, lang, _),
             ),
             _kpi(
                 _("Change"),
-                _signed(data.since_previous, lang) if data.previous_round else "–",
+                signed_text(data.since_previous, lang) if data.previous_round else "–",
                 [
                     _("since {date}").format(date=month_year(data.previous_round, lang))
                     if data.previous_round
@@ -264,8 +264,8 @@ def _bars(data: LocalityData, state, _):
             _("{criterion}: {group} {score}, host community {host}").format(
                 criterion=c.label,
                 group=group,
-                score=_score_text(c.absolute, lang),
-                host=_score_text(c.comparator, lang),
+                score=score_text(c.absolute, lang),
+                host=score_text(c.comparator, lang),
             )
             for c in data.criteria
         ]
@@ -274,7 +274,7 @@ def _bars(data: LocalityData, state, _):
             "Absolute scores of {group} per criterion: 0 is the worst goalpost, 100 the best."
         ).format(group=group)
         parts = [
-            _("{criterion}: {score}").format(criterion=c.label, score=_score_text(c.absolute, lang))
+            _("{criterion}: {score}").format(criterion=c.label, score=score_text(c.absolute, lang))
             for c in data.criteria
         ]
     return _section(
@@ -315,9 +315,9 @@ def _profile(data: LocalityData, state, _):
         description = "; ".join(
             _("{criterion}: {new} in {date}, {old} in {first}").format(
                 criterion=c.label,
-                new=_score_text(c.series[now], lang),
+                new=score_text(c.series[now], lang),
                 date=month_year(data.round, lang),
-                old=_score_text(b, lang),
+                old=score_text(b, lang),
                 first=month_year(baseline_round, lang),
             )
             for c, b in zip(data.criteria, baseline, strict=True)
@@ -332,7 +332,7 @@ def _profile(data: LocalityData, state, _):
         )
     else:
         description = "; ".join(
-            _("{criterion}: {score}").format(criterion=c.label, score=_score_text(v, lang))
+            _("{criterion}: {score}").format(criterion=c.label, score=score_text(v, lang))
             for c, v in zip(data.criteria, current, strict=True)
         )
         intro = _("The {kind} of each criterion in {date}. Further out is better.").format(
@@ -370,7 +370,7 @@ def _timeseries(data: LocalityData, state, _):
 
     def line(label, values):
         shown = [
-            f"{d} {_score_text(v, lang)}"
+            f"{d} {score_text(v, lang)}"
             for d, v in zip(dates, values, strict=True)
             if not _missing(v)
         ]
@@ -414,7 +414,7 @@ def _change_cell(value, since, lang):
         className=f"num change-{direction}",
         children=[
             html.Span(arrow + " ", **{"aria-hidden": "true"}),
-            _signed(value, lang),
+            signed_text(value, lang),
             html.Span(month_year(since, lang), className="locality-since") if since else None,
         ],
     )
@@ -427,7 +427,7 @@ def _change_table(data: LocalityData, state, _):
             className="locality-row-overall",
             children=[
                 html.Th(_("Overall score"), scope="row"),
-                html.Td(_score_text(data.overall, lang), className="num"),
+                html.Td(score_text(data.overall, lang), className="num"),
                 _change_cell(data.since_previous, data.previous_round, lang),
                 _change_cell(data.since_first, data.first_round, lang),
             ],
@@ -437,7 +437,7 @@ def _change_table(data: LocalityData, state, _):
         html.Tr(
             [
                 html.Th(c.label, scope="row"),
-                html.Td(_score_text(c.score, lang), className="num"),
+                html.Td(score_text(c.score, lang), className="num"),
                 _change_cell(c.since_previous, c.previous_round, lang),
                 _change_cell(c.since_first, c.first_round, lang),
             ]

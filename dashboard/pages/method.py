@@ -31,6 +31,7 @@ from dashboard.briefing.downloads import (
     suppression_rule,
 )
 from dashboard.briefing.labels import LOW_RELIABILITY
+from dashboard.briefing.numbers import RULE as DISPLAY_RULE
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
@@ -306,6 +307,8 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             ),
             html.H4(_("Small samples in downloads")),
             html.P(suppression_rule(context, state.lang)),
+            html.H4(_("How numbers are shown")),
+            html.P(_(DISPLAY_RULE)),
         ],
     )
 

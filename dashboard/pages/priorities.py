@@ -29,6 +29,7 @@ from dashboard import ids
 from dashboard.briefing.areas import priority_table
 from dashboard.briefing.downloads import priorities_csv
 from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
+from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState, to_query
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
@@ -47,15 +48,6 @@ def _relative(path: str) -> str:
         return dash.get_relative_path(path)
     except Exception:  # no app configured (tests of the pure builders)
         return path
-
-
-def _signed(value: float | None, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    text = number(abs(value), lang, 1)
-    if round(value, 1) == 0:
-        return number(0.0, lang, 1)
-    return ("+" if value > 0 else "−") + text
 
 
 def _float(value: object, digits: int = 2) -> float | None:
@@ -83,6 +75,8 @@ def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
     ``href`` opens the locality page with ``query`` (the view's query string)."""
     _ = translator(state.lang)
     lang, framework = state.lang, context.framework
+    # The screen is the analyst's view (DESIGN 5.1): values stay, flagged "withheld";
+    # the CSV and the PDF leave them empty (``blank_withheld``).
     table = priority_table(context, state)
     out = []
     for r in table.to_dict("records"):
@@ -99,19 +93,19 @@ def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
                 "href": _relative("/locality/" + quote(str(r["pcode"]), safe="")) + query,
                 "parent": r["parent_name"] or "",
                 "score": _float(r["score"]),
-                "score_text": number(r["score"], lang, 1),
+                "score_text": score_text(r["score"], lang),
                 "class": klass,
                 "class_label": class_label(klass, lang) or _("no score"),
                 "class_colour": CLASS_COLOURS.get(klass, NO_SCORE_COLOUR),
                 "since_previous": _float(r["since_previous"]),
-                "since_previous_text": _signed(r["since_previous"], lang),
+                "since_previous_text": signed_text(r["since_previous"], lang),
                 "since_first": _float(r["since_first"]),
-                "since_first_text": _signed(r["since_first"], lang),
+                "since_first_text": signed_text(r["since_first"], lang),
                 "idps": _float(r["idps_present"]),
                 "idps_text": number(r["idps_present"], lang, 0),
                 "weakest_label": framework.label(weakest, lang) if weakest else "",
                 "weakest_score": _float(r["weakest_score"]),
-                "weakest_text": number(r["weakest_score"], lang, 0),
+                "weakest_text": score_text(r["weakest_score"], lang),
                 "reliability": reliability,
                 "reliability_text": number(reliability, lang, 1),
                 "low_reliability": reliability is not None and reliability >= LOW_RELIABILITY,

@@ -173,8 +173,7 @@ def export_pdf(
         set_progress(_("{step} ({percent} %)").format(step=message, percent=round(fraction * 100)))
 
     try:
-        details: dict = {}
-        pdf = build_report(
+        made = build_report(
             context,
             round=view.round,
             areas=list(view.areas) or None,
@@ -184,7 +183,6 @@ def export_pdf(
             benchmark=view.benchmark,
             core=view.core,
             progress=progress,
-            details=details,
         )
     except ChromiumMissing:
         return no_update, chromium_hint(view.lang)
@@ -192,9 +190,9 @@ def export_pdf(
         return no_update, _("The PDF could not be made: {reason}").format(reason=str(exc))
     except RenderError as exc:
         return no_update, _("The maps could not be drawn: {reason}").format(reason=str(exc))
-    name = report_filename(context, details.get("round") or "", view.lang)
+    name = report_filename(context, made.round, view.lang)
     set_progress("")
-    return dcc.send_bytes(pdf, name), _("PDF ready: {name}").format(name=name)
+    return dcc.send_bytes(made.pdf, name), _("PDF ready: {name}").format(name=name)
 
 
 def _manager():

@@ -24,6 +24,7 @@ from dashboard.briefing.labels import (
     LOW_RELIABILITY,
     class_label,
 )
+from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
@@ -43,23 +44,14 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_score(value, lang: str, digits: int = 1) -> str:
-    """A score cut (not rounded) to ``digits``, as the map does, so that the number and
-    the class always agree (79.96 is 79.9, "partial")."""
-    if _missing(value):
-        return "–"
-    factor = 10**digits
-    return number(math.floor(float(value) * factor + 1e-6) / factor, lang, digits)
+def fmt_score(value, lang: str) -> str:
+    """A score as printed (``dashboard.briefing.numbers``: cut down to the tenth)."""
+    return score_text(value, lang)
 
 
-def fmt_signed(value, lang: str, digits: int = 1) -> str:
-    if _missing(value):
-        return "–"
-    rounded = round(float(value), digits)
-    if rounded == 0:
-        return number(0, lang, digits)
-    sign = "+" if rounded > 0 else MINUS
-    return sign + number(abs(rounded), lang, digits)
+def fmt_signed(value, lang: str) -> str:
+    """A change as printed, with its sign (``dashboard.briefing.numbers``)."""
+    return signed_text(value, lang)
 
 
 def fmt_int(value, lang: str) -> str:
@@ -128,9 +120,11 @@ def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
     return rows
 
 
-def _table_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
+def _table_rows(frame: pd.DataFrame, lang: str, framework=None) -> list[dict]:
+    """Rows of a shown area table (``dashboard.briefing.areas.shown_table``), printed."""
     rows = []
     for r in frame.to_dict("records"):
+        weakest = r.get("weakest")
         rows.append(
             {
                 "name": r["name"],
@@ -143,6 +137,8 @@ def _table_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "stuck_rounds": fmt_int(r["stuck_rounds"], lang),
                 "stuck_since": _month(r["stuck_since"], lang),
                 "klass": None if _missing(r["class"]) else int(r["class"]),
+                "withheld": bool(r["suppressed"]),
+                "weakest": framework.label(weakest, lang) if weakest and framework else "",
             }
         )
     return rows
@@ -306,7 +302,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
     }
 
 
-def _selected_row(page: LocalityPage, lang: str, t: dict) -> dict:
+def _selected_row(page: LocalityPage, lang: str, t: dict, weakest: str = "") -> dict:
     if page.overall_withheld:
         score = t["suppressed"]
     else:
@@ -322,6 +318,10 @@ def _selected_row(page: LocalityPage, lang: str, t: dict) -> dict:
         "label": class_label(page.score_class, lang) if page.score_class else "",
         "change": fmt_signed(page.since_previous, lang),
         "idps": fmt_int(page.idps_present, lang),
+        "withheld": bool(page.overall_withheld),
+        # The area table's weakest criterion (``indicators.rounds.weakest_criterion``);
+        # the locality's own page names it in its summary.
+        "weakest": weakest,
     }
 
 
@@ -430,6 +430,11 @@ def assemble(
     round_month = month_year(state.round, lang)
     count = len(counted_criteria(context, state.core))
     up, down = movers(table)
+    weakest_of = {
+        pcode: framework.label(code, lang)
+        for pcode, code in zip(table["pcode"], table["weakest"], strict=True)
+        if code
+    }
     stuck = stuck_areas(table)
     country = workspace.country_name
     made_text = long_date(made.date(), lang)
@@ -581,7 +586,7 @@ def assemble(
             ],
             "classes": _class_rows(head, state, t),
             "selected_title": t["selected_default"] if default_selection else t["selected_chosen"],
-            "selected": [_selected_row(p, lang, t) for p in pages],
+            "selected": [_selected_row(p, lang, t, weakest_of.get(p.pcode, "")) for p in pages],
             "points": _key_points(context, state, head, len(stuck), t, _),
         },
         "main_map": {
@@ -611,12 +616,12 @@ def assemble(
             ],
         },
         "movers": {
-            "up": _table_rows(up, lang),
-            "down": _table_rows(down, lang),
+            "up": _table_rows(up, lang, framework),
+            "down": _table_rows(down, lang, framework),
         },
         "stuck": {
             "intro": t["stuck_intro"].format(rounds=STUCK_ROUNDS, round=round_month),
-            "rows": _table_rows(stuck.head(STUCK_ROWS), lang),
+            "rows": _table_rows(stuck.head(STUCK_ROWS), lang, framework),
             "more": t["more_rows"].format(count=fmt_int(len(stuck) - STUCK_ROWS, lang))
             if len(stuck) > STUCK_ROWS
             else "",

@@ -3,10 +3,8 @@ suppression (dashboard.exports)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 
 import numpy as np
 import pandas as pd
@@ -22,63 +20,11 @@ from dashboard.briefing.downloads import (
     scores_csv,
     scores_table,
 )
-from dashboard.briefing.view import ViewState
-from dashboard.context import AppContext
+from tests.dashboard.conftest import ONE_SMALL_AREA, SMALL_AREA
+from tests.helpers import LATEST, view
+from tests.helpers import read_export as read
 
-LATEST = "2025-12-01"
 MADE = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
-HOSTILE = {
-    "XM01001": '=HYPERLINK("http://x")',
-    "XM01002": "+cmd",
-    "XM01003": "-2+3",
-    "XM01004": "@SUM(A1)",
-    "XM01005": "\tTab",
-    "XM01006": "<img src=x onerror=alert(1)>",
-}
-#: Every displaced value of this area in the latest round rests on 10 households.
-SMALL_AREA = "XM02001"
-#: One value of this area rests on a small sample: not enough to withhold its score.
-ONE_SMALL_AREA = "XM02002"
-
-
-def view(**changes) -> ViewState:
-    base = ViewState(
-        round=LATEST, criterion="overall", group="idp", benchmark="parity", level=2, lang="en"
-    )
-    return dataclasses.replace(base, **changes)
-
-
-@pytest.fixture(scope="module")
-def hostile_context(demo_app_context) -> AppContext:
-    """The demo with hostile area names and constructed small samples."""
-    areas = demo_app_context.areas.copy()
-    areas["name"] = [HOSTILE.get(p, n) for p, n in zip(areas["pcode"], areas["name"], strict=True)]
-    cube = demo_app_context.cube.copy(deep=True)
-    n = cube["n"]
-    at = {"round": np.datetime64(LATEST, "ns")}
-    n.loc[{"area": SMALL_AREA, "group": ["idp", "returnee"], **at}] = 10.0
-    n.loc[{"area": ONE_SMALL_AREA, "group": ["idp", "returnee"], **at}] = 200.0
-    values = cube["value"].sel(area=ONE_SMALL_AREA, group="idp", **at)
-    first = str(values["indicator"].values[values.notnull().values][0])
-    n.loc[{"area": ONE_SMALL_AREA, "group": "idp", "indicator": first, **at}] = 12.0
-    cube.attrs["one_small_indicator"] = first
-    return dataclasses.replace(demo_app_context, areas=areas, cube=cube, _memo={})
-
-
-def read(data: bytes) -> tuple[list[list[str]], dict[str, list[str]]]:
-    """(header + tag + data rows, metadata as key -> values) of an export."""
-    assert data.startswith("\ufeff".encode())
-    text = data.decode("utf-8-sig")
-    assert "\r\n" in text
-    table = list(csv.reader(io.StringIO(text)))
-    blank = table.index([])
-    assert table[blank + 1] == ["metadata", "value"]
-    metadata: dict[str, list[str]] = {}
-    for key, value in table[blank + 2 :]:
-        metadata.setdefault(key, []).append(value)
-    return table[:blank], metadata
-
-
 # -- cells --------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.briefing.areas import area_table, criterion_hidden
+from dashboard.briefing.areas import criterion_hidden, shown_table
 from dashboard.briefing.headline import (
     MOVERS,
     STUCK_ROUNDS,
@@ -67,7 +67,7 @@ def view(context):
 
 @pytest.fixture(scope="module")
 def table(context, view):
-    return area_table(context, view)
+    return shown_table(context, view)
 
 
 def _run(argv: list[str]) -> int:
@@ -420,7 +420,7 @@ def test_names_from_data_are_escaped(context, view, monkeypatch):
 
     hostile = "<b>Evil & Co</b><script>alert(1)</script>"
     names = dict(context.names)
-    pcode = default_localities(area_table(context, view))[0]
+    pcode = default_localities(shown_table(context, view))[0]
     names[pcode] = hostile
     monkeypatch.setitem(context.__dict__, "names", names)
     captured = {}
