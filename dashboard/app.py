@@ -8,9 +8,9 @@ Per-reader state is the URL (DESIGN 2).
 
 The page shell (header, navigation, language switcher, footer) is in the layout; the page
 itself is rendered by one router callback from the URL: ``/`` the map
-(``dashboard.views``), ``/locality/<pcode>``, ``/priorities`` and ``/method`` (modules
-``dashboard.locality``, ``.priorities``, ``.method``: ``layout(context, state, **params)``
-and ``register_callbacks(app, context)``). The browser works out which view the URL asks
+(``dashboard.pages.map``), ``/locality/<pcode>``, ``/priorities`` and ``/method`` (modules
+``dashboard.pages.locality``, ``.priorities``, ``.method``: ``layout(context, view,
+**params)`` and ``register(app, context)``). The browser works out which view the URL asks
 for (the path, plus the query parameters that change the page: for the map only ``lang``,
 ``core`` and ``level``; for other pages every parameter unless the module lists its own in
 ``RENDER_KEYS``) and asks the server for a new page only when that changes, so a map
@@ -63,7 +63,8 @@ GEO_ROUTE = "/geo/level/<int:level>.json"
 # The URL carries a digest of the file (?v=...), so a browser may keep it for a long time:
 # new geometry gets a new URL.
 _GEO_MAX_AGE = 7 * 24 * 3600
-#: Page name -> module that renders it (besides the map, which is ``dashboard.views``).
+#: Page name -> module that renders it (the map, ``dashboard.pages.map``, is served apart:
+#: it needs the app's ``MapSource``).
 PAGES = {
     "locality": "dashboard.pages.locality",
     "priorities": "dashboard.pages.priorities",
@@ -127,18 +128,10 @@ def route(pathname: str | None) -> tuple[str, dict]:
     return "not_found", {}
 
 
-def _load_pages() -> dict[str, ModuleType | None]:
-    """The page modules that exist (None for those not written yet). A module that exists
-    but fails to import is an error, not a missing page."""
-    found: dict[str, ModuleType | None] = {}
-    for name, module_name in PAGES.items():
-        try:
-            found[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            found[name] = None
-    return found
+def _load_pages() -> dict[str, ModuleType]:
+    """The page modules, by page name (each: ``layout(context, view, **params)`` and
+    ``register(app, context)``)."""
+    return {name: importlib.import_module(module_name) for name, module_name in PAGES.items()}
 
 
 def _message_page(title: str, text: str, link_text: str, href: str) -> html.Div:
@@ -180,10 +173,10 @@ def render_page(
             to_map,
         )
     module = pages.get(name)
-    if module is None or not hasattr(module, "layout"):
+    if module is None:
         return _message_page(
-            _("Coming soon"),
-            _("This page is being built. The map already works."),
+            _("Page not found"),
+            _("There is no page at this address. Check the link, or start from the map."),
             _("Back to the map"),
             to_map,
         )
@@ -545,12 +538,11 @@ def app_for_context(context: AppContext) -> Dash:
     app.layout = layout
     _register_router(app, context, source, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
-        map_module.register_callbacks(app, source)
+        map_module.register(app, context, source=source)
     for module in pages.values():
-        if module is not None and hasattr(module, "register_callbacks"):
-            module.register_callbacks(app, context)
+        module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
-    importlib.import_module("dashboard.report.export").register_callbacks(app, context)
+    importlib.import_module("dashboard.report.export").register(app, context)
     return app
 
 

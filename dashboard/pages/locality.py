@@ -653,6 +653,7 @@ def layout(context, state, pcode: str = "", **_params):
     return html.Div(children, id=ids.LOCALITY_PAGE, className="locality-page")
 
 
-def register_callbacks(app, context) -> None:
-    """The locality page is static per URL: the router renders it, nothing updates it."""
+def register(app, context) -> None:
+    """The locality page is static per URL: the router renders it, nothing updates it,
+    so it registers no callback (the page contract asks every page for ``register``)."""
     return None

@@ -1,12 +1,11 @@
-"""The map page and the URL state, as plain functions testable without a browser (DESIGN 2, 5).
+"""The map page, ``/``, as plain functions testable without a browser (DESIGN 2, 5).
 
-The view a reader sees is a ``ViewState`` (round, criterion, group, benchmark, level, core,
-lang) and lives in the URL query, so a link reproduces it. Every page reads it with
-``parse_query``; links between pages keep the query.
+The view is a ``ViewState`` read from the URL by ``dashboard.briefing.view.parse_query``.
 
-The map page is built by ``map_page(source, state)`` from a ``MapSource``: the app's
-read-only map data (each level's areas in geometry order, where the browser fetches the
-geometry). ``register_callbacks`` wires these plain functions to Dash with one-line
+The map page is built by ``map_page(source, state)`` (the page contract's ``layout``)
+from a ``MapSource`` (``dashboard.briefing.map_data``): the app's read-only map data
+(each level's areas in geometry order, where the browser fetches the geometry).
+``register`` wires these plain functions to Dash with one-line
 callbacks:
 
 - ``sync_url``: URL query <-> controls, in one callback (Dash allows a callback to be
@@ -48,6 +47,7 @@ from dashboard.briefing.view import (
     state_from_controls,
     to_query,
 )
+from dashboard.context import AppContext
 from dashboard.figures.map import (
     RELIABILITY_TRACES,
     SCORE_TRACE,
@@ -466,7 +466,12 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
     )
 
 
-def register_callbacks(app, source: MapSource) -> None:
+def layout(context: AppContext, view: ViewState, *, source: MapSource) -> html.Div:
+    """The page contract: the map page of ``view`` (``map_page``)."""
+    return map_page(source, view)
+
+
+def register(app, context: AppContext, *, source: MapSource) -> None:
     """The map page's callbacks: one-line shims over the functions above."""
     options = source.options
     controls = [

@@ -545,7 +545,7 @@ def scores_response(context: AppContext, args, accept_gzip: bool) -> flask.Respo
     return response
 
 
-def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+def register(app: dash.Dash, context: AppContext) -> None:
     """The framework download (a callback) and the scores CSV (a route)."""
 
     @app.callback(

@@ -539,7 +539,7 @@ _QUICK_FILTER = """function (text, options) {
 }"""
 
 
-def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+def register(app: dash.Dash, context: AppContext) -> None:
     """The page's callbacks: the CSV download (server) and the quick filter (browser)."""
     _register_download(app, context, download)
     app.clientside_callback(

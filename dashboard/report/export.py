@@ -1,6 +1,6 @@
 """The "Export PDF" button in the header of every page (DESIGN 5, issue 5).
 
-``register_callbacks(app, context)`` wires two callbacks:
+``register(app, context)`` wires two callbacks:
 
 - ``EXPORT_SLOT`` (in the page shell's header) gets the button, in the language of the
   URL, redrawn only when the language changes. Without Chromium the button is disabled
@@ -47,7 +47,7 @@ __all__ = [
     "control_for_url",
     "export_control",
     "export_pdf",
-    "register_callbacks",
+    "register",
     "view_from_url",
 ]
 
@@ -205,7 +205,7 @@ def _manager():
     return DiskcacheManager(diskcache.Cache(folder), expire=RESULT_EXPIRY)
 
 
-def register_callbacks(app: Dash, context: AppContext) -> None:
+def register(app: Dash, context: AppContext) -> None:
     """The button in ``ids.EXPORT_SLOT`` and the export behind it."""
     chromium = find_chromium() is not None
     strip = app.strip_relative_path

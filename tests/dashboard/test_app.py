@@ -181,8 +181,9 @@ def test_router_renders_the_map_with_its_controls(demo_context):
 
 def test_router_missing_and_broken_pages(demo_context):
     context = demo_context.context
-    coming = render_page("/priorities", "?lang=fr", context, demo_context, {"priorities": None})
-    assert "Bientôt disponible" in _json(coming)
+    # A page without a module is not found (the "Coming soon" page is gone, issue 8).
+    gone = render_page("/priorities", "?lang=fr", context, demo_context, {})
+    assert "Page introuvable" in _json(gone)
     lost = render_page("/nowhere", "", context, demo_context, {})
     assert "Page not found" in _json(lost)
 

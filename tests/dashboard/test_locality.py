@@ -508,5 +508,5 @@ def test_hostile_area_names_stay_plain_text(context, state):
     assert hostile in text_of(missing)
 
 
-def test_register_callbacks_is_a_no_op(context):
-    assert locality_module.register_callbacks(object(), context) is None
+def test_register_is_a_no_op(context):
+    assert locality_module.register(object(), context) is None
