@@ -34,14 +34,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import ViewOptions, parse_query
+from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -422,7 +422,7 @@ def page_key(pathname: str | None, search: str | None, config: dict, rules: dict
     prefix = config["prefix"]
     path = pathname or "/"
     path = "/" + (path[len(prefix) :] if path.startswith(prefix) else path).strip("/")
-    pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    pairs = query_pairs(search, keep_blank=True)
     keys = None
     for start, names in config["pages"]:
         if path == start or (len(start) > 1 and start.endswith("/") and path.startswith(start)):

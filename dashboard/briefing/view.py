@@ -118,6 +118,23 @@ def _round_value(text: str, rounds: Sequence[str]) -> str | None:
     return text if text in rounds else None
 
 
+def query_pairs(search: str | None, keep_blank: bool = False) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a query string, with or without its ``?``: the one
+    reader of the URL's query (the pages, the router's page key, the PDF export)."""
+    return parse_qsl((search or "").lstrip("?"), keep_blank_values=keep_blank)
+
+
+def query_values(search: str | None) -> dict[str, str]:
+    """The query as key -> value (the last of repeated keys)."""
+    return dict(query_pairs(search))
+
+
+def round_value(text: str, rounds: Sequence[str]) -> str | None:
+    """A round from the query: YYYY-MM-DD, or YYYY-MM (day 01, as in imports); None
+    if it is not one of ``rounds``."""
+    return _round_value(text, rounds)
+
+
 def parse_query(search: str | None, options: ViewOptions) -> ViewState:
     """The view a query string asks for; a missing or invalid parameter takes its default.
 
@@ -126,7 +143,7 @@ def parse_query(search: str | None, options: ViewOptions) -> ViewState:
     parameters are ignored here (``to_query`` keeps them). Never raises: a hand-edited
     link still opens a page.
     """
-    query = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
+    query = query_values(search)
     state = options.default
     changes: dict = {}
     if "round" in query and (value := _round_value(query["round"], options.rounds)):
@@ -169,7 +186,7 @@ def to_query(state: ViewState, keep: str | None = "", *, owned: Iterable[str] = 
     if state.lang != DEFAULT_LANGUAGE:
         written.append(("lang", state.lang))
     mine = set(own) | {key for key, _value in written[len(own) :]} | set(owned)
-    others = [(k, v) for k, v in parse_qsl((keep or "").lstrip("?")) if k not in mine]
+    others = [(k, v) for k, v in query_pairs(keep) if k not in mine]
     return "?" + urlencode(written + others)
 
 

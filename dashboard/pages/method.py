@@ -33,6 +33,7 @@ from dashboard.briefing.downloads import (
 from dashboard.briefing.labels import LOW_RELIABILITY
 from dashboard.briefing.numbers import RULE as DISPLAY_RULE
 from dashboard.briefing.view import ViewState
+from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
 from dashboard.i18n import language, long_date, month_year, number, translator
@@ -453,14 +454,12 @@ def downloads(context: AppContext, state: ViewState) -> html.Div:
     return html.Div(
         className="method-downloads",
         children=[
-            html.Button(
+            *download_button(
                 _("Download the framework file (YAML)"),
-                id=ids.METHOD_FRAMEWORK_BUTTON,
-                className="button button-download",
+                button_id=ids.METHOD_FRAMEWORK_BUTTON,
+                download_id=ids.METHOD_FRAMEWORK_DOWNLOAD,
                 title=name,
-                n_clicks=0,
             ),
-            dcc.Download(id=ids.METHOD_FRAMEWORK_DOWNLOAD),
             html.A(
                 _("Download all scores (CSV)"),
                 id=ids.METHOD_SCORES_LINK,

@@ -31,6 +31,7 @@ from dashboard.briefing.downloads import priorities_csv
 from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
 from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState, to_query
+from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
@@ -458,17 +459,15 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
                         className="priorities-search",
                         autoComplete="off",
                     ),
-                    html.Button(
+                    *download_button(
                         _("Download CSV"),
-                        id=ids.PRIORITIES_DOWNLOAD_BUTTON,
-                        className="button button-download",
+                        button_id=ids.PRIORITIES_DOWNLOAD_BUTTON,
+                        download_id=ids.PRIORITIES_DOWNLOAD,
                         title=_(
                             "This table as CSV, with an HXL tag row and a block of metadata; "
                             "scores resting on small samples are left empty."
                         ),
-                        n_clicks=0,
                     ),
-                    dcc.Download(id=ids.PRIORITIES_DOWNLOAD),
                 ],
             ),
             dag.AgGrid(

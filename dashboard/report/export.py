@@ -23,11 +23,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.briefing.view import query_values, round_value
 from dashboard.context import AppContext
 from dashboard.i18n import language, translator
 from dashboard.report import (
@@ -101,7 +102,7 @@ def export_control(lang: str, chromium: bool) -> html.Div:
 
 
 def _lang_of(search: str | None) -> str:
-    query = dict(parse_qsl((search or "").lstrip("?")))
+    query = query_values(search)
     return language(query.get("lang", "").strip().lower())
 
 
@@ -131,11 +132,8 @@ def view_from_url(context: AppContext, pathname: str | None, search: str | None)
     """The view of the page at ``pathname`` (already stripped of the app's prefix) with
     query ``search``. A locality page gives its locality; unknown values are ignored
     (a hand-edited link still exports)."""
-    query = dict(parse_qsl((search or "").lstrip("?")))
-    rounds = context.rounds
-    round_ = query.get("round", "").strip()
-    if len(round_) == 7:
-        round_ += "-01"
+    query = query_values(search)
+    round_ = round_value(query.get("round", ""), context.rounds)
     level = query.get("level", "").strip()
     levels = map_levels(context)
     path = "/" + (pathname or "").strip("/")
@@ -145,7 +143,7 @@ def view_from_url(context: AppContext, pathname: str | None, search: str | None)
         if pcode in context.names:
             areas = (pcode,)
     return ExportView(
-        round=round_ if round_ in rounds else None,
+        round=round_,
         level=int(level) if level.lstrip("-").isdigit() and int(level) in levels else None,
         group=query.get("group") if query.get("group") in ("idp", "returnee") else "idp",
         benchmark=(
