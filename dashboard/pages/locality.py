@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from contextlib import suppress
 from urllib.parse import quote
 
-import plotly.graph_objects as go
 from dash import dcc, get_relative_path, html
 
 from dashboard import ids
@@ -46,18 +45,10 @@ from dashboard.briefing.locality import LocalityData, locality_data
 from dashboard.briefing.numbers import _missing, score_text, signed_text
 from dashboard.briefing.summary import summary_sentences
 from dashboard.briefing.view import to_query
+from dashboard.components.cards import card, graph, kpi
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
-
-_GRAPH_CONFIG = {
-    "displaylogo": False,
-    "showLink": False,
-    "showSendToCloud": False,
-    "showEditInChartStudio": False,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
-    "responsive": True,
-}
 
 
 def _query(state) -> str:
@@ -74,25 +65,6 @@ def _href(path: str, state) -> str:
 
 def _locality_href(pcode: str, state) -> str:
     return _href(f"/locality/{quote(pcode, safe='')}", state)
-
-
-def _graph(graph_id: str, figure: go.Figure, label: str, description: str, filename: str):
-    """A graph with a text alternative: the wrapper is an image named ``label`` and
-    described by a visually hidden paragraph that gives the numbers."""
-    description_id = f"{graph_id}-description"
-    return html.Div(
-        className="locality-figure",
-        role="img",
-        **{"aria-label": label, "aria-describedby": description_id},
-        children=[
-            dcc.Graph(
-                id=graph_id,
-                figure=figure,
-                config={**_GRAPH_CONFIG, "toImageButtonOptions": {"filename": filename}},
-            ),
-            html.P(description, id=description_id, className="visually-hidden"),
-        ],
-    )
 
 
 def _not_found(pcode: str, state, _):
@@ -119,17 +91,6 @@ def _class_badge(data: LocalityData, lang: str, _):
         children=[
             html.Span(className="locality-swatch", style={"background": colour}),
             class_label(data.score_class, lang),
-        ],
-    )
-
-
-def _kpi(label: str, value, note=None, extra_class: str = ""):
-    return html.Div(
-        className=f"locality-kpi {extra_class}".strip(),
-        children=[
-            html.Dt(label),
-            html.Dd(value, className="locality-kpi-value"),
-            html.Dd(note, className="locality-kpi-note") if note else None,
         ],
     )
 
@@ -186,12 +147,12 @@ def _header(data: LocalityData, state, _):
     kpis = html.Dl(
         className="locality-kpis",
         children=[
-            _kpi(
+            kpi(
                 _("Overall score"),
                 [html.Span(score_text(data.overall, lang), className="locality-big"), " / 100"],
                 _class_badge(data, lang, _),
             ),
-            _kpi(
+            kpi(
                 _("Change"),
                 signed_text(data.since_previous, lang) if data.previous_round else "–",
                 [
@@ -202,13 +163,13 @@ def _header(data: LocalityData, state, _):
                     _change_text(data.since_first, data.first_round, lang, _) or "",
                 ],
             ),
-            _kpi(
+            kpi(
                 _("Reliability"),
                 reliability_value,
                 _("0 = all values present, own comparator, adequate samples; 10 = least reliable."),
                 "locality-kpi-low" if low else "",
             ),
-            _kpi(
+            kpi(
                 _("IDPs present"),
                 number(data.idps_present, lang) if not _missing(data.idps_present) else "–",
                 _("in {date}").format(date=month_year(data.round, lang))
@@ -226,16 +187,6 @@ def _header(data: LocalityData, state, _):
             source_note,
             kpis,
         ],
-    )
-
-
-def _section(title: str, section_id: str, children, extra_class: str = ""):
-    heading_id = f"{section_id}-heading"
-    return html.Section(
-        id=section_id,
-        className=f"locality-card {extra_class}".strip(),
-        **{"aria-labelledby": heading_id},
-        children=[html.H3(title, id=heading_id), *children],
     )
 
 
@@ -277,12 +228,12 @@ def _bars(data: LocalityData, state, _):
             _("{criterion}: {score}").format(criterion=c.label, score=score_text(c.absolute, lang))
             for c in data.criteria
         ]
-    return _section(
+    return card(
         _("Each criterion against the comparator"),
         ids.LOCALITY_BARS + "-section",
         [
             html.P(intro, className="locality-caption"),
-            _graph(
+            graph(
                 ids.LOCALITY_BARS,
                 figure,
                 _("Bar chart of the criterion scores"),
@@ -339,12 +290,12 @@ def _profile(data: LocalityData, state, _):
             kind=_(SCORE_KINDS[data.benchmark]),
             date=month_year(data.round, lang),
         )
-    return _section(
+    return card(
         _("Profile"),
         ids.LOCALITY_PROFILE + "-section",
         [
             html.P(intro, className="locality-caption"),
-            _graph(
+            graph(
                 ids.LOCALITY_PROFILE,
                 figure,
                 _("Radar chart of the criterion scores"),
@@ -382,7 +333,7 @@ def _timeseries(data: LocalityData, state, _):
         [line(_("Overall score"), data.overall_series)]
         + [line(c.label, c.series) for c in data.criteria]
     )
-    return _section(
+    return card(
         _("Criteria over time"),
         ids.LOCALITY_TIMESERIES + "-section",
         [
@@ -393,7 +344,7 @@ def _timeseries(data: LocalityData, state, _):
                 ).format(kind=_(SCORE_KINDS[data.benchmark])),
                 className="locality-caption",
             ),
-            _graph(
+            graph(
                 ids.LOCALITY_TIMESERIES,
                 figure,
                 _("Line chart of the criterion scores over the survey rounds"),
@@ -444,7 +395,7 @@ def _change_table(data: LocalityData, state, _):
         )
         for c in data.criteria
     ]
-    return _section(
+    return card(
         _("Change since the previous and the first round"),
         ids.LOCALITY_CHANGE,
         [
@@ -543,7 +494,7 @@ def _coverage_table(data: LocalityData, state, _):
         )
         for source, rounds in data.sources
     ]
-    return _section(
+    return card(
         _("Data coverage and sources"),
         ids.LOCALITY_COVERAGE,
         [
@@ -596,7 +547,7 @@ def _summary(data: LocalityData, state, _):
         areas=max(len(data.members), 1),
         lang=state.lang,
     )
-    return _section(
+    return card(
         _("In short"),
         ids.LOCALITY_SUMMARY,
         [html.Ul([html.Li(s) for s in sentences], className="locality-summary")],
