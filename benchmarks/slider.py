@@ -33,9 +33,6 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import state_from_controls
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dash import Input, Output
@@ -44,6 +41,8 @@ from synthetic import synthetic_context
 
 from dashboard import ids
 from dashboard.app import app_for_context
+from dashboard.briefing.map_data import MapSource
+from dashboard.briefing.view import state_from_controls
 
 RESPONSE_BUDGET = 20 * 1024
 SPEEDUP_BUDGET = 20.0

@@ -115,6 +115,7 @@ def french_pack(demo_workspace, tmp_path_factory, table):
 # -- the command line -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_report_writes_a_pdf_with_every_section(english_pack, context, table, capsys):
@@ -158,6 +159,7 @@ def test_report_writes_a_pdf_with_every_section(english_pack, context, table, ca
     assert "severe gaps (0–40)" in text
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_disclaimer_under_every_map_page(english_pack):
@@ -165,6 +167,7 @@ def test_disclaimer_under_every_map_page(english_pack):
         assert UN_DISCLAIMER in _flat(_text(english_pack, page))
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_one_page_per_locality(english_pack, context, table):
@@ -180,6 +183,7 @@ def test_one_page_per_locality(english_pack, context, table):
     assert starts == list(range(starts[0], starts[0] + 5))  # one page each, in order
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_page_one_kept_as_an_image(english_pack):
@@ -200,6 +204,7 @@ def test_page_one_kept_as_an_image(english_pack):
     assert (pixels.reshape(-1, 3).std(axis=0) > 20).all()
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_french_pack(french_pack, context):
