@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from dashboard.briefing.numbers import _missing
 from dashboard.i18n import month_year, number, translator
+from indicators.rounds import weakest_criterion
 
 #: A criterion whose score moved by less than this many points "stayed about the same".
 STABLE_POINTS = 5.0
@@ -28,6 +31,7 @@ def summary_sentences(
     areas: int = 1,
     lang: str = "en",
     stable: float = STABLE_POINTS,
+    weakest: str | None = None,
 ) -> list[str]:
     """A few sentences on what the numbers say, e.g. "Safety improved from 42 to 58 since
     Mar 2024." and "Values for 3 of 29 indicators rest on small samples...".
@@ -115,8 +119,14 @@ def summary_sentences(
             )
 
     # The weakest criterion now, and whether it was already the weakest at the start.
-    if len(present) >= 2:
-        label, value = min(present.items(), key=lambda item: item[1])
+    # ``weakest`` (a label) is the area table's, when the caller withholds some scores
+    # from ``series``: a withheld weakest criterion is not replaced by another one.
+    if weakest is None and present:
+        labels = list(present)
+        _index, codes = weakest_criterion(np.array([[present[k] for k in labels]]), labels)
+        weakest = codes[0]
+    if len(present) >= 2 and weakest in present:
+        label, value = weakest, present[weakest]
         if value >= 100 - 1e-9:
             sentences.append(_("Every criterion with a score is at 100."))
         else:

@@ -15,7 +15,7 @@ Four traces share the geometry:
   which Plotly neither draws nor hovers, so the grey area and its hover show through.
   Only this trace's ``z``, ``customdata`` and ``hovertext`` change when the view changes
   (slider, group, benchmark, criterion), plus its hover template when the criterion may
-  have changed: see ``score_arrays`` and ``dashboard.views.map_patch``.
+  have changed: see ``score_arrays`` and ``dashboard.pages.map.map_patch``.
 - traces 2 and 3 (``RELIABILITY_TRACES``) outline the areas of low reliability
   (``LOW_RELIABILITY``): a thick white line under a dark one, visible on every class
   colour. They are not filled and do not take the hover; only their ``locations`` (and

@@ -1,12 +1,13 @@
-"""What the briefing pack says, as plain values: the view, the headline figures, the
-movers, the stuck localities, the localities' pages, the method and the caveats.
+"""What the briefing pack says, as plain values: the view, the localities' pages, data
+coverage and sources (the area table, headline figures, movers and stuck localities are
+``dashboard.briefing``'s, shared with the screen).
 
 Pure functions of an ``AppContext`` and a view; no HTML, no figures, no IO. Numbers stay
 numbers here (formatting for the reader is the template's job), except sentences, which
 are written in the view's language.
 
 Small samples (DESIGN 8): a score resting on small samples is withheld with the rule of
-the CSV exports (``dashboard.exports.withheld``: half or more of the values it rests on
+the CSV exports (``indicators.disclosure.withheld``: half or more of the values it rests on
 come from fewer than ``n_min`` households). Withheld scores are NaN here and flagged, so
 nothing downstream can print, colour or rank them by accident.
 """
@@ -29,6 +30,7 @@ from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.i18n import LANGUAGES, language, month_year, number, translator
 from indicators.cube import DISPLACED_GROUPS
+from indicators.rounds import weakest_criterion
 
 
 class ReportInputError(ValueError):
@@ -243,6 +245,14 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
         data.previous_round is not None and overall_flags[rounds.index(data.previous_round)]
     )
     first_withheld = data.first_round is not None and overall_flags[rounds.index(data.first_round)]
+    # The weakest criterion of the area table (withheld scores included), so the summary
+    # never names another one when the weakest is withheld (issue 8).
+    scored_now = [(row.label, row.score) for row in data.criteria]
+    _at, found = weakest_criterion(
+        np.array([[np.nan if v is None else v for _label, v in scored_now]], dtype=float),
+        [label for label, _v in scored_now],
+    )
+    weakest = found[0] if len(scored_now) else None
     sentences: list[str] = []
     if data.scored and rounds:
         if overall_withheld:
@@ -262,6 +272,7 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
                 n_min=data.n_min,
                 areas=max(len(data.members), 1),
                 lang=state.lang,
+                weakest=weakest,
             )
         else:
             summary = summary_sentences(
@@ -274,6 +285,7 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
                 n_min=data.n_min,
                 areas=max(len(data.members), 1),
                 lang=state.lang,
+                weakest=weakest,
             )
         sentences += summary
         if withheld_labels:

@@ -9,7 +9,7 @@ screen and paper) and adapted for print:
   the subplot's place. Titles and legends are set beside them as text, in HTML.
 - in each map the grey "no score" trace is folded into the score trace
   (``_fold_no_score``): same colours, one trace of GeoJSON less to draw.
-- a locality's bars are ``dashboard.locality.criterion_bars_figure``, as an SVG (vector);
+- a locality's bars are ``dashboard.figures.locality.criterion_bars_figure``, as an SVG (vector);
   a criterion withheld for small samples says so instead of "no data".
 
 Withheld scores are taken out (NaN) before the figures are made, so a withheld area is
@@ -310,7 +310,7 @@ def bars_job(page: LocalityPage, state: ViewState, width: int = 780) -> FigureJo
 
 def _long(labels: Sequence[str], width: int = 30) -> bool:
     """Whether some label takes three lines or more where the bars wrap it (``width``
-    characters a line, as ``dashboard.locality`` does)."""
+    characters a line, as ``dashboard.pages.locality`` does)."""
     return any(
         len(textwrap.wrap(str(label), width, break_long_words=False, break_on_hyphens=False)) > 2
         for label in labels

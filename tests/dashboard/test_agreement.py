@@ -84,6 +84,13 @@ def test_priorities_csv_and_pdf_tables_agree_row_for_row(context, lang):
         assert row["weakest"] == line["weakest_criterion_name"]
         compared += 1
     assert compared >= 8
+    # Each locality page's summary names the area table's weakest criterion, or none.
+    weakest_words = {"en": "weakest criterion", "fr": "critère le plus faible"}[lang]
+    for page in data["localities"]["pages"]:
+        line = csv_rows[page["pcode"]]
+        named = [s for s in page["sentences"] if weakest_words in s]
+        for sentence in named:
+            assert sentence.startswith(line["weakest_criterion_name"]), sentence
     # The PDF's count of withheld areas is the CSV's.
     state = view(lang=lang)
     head = headline(context, state, shown_table(context, state))

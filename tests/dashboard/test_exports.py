@@ -1,5 +1,5 @@
 """CSV exports: formula neutralisation, the HXL row and metadata block, small-sample
-suppression (dashboard.exports)."""
+suppression (dashboard.briefing.downloads, dashboard.briefing.areas)."""
 
 from __future__ import annotations
 

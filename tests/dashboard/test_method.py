@@ -1,5 +1,5 @@
 """The method page without a browser: framework, every indicator with its goalposts,
-scoring in words, sources, imports, and the downloads (dashboard.method)."""
+scoring in words, sources, imports, and the downloads (dashboard.pages.method)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The priorities page without a browser: rows against the context's numbers, order,
-links, escaping, and the download (dashboard.priorities)."""
+links, escaping, and the download (dashboard.pages.priorities)."""
 
 from __future__ import annotations
 
