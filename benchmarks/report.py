@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dashboard.figures.map import map_figure, map_values
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 3.0
 
@@ -70,7 +72,6 @@ def _cold_export(path: str) -> dict:
     import kaleido
 
     from dashboard.context import AppContext
-    from dashboard.figures import map_figure, map_values
     from dashboard.report import content, find_chromium
     from dashboard.report import figures as pack_figures
     from workspace.store import Workspace
@@ -115,17 +116,17 @@ def _pack(path: str) -> dict:
     started = time.perf_counter()
     context = AppContext.load(Workspace(path))
     loaded = time.perf_counter() - started
-    details: dict = {}
     started = time.perf_counter()
-    pdf = build_report(context, details=details)
+    made = build_report(context)
+    pdf = made.pdf
     seconds = time.perf_counter() - started
     out = Path(tempfile.gettempdir()) / "solutions-benchmark-report.pdf"
     out.write_bytes(pdf)
     return {
         "seconds": seconds,
         "load": loaded,
-        "stages": details["timings"],
-        "pages": details["pages"],
+        "stages": made.timings,
+        "pages": made.pages,
         "pdf": str(out),
     }
 

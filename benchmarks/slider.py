@@ -6,7 +6,7 @@ survey generator, the default framework, scored in memory) served by the real ap
 dispatch, the callback, JSON, gzip: the server's whole work for a response):
 
 - **slider step**: the map callback as the browser calls it when the round changes; it
-  answers with a ``Patch`` of the values (``views.update_map``);
+  answers with a ``Patch`` of the values (``update_map``);
 - **whole figure**: a callback registered here for the comparison that answers the same
   step with the whole map figure rebuilt by the app's own builder
   (``MapSource.figure``, as the PDF report uses it) with the geometry inline, as a figure
@@ -39,8 +39,10 @@ from dash import Input, Output
 from plotly.io.json import to_json_plotly
 from synthetic import synthetic_context
 
-from dashboard import ids, views
+from dashboard import ids
 from dashboard.app import app_for_context
+from dashboard.briefing.map_data import MapSource
+from dashboard.briefing.view import state_from_controls
 
 RESPONSE_BUDGET = 20 * 1024
 SPEEDUP_BUDGET = 20.0
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"building a synthetic context of {args.areas} areas ...", file=sys.stderr)
     context = synthetic_context(args.areas)
     app = app_for_context(context)
-    inline = views.MapSource(context)  # no URL: figures carry the GeoJSON
+    inline = MapSource(context)  # no URL: figures carry the GeoJSON
     options = inline.options
     level = options.levels[0]
     n_areas = len(inline.layers[level].locations)
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         prevent_initial_call=True,
     )
     def whole_figure(round_index):
-        state = views.state_from_controls("overall", "idp", "parity", round_index, options)
+        state = state_from_controls("overall", "idp", "parity", round_index, options)
         return inline.figure(state)
 
     client = app.server.test_client()
@@ -149,11 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         return post(body)
 
     collection = json.loads(context.geometry[level])
-    source = views.MapSource(context, url_for=lambda lv: f"/geo/level/{lv}.json")
+    source = MapSource(context, url_for=lambda lv: f"/geo/level/{lv}.json")
 
     def lower_bound(index=[0]):  # noqa: B006
         index[0] = (index[0] + 1) % rounds
-        state = views.state_from_controls("overall", "idp", "parity", index[0], options)
+        state = state_from_controls("overall", "idp", "parity", index[0], options)
         figure = copy.copy(source.figure(state).to_plotly_json())
         figure["data"] = [dict(trace) for trace in figure["data"]]
         figure["data"][0]["geojson"] = collection  # inline, once

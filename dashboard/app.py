@@ -8,9 +8,9 @@ Per-reader state is the URL (DESIGN 2).
 
 The page shell (header, navigation, language switcher, footer) is in the layout; the page
 itself is rendered by one router callback from the URL: ``/`` the map
-(``dashboard.views``), ``/locality/<pcode>``, ``/priorities`` and ``/method`` (modules
-``dashboard.locality``, ``.priorities``, ``.method``: ``layout(context, state, **params)``
-and ``register_callbacks(app, context)``). The browser works out which view the URL asks
+(``dashboard.pages.map``), ``/locality/<pcode>``, ``/priorities`` and ``/method`` (modules
+``dashboard.pages.locality``, ``.priorities``, ``.method``: ``layout(context, view,
+**params)`` and ``register(app, context)``). The browser works out which view the URL asks
 for (the path, plus the query parameters that change the page: for the map only ``lang``,
 ``core`` and ``level``; for other pages every parameter unless the module lists its own in
 ``RENDER_KEYS``) and asks the server for a new page only when that changes, so a map
@@ -34,12 +34,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import ids, views
+from dashboard import ids
+from dashboard.briefing.map_data import MapSource
+from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -48,6 +50,7 @@ from dashboard.i18n import (
     language,
     translator,
 )
+from dashboard.pages import map as map_module
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -60,11 +63,12 @@ GEO_ROUTE = "/geo/level/<int:level>.json"
 # The URL carries a digest of the file (?v=...), so a browser may keep it for a long time:
 # new geometry gets a new URL.
 _GEO_MAX_AGE = 7 * 24 * 3600
-#: Page name -> module that renders it (besides the map, which is ``dashboard.views``).
+#: Page name -> module that renders it (the map, ``dashboard.pages.map``, is served apart:
+#: it needs the app's ``MapSource``).
 PAGES = {
-    "locality": "dashboard.locality",
-    "priorities": "dashboard.priorities",
-    "method": "dashboard.method",
+    "locality": "dashboard.pages.locality",
+    "priorities": "dashboard.pages.priorities",
+    "method": "dashboard.pages.method",
 }
 #: Query parameters whose change re-renders the map page; the others are patched.
 MAP_RENDER_KEYS = ("lang", "core", "level")
@@ -124,18 +128,10 @@ def route(pathname: str | None) -> tuple[str, dict]:
     return "not_found", {}
 
 
-def _load_pages() -> dict[str, ModuleType | None]:
-    """The page modules that exist (None for those not written yet). A module that exists
-    but fails to import is an error, not a missing page."""
-    found: dict[str, ModuleType | None] = {}
-    for name, module_name in PAGES.items():
-        try:
-            found[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            found[name] = None
-    return found
+def _load_pages() -> dict[str, ModuleType]:
+    """The page modules, by page name (each: ``layout(context, view, **params)`` and
+    ``register(app, context)``)."""
+    return {name: importlib.import_module(module_name) for name, module_name in PAGES.items()}
 
 
 def _message_page(title: str, text: str, link_text: str, href: str) -> html.Div:
@@ -153,13 +149,13 @@ def render_page(
     pathname: str | None,
     search: str | None,
     context: AppContext,
-    source: views.MapSource,
+    source: MapSource,
     pages: dict[str, ModuleType | None],
     relative=str,
 ):
     """The page at ``pathname`` for the view in ``search`` (a component)."""
     name, params = route(pathname)
-    state = views.parse_query(search, source.options)
+    state = parse_query(search, source.options)
     _ = translator(state.lang)
     to_map = relative("/") + (search or "")
     if name == "map":
@@ -168,7 +164,7 @@ def render_page(
                 _("This workspace has no scores yet: import boundaries and observations first."),
                 className="empty",
             )
-        return views.map_page(source, state)
+        return map_module.map_page(source, state)
     if name == "not_found":
         return _message_page(
             _("Page not found"),
@@ -177,10 +173,10 @@ def render_page(
             to_map,
         )
     module = pages.get(name)
-    if module is None or not hasattr(module, "layout"):
+    if module is None:
         return _message_page(
-            _("Coming soon"),
-            _("This page is being built. The map already works."),
+            _("Page not found"),
+            _("There is no page at this address. Check the link, or start from the map."),
             _("Back to the map"),
             to_map,
         )
@@ -407,7 +403,7 @@ def _page_key_config(pages: dict[str, ModuleType | None], prefix: str) -> dict:
     return {"prefix": prefix, "pages": config}
 
 
-def _query_rules(options: views.ViewOptions) -> dict:
+def _query_rules(options: ViewOptions) -> dict:
     """How ``parse_query`` reads each parameter, for the browser's page key."""
     default = options.default
     return {
@@ -426,7 +422,7 @@ def page_key(pathname: str | None, search: str | None, config: dict, rules: dict
     prefix = config["prefix"]
     path = pathname or "/"
     path = "/" + (path[len(prefix) :] if path.startswith(prefix) else path).strip("/")
-    pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    pairs = query_pairs(search, keep_blank=True)
     keys = None
     for start, names in config["pages"]:
         if path == start or (len(start) > 1 and start.endswith("/") and path.startswith(start)):
@@ -463,7 +459,7 @@ def _requested_page() -> tuple[str, str] | None:
     return parts.path or "/", ("?" + parts.query) if parts.query else ""
 
 
-def _index_for_request(app: Dash, context: AppContext, source: views.MapSource):
+def _index_for_request(app: Dash, context: AppContext, source: MapSource):
     """``Dash.interpolate_index`` that writes the language, direction and title of the
     requested URL into the HTML, so the first paint is already right; on the map page it
     also asks the browser to fetch the level's geometry at once, beside the scripts,
@@ -475,7 +471,7 @@ def _index_for_request(app: Dash, context: AppContext, source: views.MapSource):
         kwargs["title"] = shell_texts(context, lang)[ids.DOCUMENT, "data"]["title"]
         name, _params = route(app_path(flask.request.path, app.get_relative_path))
         if name == "map" and source.layers:
-            state = views.parse_query(flask.request.query_string.decode(), source.options)
+            state = parse_query(flask.request.query_string.decode(), source.options)
             href = html_text.escape(str(source.layers[state.level].geojson))
             # as=fetch with crossorigin matches the request Plotly makes for the file.
             kwargs["metas"] = (
@@ -518,7 +514,7 @@ def app_for_context(context: AppContext) -> Dash:
         view_func=lambda level: _geo_response(geometry, level),
     )
     # The digest in the URL lets browsers cache the file for long (see _GEO_MAX_AGE).
-    source = views.MapSource(
+    source = MapSource(
         context,
         url_for=lambda level: relative(f"/geo/level/{level}.json") + f"?v={geometry[level].etag}",
     )
@@ -534,7 +530,7 @@ def app_for_context(context: AppContext) -> Dash:
         if requested is None:
             return _shell(context, relative)
         pathname, search = requested
-        lang = views.parse_query(search, source.options).lang
+        lang = parse_query(search, source.options).lang
         page = render_page(app_path(pathname, relative), search, context, source, pages, relative)
         key = page_key(pathname, search, key_config, key_rules)
         return _shell(context, relative, lang, page, key)
@@ -542,19 +538,18 @@ def app_for_context(context: AppContext) -> Dash:
     app.layout = layout
     _register_router(app, context, source, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
-        views.register_callbacks(app, source)
+        map_module.register(app, context, source=source)
     for module in pages.values():
-        if module is not None and hasattr(module, "register_callbacks"):
-            module.register_callbacks(app, context)
+        module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
-    importlib.import_module("dashboard.report.export").register_callbacks(app, context)
+    importlib.import_module("dashboard.report.export").register(app, context)
     return app
 
 
 def _register_router(
     app: Dash,
     context: AppContext,
-    source: views.MapSource,
+    source: MapSource,
     pages: dict[str, ModuleType | None],
     key_config: dict,
     key_rules: dict,
@@ -616,7 +611,7 @@ def render_view(key, pathname, search, context, source, pages, relative=str) -> 
     path = pathname or "/"
     stripped = app_path(path, relative)
     page = render_page(stripped, search, context, source, pages, relative)
-    state_lang = views.parse_query(search, source.options).lang
+    state_lang = parse_query(search, source.options).lang
     return (page, *shell_texts(context, state_lang).values())
 
 

@@ -1,13 +1,17 @@
 """What every page reads: the workspace's data, loaded and scored once at start.
 
 An ``AppContext`` is built by ``create_app`` and handed to page builders and callbacks.
-It is read-only. Derived views that cost something (roll-ups to a parent level, rank
-uncertainty) are computed on first use and memoised on the instance, so each worker
-process computes each of them once; nothing lives in module globals (DESIGN 2).
+It is read-only. Derived data that costs something (scores, roll-ups to a parent level,
+rank uncertainty, small-sample flags, the comparator's scores, the sources per area) is
+reached through the named methods and properties below, computed on first use and kept
+on the instance, so each worker process computes each once; nothing lives in module
+globals (DESIGN 2). Other modules never write the cache: they call these methods.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,6 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from indicators.analysis import change, rank_uncertainty, rollup
+from indicators.comparator import comparator_result
+from indicators.disclosure import sample_flags, withheld_by_criterion
 from indicators.framework import Framework
 from indicators.scoring import score
 from workspace.store import Workspace
@@ -29,7 +35,13 @@ class AppContext:
     areas: pd.DataFrame
     #: Display GeoJSON bytes per admin level, as served by ``/geo/level/<n>.json``.
     geometry: dict[int, bytes]
+    #: Derived data, keyed by method and arguments; written only by ``_cached``.
     _memo: dict = field(default_factory=dict, repr=False)
+
+    def _cached(self, key: tuple, build: Callable[[], object]):
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     @classmethod
     def load(cls, workspace: Workspace, framework: Framework | None = None) -> AppContext:
@@ -77,6 +89,50 @@ class AppContext:
             self._memo[key] = rank_uncertainty(criterion, self.framework, core=core)
         return self._memo[key]
 
+    # -- small samples (DESIGN 8) ----------------------------------------------------
+    def sample_flags(self, level: int) -> xr.Dataset:
+        """``present``/``small`` per area of ``level``, round, group and indicator
+        (``indicators.disclosure.sample_flags``)."""
+        return self._cached(
+            ("samples", level),
+            lambda: sample_flags(self.cube, self.levels, self.parents, self.framework.n_min, level),
+        )
+
+    def withheld(self, level: int, group: str, core: bool = False) -> xr.Dataset:
+        """Withheld flags over (area, round) of ``level``, rounds as in ``rounds``:
+        ``overall`` and one variable per criterion."""
+
+        def build():
+            flags = self.sample_flags(level).sel(group=group)
+            flags = flags.reindex(round=pd.to_datetime(list(self.rounds)).to_numpy())
+            framework = self.framework
+            counted = framework.core_criterion_codes if core else framework.criterion_codes
+            return withheld_by_criterion(flags, framework, counted)
+
+        return self._cached(("withheld", level, group, core), build)
+
+    # -- the comparator ------------------------------------------------------------------
+    def comparator(self) -> xr.Dataset:
+        """The comparator's scores shaped like ``scores()`` (``criterion_score``,
+        ``overall_score``...), for "each criterion against the comparator"."""
+        return self._cached(
+            ("comparator",),
+            lambda: comparator_result(
+                self.cube, self.framework, self.scores()["has_data"]
+            ).compute(),
+        )
+
+    def comparator_level(self, level: int) -> xr.Dataset:
+        """The comparator's scores rolled up to admin ``level``, like ``level_scores``."""
+        return self._cached(
+            ("comparator", level), lambda: rollup(self.comparator(), self.cube, self.areas, level)
+        )
+
+    # -- geometry ------------------------------------------------------------------------
+    def collection(self, level: int) -> dict:
+        """The display GeoJSON of ``level`` as a parsed FeatureCollection."""
+        return self._cached(("collection", level), lambda: json.loads(self.geometry[level]))
+
     # -- reference data ---------------------------------------------------------------
     @cached_property
     def names(self) -> dict[str, str]:
@@ -123,3 +179,60 @@ class AppContext:
             if entry.get("kind") == "observations"
         ]
         return pd.DataFrame(rows)
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """Parent P-code -> its children's P-codes."""
+        children: dict[str, list[str]] = {}
+        for pcode, parent in self.parents.items():
+            if isinstance(parent, str) and parent:
+                children.setdefault(parent, []).append(pcode)
+        return children
+
+    @cached_property
+    def sources_by_area(self) -> pd.DataFrame:
+        """One row per (area, source, round) of the observations."""
+        observations = self.workspace.observations()
+        if "source" not in observations or observations.empty:
+            return pd.DataFrame(columns=["area_pcode", "source", "round"])
+        table = observations[["area_pcode", "source", "round"]].copy()
+        table["source"] = table["source"].fillna("").astype(str).str.strip()
+        table["round"] = pd.to_datetime(table["round"]).dt.strftime("%Y-%m-%d")
+        return table.drop_duplicates().reset_index(drop=True)
+
+    @cached_property
+    def source_coverage(self) -> pd.DataFrame:
+        """One row per data source named in the observations: ``source`` (text, may be
+        empty), ``first_round``, ``last_round`` (YYYY-MM-DD), ``rounds`` (count),
+        ``rows``, ``files`` (import file names) and ``imported`` (latest import time)."""
+
+        columns = ["source", "first_round", "last_round", "rounds", "rows", "files", "imported"]
+        observations = self.workspace.observations()
+        if observations.empty:
+            return pd.DataFrame(columns=columns)
+        observations = observations.assign(
+            source=observations["source"].fillna("").astype(str).str.strip(),
+            round=pd.to_datetime(observations["round"]),
+        )
+        rows = []
+        imports = [
+            e for e in self.workspace.manifest.get("imports", []) if e.get("kind") == "observations"
+        ]
+        for source, part in observations.groupby("source", sort=True):
+            entries = [
+                e
+                for e in imports
+                if source in e.get("sources", []) or (not source and not e.get("sources"))
+            ]
+            rows.append(
+                {
+                    "source": source,
+                    "first_round": f"{part['round'].min():%Y-%m-%d}",
+                    "last_round": f"{part['round'].max():%Y-%m-%d}",
+                    "rounds": int(part["round"].nunique()),
+                    "rows": len(part),
+                    "files": [e["file"] for e in entries],
+                    "imported": max((e.get("time", "") for e in entries), default=""),
+                }
+            )
+        return pd.DataFrame(rows, columns=columns)

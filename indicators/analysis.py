@@ -16,8 +16,6 @@ import xarray as xr
 from indicators.framework import Framework
 from indicators.scoring import _weighted_overall, classify
 
-#: Score variables that roll up and change over time (indicator scores stay local).
-AREA_VARIABLES = ("overall_score", "criterion_score", "reliability")
 DEFAULT_DRAWS = 200
 DEFAULT_SEED = 2020
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import hashlib
+import io
 from pathlib import Path
+
+#: The demo workspace's latest round.
+LATEST = "2025-12-01"
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, str] | None]:
@@ -42,3 +48,28 @@ def text_of(component) -> str:
     if isinstance(component, list | tuple):
         return " ".join(text_of(c) for c in component)
     return text_of(getattr(component, "children", None))
+
+
+def view(**changes):
+    """The demo's default view (latest round, admin level 2, IDPs, parity, English),
+    with ``changes``."""
+    from dashboard.briefing.view import ViewState
+
+    base = ViewState(
+        round=LATEST, criterion="overall", group="idp", benchmark="parity", level=2, lang="en"
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def read_export(data: bytes) -> tuple[list[list[str]], dict[str, list[str]]]:
+    """(header + tag + data rows, metadata as key -> values) of a CSV export."""
+    assert data.startswith("\ufeff".encode())
+    text = data.decode("utf-8-sig")
+    assert "\r\n" in text
+    table = list(csv.reader(io.StringIO(text)))
+    blank = table.index([])
+    assert table[blank + 1] == ["metadata", "value"]
+    metadata: dict[str, list[str]] = {}
+    for key, value in table[blank + 2 :]:
+        metadata.setdefault(key, []).append(value)
+    return table[:blank], metadata

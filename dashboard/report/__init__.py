@@ -31,10 +31,14 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from dashboard.briefing.areas import criterion_hidden, shown_table
+from dashboard.briefing.downloads import suppression_rule
+from dashboard.briefing.headline import default_localities, headline
 from dashboard.context import AppContext
 from dashboard.report import content, pack
 from dashboard.report import figures as pack_figures
@@ -61,10 +65,12 @@ __all__ = [
     "LocalOnlyFetcher",
     "RefusedURL",
     "RenderError",
+    "Report",
     "ReportInputError",
     "build_report",
     "chromium_hint",
     "find_chromium",
+    "pack_data",
     "report_filename",
     "run_report_command",
 ]
@@ -74,6 +80,94 @@ Progress = Callable[[float, str], None]
 
 def _no_progress(_fraction: float, _message: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``build_report`` made: the PDF and what it holds."""
+
+    pdf: bytes
+    pages: int
+    round: str
+    level: int
+    localities: tuple[str, ...]
+    #: Seconds per stage, in order.
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The pack's numbers, before any figure is drawn."""
+
+    table: pd.DataFrame
+    head: content.Headline
+    pages: list
+    default_selection: bool
+    cover: content.Coverage
+    sources: pd.DataFrame
+    rule: str
+    criteria_withheld: int
+
+
+def _prepare(context: AppContext, state, chosen: Sequence[str]) -> _Prepared:
+    table = shown_table(context, state)
+    selected = list(chosen) or default_localities(table)
+    withheld = criterion_hidden(context, state.level, state.group, state.core)
+    criteria_withheld = int(
+        withheld[context.framework.criterion_codes]
+        .sel(round=np.datetime64(pd.Timestamp(state.round), "ns"))
+        .to_array()
+        .sum()
+    )
+    return _Prepared(
+        table=table,
+        head=headline(context, state, table),
+        pages=[content.locality_page(context, state, pcode) for pcode in selected],
+        default_selection=not chosen,
+        cover=content.coverage(context, state),
+        sources=content.source_rows(context),
+        rule=suppression_rule(context, state.lang),
+        criteria_withheld=criteria_withheld,
+    )
+
+
+def _assemble(context, state, prepared: _Prepared, made, map_values, drawn) -> dict:
+    return pack.assemble(
+        context,
+        state,
+        made=made,
+        table=prepared.table,
+        head=prepared.head,
+        map_values=map_values,
+        pages=prepared.pages,
+        default_selection=prepared.default_selection,
+        cover=prepared.cover,
+        sources=prepared.sources,
+        suppression_rule=prepared.rule,
+        criteria_withheld=prepared.criteria_withheld,
+        drawn=drawn,
+    )
+
+
+def pack_data(
+    context: AppContext,
+    *,
+    areas: Sequence[str] | None = None,
+    made: dt.datetime | None = None,
+    **view,
+) -> dict:
+    """Everything the pack's template shows for a view (``view``: round, level, group,
+    benchmark, core, lang as for ``build_report``), without drawing a figure: the
+    tables and texts exactly as printed. Tests compare it with the CSV."""
+    state = content.resolve_view(context, **view)
+    chosen = content.check_areas(context, areas or [])
+    prepared = _prepare(context, state, chosen)
+    _job, sheet, map_values = pack_figures.maps_job(context, state)
+    drawn = pack.Figures(
+        {name: f"map-{name}" for name in sheet.places},
+        {page.pcode: f"bars-{page.pcode}" for page in prepared.pages},
+    )
+    return _assemble(context, state, prepared, made or content.made_now(), map_values, drawn)
 
 
 def build_report(
@@ -88,25 +182,23 @@ def build_report(
     core: bool = False,
     progress: Progress | None = None,
     made: dt.datetime | None = None,
-    details: dict | None = None,
-) -> bytes:
-    """The briefing pack of one view as PDF bytes.
+) -> Report:
+    """The briefing pack of one view, as a ``Report`` (the PDF bytes, its page count,
+    the round, level and localities it shows, seconds per stage).
 
     ``round`` (YYYY-MM-DD or YYYY-MM; default the latest with scores), ``level``
     (default the deepest admin level with scores and geometry), ``group``,
     ``benchmark`` and ``core`` choose the view; ``areas`` the localities that get a page
     each (default: the five lowest scores); ``lang`` the language. ``progress(fraction,
-    message)`` is called as the work goes on. ``details``, if given, receives what
-    was made: ``pages``, ``round``, ``level``, ``localities`` (P-codes) and
-    ``timings`` (seconds per stage).
+    message)`` is called as the work goes on.
 
     Raises ``ReportInputError`` for a round, level, area or language the workspace does
     not have, ``ChromiumMissing`` when there is no Chromium to draw with (before any
     work is done), and ``RenderError`` when the figures cannot be drawn.
     """
     report = progress or _no_progress
-    details = details if details is not None else {}
-    clock = _Clock(details.setdefault("timings", {}))
+    timings: dict[str, float] = {}
+    clock = _Clock(timings)
     state = content.resolve_view(
         context, round=round, level=level, group=group, benchmark=benchmark, core=core, lang=lang
     )
@@ -123,31 +215,13 @@ def build_report(
         maps = drawing.submit(browser.render, [maps_job])
         clock.tick("maps prepared")
 
-        table = content.area_table(context, state)
-        head = content.headline(context, state, table)
-        default_selection = not chosen
-        selected = chosen or content.default_localities(table)
-        details.update(round=state.round, level=state.level, localities=list(selected))
         report(0.2, _("Preparing the locality pages"))
-        pages = [content.locality_page(context, state, pcode) for pcode in selected]
+        prepared = _prepare(context, state, chosen)
+        pages = prepared.pages
         bar_jobs = {page.pcode: pack_figures.bars_job(page, state) for page in pages}
         bar_jobs = {pcode: job for pcode, job in bar_jobs.items() if job is not None}
         bars = drawing.submit(browser.render, list(bar_jobs.values()))
-        clock.tick("tables and localities")
-
-        from dashboard import exports
-
-        sources = content.source_rows(context)
-        cover = content.coverage(context, state)
-        withheld = content.criterion_hidden(context, state.level, state.group, state.core)
-        criteria_withheld = int(
-            withheld[context.framework.criterion_codes]
-            .sel(round=np.datetime64(pd.Timestamp(state.round), "ns"))
-            .to_array()
-            .sum()
-        )
-        rule = exports.suppression_rule(context, state.lang)
-        clock.tick("sources and caveats")
+        clock.tick("tables, localities, sources and caveats")
 
         # The figures are served to WeasyPrint as it asks for them, each waiting for
         # the browser if it is not drawn yet: the text is laid out meanwhile.
@@ -155,35 +229,30 @@ def build_report(
         bar_names = {pcode: f"bars-{i}" for i, pcode in enumerate(bar_jobs)}
         map_names = {name: f"map-{name}" for name in sheet.places}
         report(0.35, _("Laying out the pages"))
-        data = pack.assemble(
-            context,
-            state,
-            made=made,
-            table=table,
-            head=head,
-            map_values=map_values,
-            pages=pages,
-            default_selection=default_selection,
-            cover=cover,
-            sources=sources,
-            suppression_rule=rule,
-            criteria_withheld=criteria_withheld,
-            drawn=pack.Figures(
-                {name: figure_url(url) for name, url in map_names.items()},
-                {pcode: figure_url(url) for pcode, url in bar_names.items()},
-            ),
+        drawn = pack.Figures(
+            {name: figure_url(url) for name, url in map_names.items()},
+            {pcode: figure_url(url) for pcode, url in bar_names.items()},
         )
+        data = _assemble(context, state, prepared, made, map_values, drawn)
         html = render_html(data)
         clock.tick("html")
         served = {url: figures.map_png(name) for name, url in map_names.items()}
         served.update({url: figures.bars_svg(pcode) for pcode, url in bar_names.items()})
-        pdf = write_pdf(html, served, details)
+        printed: dict = {}
+        pdf = write_pdf(html, served, printed)
         # Raises if drawing failed (a failed figure also raises inside write_pdf).
         maps.result()
         bars.result()
         clock.tick("pdf (with the figures' wait)")
     report(1.0, _("Done"))
-    return pdf
+    return Report(
+        pdf=pdf,
+        pages=int(printed.get("pages", 0)),
+        round=state.round,
+        level=state.level,
+        localities=tuple(page.pcode for page in pages),
+        timings=timings,
+    )
 
 
 class _Figures:

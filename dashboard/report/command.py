@@ -68,10 +68,8 @@ def run_report_command(args) -> int:
         content.check_areas(context, args.area)
         if find_chromium() is None:
             return _error(chromium_hint())
-        details: dict = {}
-        pdf = build_report(
+        made = build_report(
             context,
-            details=details,
             round=args.round,
             areas=args.area,
             lang=args.lang,
@@ -86,11 +84,12 @@ def run_report_command(args) -> int:
         return _error(f"{args.dir}: {exc}")
     except RenderError as exc:
         return _error(f"the figures could not be drawn: {exc}. {chromium_hint()}")
-    _write_atomically(args.out, pdf)
+    _write_atomically(args.out, made.pdf)
     print(
-        f"{args.out}: briefing pack of {details['pages']} pages for "
-        f"{workspace.country_name}, round {details['round']}, admin level "
-        f"{details['level']}, {len(details['localities'])} locality pages, "
-        f"language {args.lang} ({len(pdf) / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s)"
+        f"{args.out}: briefing pack of {made.pages} pages for "
+        f"{workspace.country_name}, round {made.round}, admin level "
+        f"{made.level}, {len(made.localities)} locality pages, "
+        f"language {args.lang} ({len(made.pdf) / 1e6:.1f} MB, "
+        f"{time.perf_counter() - started:.1f} s)"
     )
     return EXIT_OK

@@ -1,12 +1,13 @@
-"""What the briefing pack says, as plain values: the view, the headline figures, the
-movers, the stuck localities, the localities' pages, the method and the caveats.
+"""What the briefing pack says, as plain values: the view, the localities' pages, data
+coverage and sources (the area table, headline figures, movers and stuck localities are
+``dashboard.briefing``'s, shared with the screen).
 
 Pure functions of an ``AppContext`` and a view; no HTML, no figures, no IO. Numbers stay
 numbers here (formatting for the reader is the template's job), except sentences, which
 are written in the view's language.
 
 Small samples (DESIGN 8): a score resting on small samples is withheld with the rule of
-the CSV exports (``dashboard.exports.withheld``: half or more of the values it rests on
+the CSV exports (``indicators.disclosure.withheld``: half or more of the values it rests on
 come from fewer than ``n_min`` households). Withheld scores are NaN here and flagged, so
 nothing downstream can print, colour or rank them by accident.
 """
@@ -20,49 +21,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from dashboard import exports, locality
+from dashboard.briefing.areas import _round_axis, criterion_hidden
+from dashboard.briefing.labels import BENCHMARK_LABELS
+from dashboard.briefing.locality import locality_data
+from dashboard.briefing.summary import summary_sentences
+from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-from dashboard.i18n import LANGUAGES, N_, language, month_year, number, translator
-from dashboard.views import ViewState
+from dashboard.i18n import LANGUAGES, language, month_year, number, translator
 from indicators.cube import DISPLACED_GROUPS
-
-__all__ = [
-    "BENCHMARK_NAMES",
-    "GROUP_NAMES",
-    "Headline",
-    "LocalityPage",
-    "ReportInputError",
-    "area_table",
-    "criterion_hidden",
-    "default_localities",
-    "headline",
-    "locality_page",
-    "movers",
-    "resolve_view",
-    "stuck",
-]
-
-GROUP_NAMES = {"idp": N_("IDPs"), "returnee": N_("Returnees")}
-BENCHMARK_NAMES = {
-    "parity": N_("Parity with the host community"),
-    "absolute": N_("Absolute (goalposts)"),
-}
-#: Rounds in a row in the lowest class that make a locality "stuck".
-STUCK_ROUNDS = 3
-#: Rows of the movers tables (each way) and of the stuck table.
-MOVERS = 5
-STUCK_ROWS = 12
-DEFAULT_LOCALITIES = 5
+from indicators.rounds import weakest_criterion
 
 
 class ReportInputError(ValueError):
     """A round, area, level or option the workspace does not have; the message says
     which, and what is available."""
-
-
-# -- the view --------------------------------------------------------------------------------
 
 
 def _round_of(text: str, rounds: Sequence[str]) -> str | None:
@@ -119,9 +92,9 @@ def resolve_view(
         )
     if group not in DISPLACED_GROUPS:
         raise ReportInputError(f"group {group!r} is not one of {', '.join(DISPLACED_GROUPS)}")
-    if benchmark not in BENCHMARK_NAMES:
+    if benchmark not in BENCHMARK_LABELS:
         raise ReportInputError(
-            f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARK_NAMES)}"
+            f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARK_LABELS)}"
         )
     code = (lang or "en").strip().lower()
     if code not in LANGUAGES:
@@ -153,245 +126,6 @@ def check_areas(context: AppContext, areas: Sequence[str]) -> list[str]:
             hints.append(f"{code} (did you mean {close[0]}?)" if close else code)
         raise ReportInputError("unknown area P-code(s): " + ", ".join(hints))
     return wanted
-
-
-# -- small samples -------------------------------------------------------------------------
-
-
-def counted_criteria(context: AppContext, core: bool) -> list[str]:
-    framework = context.framework
-    return framework.core_criterion_codes if core else framework.criterion_codes
-
-
-def _criterion_of_indicator(context: AppContext) -> dict[str, str]:
-    framework = context.framework
-    sub_of = framework.indicator_parent()
-    crit_of = framework.subcriterion_parent()
-    return {code: crit_of[sub_of[code]] for code in framework.indicator_codes}
-
-
-def _round_axis(context: AppContext) -> np.ndarray:
-    return pd.to_datetime(list(context.rounds)).to_numpy()
-
-
-def criterion_hidden(context: AppContext, level: int, group: str, core: bool) -> xr.Dataset:
-    """Withheld flags over (area, round) of admin ``level``, rounds as in
-    ``context.rounds``: ``overall`` and one variable per criterion code."""
-    key = ("report", "hidden", level, group, core)
-    memo = context._memo
-    if key in memo:
-        return memo[key]
-    flags = exports.sample_flags(context, level).sel(group=group)
-    flags = flags.reindex(round=_round_axis(context))
-    present = flags["present"].fillna(False).astype(bool)
-    small = flags["small"].fillna(False).astype(bool)
-    crit_of = _criterion_of_indicator(context)
-    counted = set(counted_criteria(context, core))
-    overall_codes = [c for c in present["indicator"].values if crit_of.get(c) in counted]
-    out = {
-        "overall": exports.withheld(
-            present.sel(indicator=overall_codes), small.sel(indicator=overall_codes)
-        )
-    }
-    for criterion in context.framework.criterion_codes:
-        codes = [c for c in present["indicator"].values if crit_of.get(c) == criterion]
-        out[criterion] = exports.withheld(present.sel(indicator=codes), small.sel(indicator=codes))
-    result = xr.Dataset(out).transpose("area", "round")
-    memo[key] = result
-    return result
-
-
-# -- one row per area of the view's level --------------------------------------------------------
-
-
-def _at_benchmark(variable: xr.DataArray, benchmark: str) -> xr.DataArray:
-    """``variable`` for ``benchmark`` where it has that dimension (rolled-up levels
-    carry it on every variable, own scores only on the scores)."""
-    return variable.sel(benchmark=benchmark) if "benchmark" in variable.dims else variable
-
-
-def _trailing_run(flags: np.ndarray) -> np.ndarray:
-    """Per row, how many of the last columns in a row are True."""
-    reversed_ = flags[:, ::-1]
-    return np.where(reversed_.all(axis=1), flags.shape[1], np.argmin(reversed_, axis=1))
-
-
-def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
-    """One row per area of the view's level: pcode, name, parent_name, score, class,
-    previous (score of the previous round with a score), previous_round, since_previous,
-    idps_present, reliability, has_data, suppressed, suppressed_previous, stuck_rounds
-    (rounds in a row in class 1, ending at the view's round) and stuck_since.
-
-    Withheld scores (and changes with a withheld end) are NaN and flagged; the class of a
-    withheld score is NaN too."""
-    level, group, benchmark, core = state.level, state.group, state.benchmark, state.core
-    scores = context.level_scores(level, core)
-    rounds = list(context.rounds)
-    axis = _round_axis(context)
-    now = rounds.index(state.round)
-    at = {"benchmark": benchmark, "group": group}
-    overall = scores["overall_score"].sel(**at).reindex(round=axis).transpose("area", "round")
-    klass = scores["score_class"].sel(**at).reindex(round=axis).transpose("area", "round")
-    has_data = _at_benchmark(scores["has_data"], benchmark).sel(group=group)
-    has_data = has_data.reindex(round=axis, fill_value=False)
-    hidden = criterion_hidden(context, level, group, core)["overall"]
-    areas = overall["area"].values
-    hidden = hidden.reindex(area=areas, fill_value=False).transpose("area", "round").values
-    values = overall.values.astype(float)
-    classes = klass.values.astype(float)
-
-    # The previous round with a score, per area (DESIGN 4.7).
-    scored = ~np.isnan(values[:, :now])
-    has_previous = scored.any(axis=1)
-    last = np.where(has_previous, now - 1 - np.argmax(scored[:, ::-1], axis=1), 0)
-    rows = np.arange(len(areas))
-    previous = np.where(has_previous, values[rows, last], np.nan)
-    previous_hidden = np.where(has_previous, hidden[rows, last], False)
-    score_now = values[:, now]
-    hidden_now = hidden[:, now] & ~np.isnan(score_now)
-
-    lowest = (classes[:, : now + 1] == 1) & ~hidden[:, : now + 1]
-    run = _trailing_run(lowest) if now >= 0 else np.zeros(len(areas), dtype=int)
-    since = [rounds[now - int(r) + 1] if r > 0 else None for r in run]
-
-    idps = scores["idps_present"].reindex(round=axis).sel(round=axis[now]).reindex(area=areas)
-    reliability = _at_benchmark(scores["reliability"], benchmark).sel(group=group)
-    reliability = reliability.reindex(round=axis).sel(round=axis[now])
-    names, parents = context.names, context.parents
-    table = pd.DataFrame(
-        {
-            "pcode": areas.astype(str),
-            "name": [names.get(a, a) for a in areas],
-            "parent_name": [names.get(parents.get(a) or "", "") for a in areas],
-            "score": np.where(hidden_now, np.nan, score_now),
-            "class": np.where(hidden_now, np.nan, classes[:, now]),
-            "previous": np.where(previous_hidden, np.nan, previous),
-            "previous_round": [
-                rounds[i] if ok else None for i, ok in zip(last, has_previous, strict=True)
-            ],
-            "idps_present": idps.values.astype(float),
-            "reliability": np.where(
-                has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
-                reliability.reindex(area=areas).values.astype(float),
-                np.nan,
-            ),
-            "has_data": has_data.sel(round=axis[now]).reindex(area=areas, fill_value=False).values,
-            "suppressed": hidden_now,
-            "suppressed_previous": hidden_now | (previous_hidden & has_previous),
-            "stuck_rounds": run.astype(int),
-            "stuck_since": since,
-        }
-    )
-    table["since_previous"] = table["score"] - table["previous"]
-    table.loc[table["suppressed_previous"], "since_previous"] = np.nan
-    return table
-
-
-# -- headline figures ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Headline:
-    idps_present: float | None
-    areas_total: int
-    areas_assessed: int
-    median: float | None
-    previous_round: str | None
-    previous_median: float | None
-    per_class: dict[int, int]  # class 1-5 -> areas (withheld ones not counted)
-    no_score: int  # areas of the level without a score this round
-    withheld: int  # areas whose score is withheld for small samples
-    low_reliability: int
-    rolled_up: bool  # the level's scores are rolled up from smaller areas
-
-    @property
-    def median_change(self) -> float | None:
-        if self.median is None or self.previous_median is None:
-            return None
-        return self.median - self.previous_median
-
-
-def _median(values: np.ndarray) -> float | None:
-    values = values[~np.isnan(values)]
-    return float(np.median(values)) if values.size else None
-
-
-def headline(context: AppContext, state: ViewState, table: pd.DataFrame) -> Headline:
-    """The country picture for the view: IDPs present (sum over the level's areas),
-    areas assessed, median overall score (of every area with a score, withheld ones
-    included: a median of many areas exposes none of them), areas per class, and the
-    median of the previous round with scores at this level."""
-    from dashboard.figures import LOW_RELIABILITY
-
-    level, group, benchmark = state.level, state.group, state.benchmark
-    scores = context.level_scores(level, state.core)
-    axis = _round_axis(context)
-    now = list(context.rounds).index(state.round)
-    overall = (
-        scores["overall_score"]
-        .sel(benchmark=benchmark, group=group)
-        .reindex(round=axis)
-        .transpose("round", "area")
-        .values.astype(float)
-    )
-    median = _median(overall[now])
-    previous_round = previous_median = None
-    for index in range(now - 1, -1, -1):
-        if not np.isnan(overall[index]).all():
-            previous_round = context.rounds[index]
-            previous_median = _median(overall[index])
-            break
-    idps = table["idps_present"].to_numpy(dtype=float)
-    areas_total = int((context.areas["level"].astype(int) == level).sum())
-    classes = table["class"].to_numpy(dtype=float)
-    per_class = {k: int((classes == k).sum()) for k in (1, 2, 3, 4, 5)}
-    withheld = int(table["suppressed"].sum())
-    rolled = _at_benchmark(scores["rolled_up"], benchmark).sel(group=group)
-    rolled = rolled.reindex(round=axis).isel(round=now)
-    return Headline(
-        idps_present=float(np.nansum(idps)) if not np.isnan(idps).all() else None,
-        areas_total=areas_total,
-        areas_assessed=int(table["has_data"].sum()),
-        median=median,
-        previous_round=previous_round,
-        previous_median=previous_median,
-        per_class=per_class,
-        no_score=int(areas_total - sum(per_class.values()) - withheld),
-        withheld=withheld,
-        low_reliability=int((table["reliability"].to_numpy(dtype=float) >= LOW_RELIABILITY).sum()),
-        rolled_up=bool(rolled.any().item()),
-    )
-
-
-def movers(table: pd.DataFrame, count: int = MOVERS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(largest improvements, largest declines) since the previous round with a score,
-    ``count`` each; changes with a withheld end are left out."""
-    moved = table[table["since_previous"].notna()]
-    up = moved[moved["since_previous"] > 0].sort_values(
-        ["since_previous", "name"], ascending=[False, True], kind="stable"
-    )
-    down = moved[moved["since_previous"] < 0].sort_values(
-        ["since_previous", "name"], ascending=[True, True], kind="stable"
-    )
-    return up.head(count).reset_index(drop=True), down.head(count).reset_index(drop=True)
-
-
-def stuck(table: pd.DataFrame, rounds: int = STUCK_ROUNDS) -> pd.DataFrame:
-    """Areas in the lowest class (severe gaps) for ``rounds`` rounds or more in a row,
-    up to the view's round; longest first, then lowest score."""
-    found = table[(table["stuck_rounds"] >= rounds) & table["score"].notna()]
-    return found.sort_values(
-        ["stuck_rounds", "score", "name"], ascending=[False, True, True], kind="stable"
-    ).reset_index(drop=True)
-
-
-def default_localities(table: pd.DataFrame, count: int = DEFAULT_LOCALITIES) -> list[str]:
-    """The ``count`` lowest scores of the view (withheld scores cannot be ranked)."""
-    ranked = table[table["score"].notna()].sort_values(["score", "name"], kind="stable")
-    return ranked["pcode"].head(count).tolist()
-
-
-# -- one locality ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -457,7 +191,7 @@ def _hidden_for(context: AppContext, pcode: str, level: int, group: str, core: b
 def locality_page(context: AppContext, state: ViewState, pcode: str) -> LocalityPage:
     """The numbers and sentences of one locality's page; withheld values are None."""
     _ = translator(state.lang)
-    data = locality.locality_data(context, state, pcode)
+    data = locality_data(context, state, pcode)
     if data is None:
         raise ReportInputError(f"unknown area P-code: {pcode}")
     rounds = list(data.rounds)
@@ -511,6 +245,14 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
         data.previous_round is not None and overall_flags[rounds.index(data.previous_round)]
     )
     first_withheld = data.first_round is not None and overall_flags[rounds.index(data.first_round)]
+    # The weakest criterion of the area table (withheld scores included), so the summary
+    # never names another one when the weakest is withheld (issue 8).
+    scored_now = [(row.label, row.score) for row in data.criteria]
+    _at, found = weakest_criterion(
+        np.array([[np.nan if v is None else v for _label, v in scored_now]], dtype=float),
+        [label for label, _v in scored_now],
+    )
+    weakest = found[0] if len(scored_now) else None
     sentences: list[str] = []
     if data.scored and rounds:
         if overall_withheld:
@@ -520,7 +262,7 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
                     "come from samples of fewer than {n_min} households."
                 ).format(n_min=number(data.n_min, state.lang))
             )
-            summary = locality.summary_sentences(
+            summary = summary_sentences(
                 shown_series,
                 rounds,
                 data.round,
@@ -530,9 +272,10 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
                 n_min=data.n_min,
                 areas=max(len(data.members), 1),
                 lang=state.lang,
+                weakest=weakest,
             )
         else:
-            summary = locality.summary_sentences(
+            summary = summary_sentences(
                 shown_series,
                 rounds,
                 data.round,
@@ -542,6 +285,7 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
                 n_min=data.n_min,
                 areas=max(len(data.members), 1),
                 lang=state.lang,
+                weakest=weakest,
             )
         sentences += summary
         if withheld_labels:
@@ -586,9 +330,6 @@ def locality_page(context: AppContext, state: ViewState, pcode: str) -> Locality
         sources=data.sources,
         data=data,
     )
-
-
-# -- caveats ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The "Export PDF" button in the header of every page (DESIGN 5, issue 5).
 
-``register_callbacks(app, context)`` wires two callbacks:
+``register(app, context)`` wires two callbacks:
 
 - ``EXPORT_SLOT`` (in the page shell's header) gets the button, in the language of the
   URL, redrawn only when the language changes. Without Chromium the button is disabled
@@ -23,11 +23,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.briefing.view import query_values, round_value
 from dashboard.context import AppContext
 from dashboard.i18n import language, translator
 from dashboard.report import (
@@ -47,7 +48,7 @@ __all__ = [
     "control_for_url",
     "export_control",
     "export_pdf",
-    "register_callbacks",
+    "register",
     "view_from_url",
 ]
 
@@ -101,7 +102,7 @@ def export_control(lang: str, chromium: bool) -> html.Div:
 
 
 def _lang_of(search: str | None) -> str:
-    query = dict(parse_qsl((search or "").lstrip("?")))
+    query = query_values(search)
     return language(query.get("lang", "").strip().lower())
 
 
@@ -131,11 +132,8 @@ def view_from_url(context: AppContext, pathname: str | None, search: str | None)
     """The view of the page at ``pathname`` (already stripped of the app's prefix) with
     query ``search``. A locality page gives its locality; unknown values are ignored
     (a hand-edited link still exports)."""
-    query = dict(parse_qsl((search or "").lstrip("?")))
-    rounds = context.rounds
-    round_ = query.get("round", "").strip()
-    if len(round_) == 7:
-        round_ += "-01"
+    query = query_values(search)
+    round_ = round_value(query.get("round", ""), context.rounds)
     level = query.get("level", "").strip()
     levels = map_levels(context)
     path = "/" + (pathname or "").strip("/")
@@ -145,7 +143,7 @@ def view_from_url(context: AppContext, pathname: str | None, search: str | None)
         if pcode in context.names:
             areas = (pcode,)
     return ExportView(
-        round=round_ if round_ in rounds else None,
+        round=round_,
         level=int(level) if level.lstrip("-").isdigit() and int(level) in levels else None,
         group=query.get("group") if query.get("group") in ("idp", "returnee") else "idp",
         benchmark=(
@@ -173,8 +171,7 @@ def export_pdf(
         set_progress(_("{step} ({percent} %)").format(step=message, percent=round(fraction * 100)))
 
     try:
-        details: dict = {}
-        pdf = build_report(
+        made = build_report(
             context,
             round=view.round,
             areas=list(view.areas) or None,
@@ -184,7 +181,6 @@ def export_pdf(
             benchmark=view.benchmark,
             core=view.core,
             progress=progress,
-            details=details,
         )
     except ChromiumMissing:
         return no_update, chromium_hint(view.lang)
@@ -192,9 +188,9 @@ def export_pdf(
         return no_update, _("The PDF could not be made: {reason}").format(reason=str(exc))
     except RenderError as exc:
         return no_update, _("The maps could not be drawn: {reason}").format(reason=str(exc))
-    name = report_filename(context, details.get("round") or "", view.lang)
+    name = report_filename(context, made.round, view.lang)
     set_progress("")
-    return dcc.send_bytes(pdf, name), _("PDF ready: {name}").format(name=name)
+    return dcc.send_bytes(made.pdf, name), _("PDF ready: {name}").format(name=name)
 
 
 def _manager():
@@ -207,7 +203,7 @@ def _manager():
     return DiskcacheManager(diskcache.Cache(folder), expire=RESULT_EXPIRY)
 
 
-def register_callbacks(app: Dash, context: AppContext) -> None:
+def register(app: Dash, context: AppContext) -> None:
     """The button in ``ids.EXPORT_SLOT`` and the export behind it."""
     chromium = find_chromium() is not None
     strip = app.strip_relative_path

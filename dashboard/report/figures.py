@@ -9,7 +9,7 @@ screen and paper) and adapted for print:
   the subplot's place. Titles and legends are set beside them as text, in HTML.
 - in each map the grey "no score" trace is folded into the score trace
   (``_fold_no_score``): same colours, one trace of GeoJSON less to draw.
-- a locality's bars are ``dashboard.locality.criterion_bars_figure``, as an SVG (vector);
+- a locality's bars are ``dashboard.figures.locality.criterion_bars_figure``, as an SVG (vector);
   a criterion withheld for small samples says so instead of "no data".
 
 Withheld scores are taken out (NaN) before the figures are made, so a withheld area is
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 import textwrap
 from collections.abc import Sequence
@@ -33,13 +32,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard import figures as map_figures
-from dashboard import locality
+from dashboard.briefing.areas import criterion_hidden
+from dashboard.briefing.labels import GROUP_LABELS, HOST_NAME
+from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
+from dashboard.figures.locality import criterion_bars_figure
+from dashboard.figures.map import (
+    BORDER_COLOUR,
+    NO_SCORE_COLOUR,
+    RELIABILITY_TRACES,
+    SCORE_TRACE,
+    fit_map_view,
+    geojson_bounds,
+    map_figure,
+    map_values,
+)
 from dashboard.i18n import translator
-from dashboard.report.content import LocalityPage, criterion_hidden
+from dashboard.report.content import LocalityPage
 from dashboard.report.renderer import FigureJob
-from dashboard.views import ViewState
 
 __all__ = [
     "MAIN_MAP_SIZE",
@@ -61,23 +71,20 @@ _PLACEHOLDER = "geometry"
 class LevelGeometry:
     """One admin level's display GeoJSON, its areas in the file's order and bounds."""
 
-    def __init__(self, raw: bytes):
-        self.collection = json.loads(raw)
+    def __init__(self, collection: dict):
+        self.collection = collection
         features = self.collection.get("features", [])
         self.locations = [str(f["properties"]["pcode"]) for f in features]
         self.names = [str(f["properties"].get("name", "")) for f in features]
-        self.bounds = map_figures.geojson_bounds(self.collection)
+        self.bounds = geojson_bounds(self.collection)
 
 
 def level_geometry(context: AppContext, level: int) -> LevelGeometry:
-    key = ("report", "geometry", level)
-    if key not in context._memo:
-        context._memo[key] = LevelGeometry(context.geometry[level])
-    return context._memo[key]
+    return LevelGeometry(context.collection(level))
 
 
 def _values(context: AppContext, state: ViewState, criterion: str) -> pd.DataFrame:
-    values = map_figures.map_values(
+    values = map_values(
         context.level_scores(state.level, state.core),
         round=state.round,
         group=state.group,
@@ -156,7 +163,7 @@ def maps_job(context: AppContext, state: ViewState) -> tuple[FigureJob, MapSheet
         values = _values(context, state, name)
         x, y, w, h = places[name]
         built = _plain(
-            map_figures.map_figure(
+            map_figure(
                 values,
                 state.level,
                 _PLACEHOLDER,
@@ -169,17 +176,17 @@ def maps_job(context: AppContext, state: ViewState) -> tuple[FigureJob, MapSheet
             )
         )
         subplot = "map" if index == 0 else f"map{index + 1}"
-        traces = [_fold_no_score(built["data"][map_figures.SCORE_TRACE])]
+        traces = [_fold_no_score(built["data"][SCORE_TRACE])]
         if name == "overall":
             # The low-reliability outline, where there is any to draw.
-            outlines = [built["data"][i] for i in map_figures.RELIABILITY_TRACES]
+            outlines = [built["data"][i] for i in RELIABILITY_TRACES]
             traces += [trace for trace in outlines if trace.get("locations")]
         for trace in traces:
             trace["subplot"] = subplot
             if name != "overall":
-                trace["marker"] = {"line": {"color": map_figures.BORDER_COLOUR, "width": 0.35}}
+                trace["marker"] = {"line": {"color": BORDER_COLOUR, "width": 0.35}}
             data.append(trace)
-        centre, zoom = map_figures.fit_map_view(
+        centre, zoom = fit_map_view(
             geometry.bounds, width=w, height=h, padding=0.94 if name == "overall" else 0.96
         )
         layout[subplot] = {
@@ -219,7 +226,7 @@ def _fold_no_score(trace: dict) -> dict:
         return (zmin + p * (zmax - zmin) - low) / span
 
     scale = [[position(float(p)), colour] for p, colour in trace["colorscale"]]
-    grey = map_figures.NO_SCORE_COLOUR
+    grey = NO_SCORE_COLOUR
     cut = position(0.0)
     trace = dict(trace)
     trace["colorscale"] = [[0.0, grey], [cut * 0.999, grey], *scale]
@@ -270,15 +277,15 @@ def bars_job(page: LocalityPage, state: ViewState, width: int = 780) -> FigureJo
         return None
     _ = translator(state.lang)
     parity = state.benchmark == "parity"
-    group = _(locality.GROUP_NAMES.get(state.group, state.group))
+    group = _(GROUP_LABELS.get(state.group, state.group))
     labels = [line.label for line in page.criteria]
-    figure = locality.criterion_bars_figure(
+    figure = criterion_bars_figure(
         labels,
         [line.absolute for line in page.criteria],
         [line.comparator for line in page.criteria] if parity else None,
         parity=[line.score for line in page.criteria] if parity else None,
         group_name=group,
-        comparator_name=_(locality.HOST_NAME),
+        comparator_name=_(HOST_NAME),
         lang=state.lang,
         height=50 + len(labels) * (26 + (8 if parity else 0) + (8 if _long(labels) else 0)),
     )
@@ -303,7 +310,7 @@ def bars_job(page: LocalityPage, state: ViewState, width: int = 780) -> FigureJo
 
 def _long(labels: Sequence[str], width: int = 30) -> bool:
     """Whether some label takes three lines or more where the bars wrap it (``width``
-    characters a line, as ``dashboard.locality`` does)."""
+    characters a line, as ``dashboard.pages.locality`` does)."""
     return any(
         len(textwrap.wrap(str(label), width, break_long_words=False, break_on_hyphens=False)) > 2
         for label in labels

@@ -13,20 +13,24 @@ import pandas as pd
 from babel import Locale
 from babel.numbers import format_percent
 
-from dashboard.context import AppContext
-from dashboard.figures import (
-    CLASS_COLOURS,
+from dashboard.briefing.areas import counted_criteria
+from dashboard.briefing.headline import STUCK_ROUNDS, STUCK_ROWS, Headline, movers
+from dashboard.briefing.headline import stuck as stuck_areas
+from dashboard.briefing.labels import (
+    BENCHMARK_LABELS,
     CLASS_NAMES,
     CLASS_RANGES,
+    GROUP_LABELS,
     LOW_RELIABILITY,
-    OUTLINE_COLOUR,
     class_label,
 )
+from dashboard.briefing.numbers import score_text, signed_text
+from dashboard.briefing.view import ViewState
+from dashboard.context import AppContext
+from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
 from dashboard.i18n import LANGUAGES, direction, language, long_date, month_year, number
-from dashboard.report import content
-from dashboard.report.content import Coverage, Headline, LocalityPage
+from dashboard.report.content import Coverage, LocalityPage
 from dashboard.report.texts import texts
-from dashboard.views import ViewState
 
 __all__ = ["Figures", "assemble", "fmt_score", "fmt_signed"]
 
@@ -40,23 +44,14 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_score(value, lang: str, digits: int = 1) -> str:
-    """A score cut (not rounded) to ``digits``, as the map does, so that the number and
-    the class always agree (79.96 is 79.9, "partial")."""
-    if _missing(value):
-        return "–"
-    factor = 10**digits
-    return number(math.floor(float(value) * factor + 1e-6) / factor, lang, digits)
+def fmt_score(value, lang: str) -> str:
+    """A score as printed (``dashboard.briefing.numbers``: cut down to the tenth)."""
+    return score_text(value, lang)
 
 
-def fmt_signed(value, lang: str, digits: int = 1) -> str:
-    if _missing(value):
-        return "–"
-    rounded = round(float(value), digits)
-    if rounded == 0:
-        return number(0, lang, digits)
-    sign = "+" if rounded > 0 else MINUS
-    return sign + number(abs(rounded), lang, digits)
+def fmt_signed(value, lang: str) -> str:
+    """A change as printed, with its sign (``dashboard.briefing.numbers``)."""
+    return signed_text(value, lang)
 
 
 def fmt_int(value, lang: str) -> str:
@@ -98,7 +93,7 @@ class Figures:
 
 
 def _group_name(state: ViewState, _) -> str:
-    return _(content.GROUP_NAMES.get(state.group, state.group))
+    return _(GROUP_LABELS.get(state.group, state.group))
 
 
 def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
@@ -125,9 +120,11 @@ def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
     return rows
 
 
-def _table_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
+def _table_rows(frame: pd.DataFrame, lang: str, framework=None) -> list[dict]:
+    """Rows of a shown area table (``dashboard.briefing.areas.shown_table``), printed."""
     rows = []
     for r in frame.to_dict("records"):
+        weakest = r.get("weakest")
         rows.append(
             {
                 "name": r["name"],
@@ -140,6 +137,8 @@ def _table_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "stuck_rounds": fmt_int(r["stuck_rounds"], lang),
                 "stuck_since": _month(r["stuck_since"], lang),
                 "klass": None if _missing(r["class"]) else int(r["class"]),
+                "withheld": bool(r["suppressed"]),
+                "weakest": framework.label(weakest, lang) if weakest and framework else "",
             }
         )
     return rows
@@ -177,9 +176,7 @@ def _key_points(
             else:
                 key = "point_median_same"
             points.append(t[key].format(old=old, new=new, date=date))
-    points.append(
-        t["point_stuck"].format(rounds=content.STUCK_ROUNDS, count=fmt_int(stuck_count, lang))
-    )
+    points.append(t["point_stuck"].format(rounds=STUCK_ROUNDS, count=fmt_int(stuck_count, lang)))
     points.append(
         t["point_reliability"].format(
             low=fmt_int(head.low_reliability, lang), withheld=fmt_int(head.withheld, lang)
@@ -305,7 +302,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
     }
 
 
-def _selected_row(page: LocalityPage, lang: str, t: dict) -> dict:
+def _selected_row(page: LocalityPage, lang: str, t: dict, weakest: str = "") -> dict:
     if page.overall_withheld:
         score = t["suppressed"]
     else:
@@ -321,6 +318,10 @@ def _selected_row(page: LocalityPage, lang: str, t: dict) -> dict:
         "label": class_label(page.score_class, lang) if page.score_class else "",
         "change": fmt_signed(page.since_previous, lang),
         "idps": fmt_int(page.idps_present, lang),
+        "withheld": bool(page.overall_withheld),
+        # The area table's weakest criterion (``indicators.rounds.weakest_criterion``);
+        # the locality's own page names it in its summary.
+        "weakest": weakest,
     }
 
 
@@ -427,9 +428,14 @@ def assemble(
     compared = t["compared_parity"] if state.benchmark == "parity" else t["compared_absolute"]
     round_long = long_date(state.round, lang)
     round_month = month_year(state.round, lang)
-    count = len(content.counted_criteria(context, state.core))
-    up, down = content.movers(table)
-    stuck = content.stuck(table)
+    count = len(counted_criteria(context, state.core))
+    up, down = movers(table)
+    weakest_of = {
+        pcode: framework.label(code, lang)
+        for pcode, code in zip(table["pcode"], table["weakest"], strict=True)
+        if code
+    }
+    stuck = stuck_areas(table)
     country = workspace.country_name
     made_text = long_date(made.date(), lang)
     page_of = t["page_of"]
@@ -447,7 +453,7 @@ def assemble(
     filters = [
         (t["admin_level"], t["admin_level_n"].format(level=state.level)),
         (t["displaced_group"], group),
-        (t["benchmark"], _(content.BENCHMARK_NAMES[state.benchmark])),
+        (t["benchmark"], _(BENCHMARK_LABELS[state.benchmark])),
         (
             t["criteria_mode"],
             (t["mode_core"] if state.core else t["mode_all"]).format(count=count),
@@ -580,7 +586,7 @@ def assemble(
             ],
             "classes": _class_rows(head, state, t),
             "selected_title": t["selected_default"] if default_selection else t["selected_chosen"],
-            "selected": [_selected_row(p, lang, t) for p in pages],
+            "selected": [_selected_row(p, lang, t, weakest_of.get(p.pcode, "")) for p in pages],
             "points": _key_points(context, state, head, len(stuck), t, _),
         },
         "main_map": {
@@ -610,16 +616,16 @@ def assemble(
             ],
         },
         "movers": {
-            "up": _table_rows(up, lang),
-            "down": _table_rows(down, lang),
+            "up": _table_rows(up, lang, framework),
+            "down": _table_rows(down, lang, framework),
         },
         "stuck": {
-            "intro": t["stuck_intro"].format(rounds=content.STUCK_ROUNDS, round=round_month),
-            "rows": _table_rows(stuck.head(content.STUCK_ROWS), lang),
-            "more": t["more_rows"].format(count=fmt_int(len(stuck) - content.STUCK_ROWS, lang))
-            if len(stuck) > content.STUCK_ROWS
+            "intro": t["stuck_intro"].format(rounds=STUCK_ROUNDS, round=round_month),
+            "rows": _table_rows(stuck.head(STUCK_ROWS), lang, framework),
+            "more": t["more_rows"].format(count=fmt_int(len(stuck) - STUCK_ROWS, lang))
+            if len(stuck) > STUCK_ROWS
             else "",
-            "none": t["no_stuck"].format(rounds=content.STUCK_ROUNDS),
+            "none": t["no_stuck"].format(rounds=STUCK_ROUNDS),
         },
         "localities": {
             "intro": t["localities_default"] if default_selection else t["localities_chosen"],

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -28,8 +27,6 @@ __all__ = [
     "LocalOnlyFetcher",
     "RefusedURL",
     "figure_url",
-    "png_data_uri",
-    "svg_data_uri",
     "write_pdf",
 ]
 
@@ -117,14 +114,6 @@ except ImportError:  # pragma: no cover - WeasyPrint before 66: fetchers are fun
             self._refuse(url)
 
         fetch = __call__
-
-
-def svg_data_uri(svg: bytes) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def png_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @lru_cache(maxsize=1)

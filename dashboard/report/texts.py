@@ -125,6 +125,7 @@ def texts(lang: str) -> dict[str, str]:
         "part_of": _("Part of"),
         "before_now": _("Before → now"),
         "change": _("Change"),
+        "weakest": _("Weakest criterion"),
         "previous_round": _("Previous round"),
         "no_improvements": _("No area improved since its previous round."),
         "no_declines": _("No area declined since its previous round."),

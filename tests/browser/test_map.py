@@ -29,7 +29,7 @@ PAGE_SHOWN = """() => {
     return Boolean(page && page.children.length > 0);
 }"""
 SCORE_Z = "() => document.querySelector('#map .js-plotly-plot').data[1].z"
-HAS_LOCALITY = importlib.util.find_spec("dashboard.locality") is not None
+HAS_LOCALITY = importlib.util.find_spec("dashboard.pages.locality") is not None
 
 
 class PageLog:

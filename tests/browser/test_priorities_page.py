@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids
+from dashboard.briefing.areas import priority_table
+from dashboard.briefing.view import ViewState
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +42,6 @@ class PageLog:
 def table(demo_workspace):
     """The priorities table of the view in ``QUERY``, as the page computes it."""
     from dashboard.context import AppContext
-    from dashboard.exports import priority_table
-    from dashboard.views import ViewState
 
     state = ViewState(
         round="2025-12-01", criterion="overall", group="idp", benchmark="parity", level=2
@@ -56,7 +56,7 @@ def _open(page, url: str) -> PageLog:
     page.goto(url)
     page.wait_for_selector(f"#{ids.PRIORITIES_GRID}, #{ids.MAP}, .message-page", timeout=30_000)
     if not page.locator(f"#{ids.PRIORITIES_GRID}").count():
-        pytest.skip("dashboard/app.py does not route /priorities to dashboard.priorities")
+        pytest.skip("dashboard/app.py does not route /priorities to dashboard.pages.priorities")
     page.wait_for_selector(FIRST_ROW, timeout=30_000)
     return log
 

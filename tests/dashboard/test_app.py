@@ -15,9 +15,12 @@ import pytest
 from dash import Dash, html, no_update
 
 from dashboard import app as app_module
-from dashboard import figures, i18n, ids, views
+from dashboard import i18n, ids
 from dashboard.app import render_page, render_view, route, shell_texts
-from dashboard.figures import SCORE_TRACE
+from dashboard.briefing import labels, map_data, view
+from dashboard.figures import map as map_figures
+from dashboard.figures.map import SCORE_TRACE
+from dashboard.pages import map as map_page_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,8 +181,9 @@ def test_router_renders_the_map_with_its_controls(demo_context):
 
 def test_router_missing_and_broken_pages(demo_context):
     context = demo_context.context
-    coming = render_page("/priorities", "?lang=fr", context, demo_context, {"priorities": None})
-    assert "Bientôt disponible" in _json(coming)
+    # A page without a module is not found (the "Coming soon" page is gone, issue 8).
+    gone = render_page("/priorities", "?lang=fr", context, demo_context, {})
+    assert "Page introuvable" in _json(gone)
     lost = render_page("/nowhere", "", context, demo_context, {})
     assert "Page not found" in _json(lost)
 
@@ -426,7 +430,7 @@ def _module_state(module) -> dict:
 
 
 def test_serving_changes_no_module_global(demo_app):
-    modules = (app_module, views, figures, i18n, ids)
+    modules = (app_module, view, map_data, map_page_module, map_figures, labels, i18n, ids)
     before = [_module_state(m) for m in modules]
     client = demo_app.server.test_client()
     client.get("/?lang=fr")

@@ -1,75 +1,30 @@
 """CSV exports: formula neutralisation, the HXL row and metadata block, small-sample
-suppression (dashboard.exports)."""
+suppression (dashboard.briefing.downloads, dashboard.briefing.areas)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import exports
-from dashboard.context import AppContext
-from dashboard.views import ViewState
+from dashboard.briefing.areas import priority_table
+from dashboard.briefing.downloads import (
+    Column,
+    csv_bytes,
+    framework_yaml,
+    neutralise,
+    priorities_csv,
+    scores_csv,
+    scores_table,
+)
+from tests.dashboard.conftest import ONE_SMALL_AREA, SMALL_AREA
+from tests.helpers import LATEST, view
+from tests.helpers import read_export as read
 
-LATEST = "2025-12-01"
 MADE = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
-HOSTILE = {
-    "XM01001": '=HYPERLINK("http://x")',
-    "XM01002": "+cmd",
-    "XM01003": "-2+3",
-    "XM01004": "@SUM(A1)",
-    "XM01005": "\tTab",
-    "XM01006": "<img src=x onerror=alert(1)>",
-}
-#: Every displaced value of this area in the latest round rests on 10 households.
-SMALL_AREA = "XM02001"
-#: One value of this area rests on a small sample: not enough to withhold its score.
-ONE_SMALL_AREA = "XM02002"
-
-
-def view(**changes) -> ViewState:
-    base = ViewState(
-        round=LATEST, criterion="overall", group="idp", benchmark="parity", level=2, lang="en"
-    )
-    return dataclasses.replace(base, **changes)
-
-
-@pytest.fixture(scope="module")
-def hostile_context(demo_app_context) -> AppContext:
-    """The demo with hostile area names and constructed small samples."""
-    areas = demo_app_context.areas.copy()
-    areas["name"] = [HOSTILE.get(p, n) for p, n in zip(areas["pcode"], areas["name"], strict=True)]
-    cube = demo_app_context.cube.copy(deep=True)
-    n = cube["n"]
-    at = {"round": np.datetime64(LATEST, "ns")}
-    n.loc[{"area": SMALL_AREA, "group": ["idp", "returnee"], **at}] = 10.0
-    n.loc[{"area": ONE_SMALL_AREA, "group": ["idp", "returnee"], **at}] = 200.0
-    values = cube["value"].sel(area=ONE_SMALL_AREA, group="idp", **at)
-    first = str(values["indicator"].values[values.notnull().values][0])
-    n.loc[{"area": ONE_SMALL_AREA, "group": "idp", "indicator": first, **at}] = 12.0
-    cube.attrs["one_small_indicator"] = first
-    return dataclasses.replace(demo_app_context, areas=areas, cube=cube, _memo={})
-
-
-def read(data: bytes) -> tuple[list[list[str]], dict[str, list[str]]]:
-    """(header + tag + data rows, metadata as key -> values) of an export."""
-    assert data.startswith("\ufeff".encode())
-    text = data.decode("utf-8-sig")
-    assert "\r\n" in text
-    table = list(csv.reader(io.StringIO(text)))
-    blank = table.index([])
-    assert table[blank + 1] == ["metadata", "value"]
-    metadata: dict[str, list[str]] = {}
-    for key, value in table[blank + 2 :]:
-        metadata.setdefault(key, []).append(value)
-    return table[:blank], metadata
-
-
 # -- cells --------------------------------------------------------------------------------
 
 
@@ -93,14 +48,12 @@ def read(data: bytes) -> tuple[list[list[str]], dict[str, list[str]]]:
     ],
 )
 def test_neutralise(value, expected):
-    assert exports.neutralise(value) == expected
+    assert neutralise(value) == expected
 
 
 def test_csv_layout_header_tags_rows_then_metadata():
-    columns = [exports.Column("name", "#adm2+name"), exports.Column("change", "#indicator+num")]
-    data = exports.csv_bytes(
-        columns, [["=1+1", -3.2], ["Ok", None]], [("title", "T"), ("note", "@x")]
-    )
+    columns = [Column("name", "#adm2+name"), Column("change", "#indicator+num")]
+    data = csv_bytes(columns, [["=1+1", -3.2], ["Ok", None]], [("title", "T"), ("note", "@x")])
     rows, metadata = read(data)
     assert rows[0] == ["name", "change"]
     assert rows[1] == ["#adm2+name", "#indicator+num"]
@@ -109,12 +62,12 @@ def test_csv_layout_header_tags_rows_then_metadata():
 
 
 def test_dataframe_and_row_paths_agree():
-    columns = [exports.Column("a", "#a"), exports.Column("b", "#b+num"), exports.Column("c", "#c")]
+    columns = [Column("a", "#a"), Column("b", "#b+num"), Column("c", "#c")]
     frame = pd.DataFrame(
         {"a": ["-x", "y", None], "b": [1.5, -2.0, np.nan], "c": [True, False, True]}
     )
-    from_frame = exports.csv_bytes(columns, frame, [])
-    from_rows = exports.csv_bytes(columns, frame.astype(object).values.tolist(), [])
+    from_frame = csv_bytes(columns, frame, [])
+    from_rows = csv_bytes(columns, frame.astype(object).values.tolist(), [])
     assert read(from_frame)[0][2:] == [["'-x", "1.5", "yes"], ["y", "-2.0", "no"], ["", "", "yes"]]
     assert read(from_rows)[0][2:4] == [["'-x", "1.5", "yes"], ["y", "-2", "no"]]
 
@@ -123,7 +76,7 @@ def test_dataframe_and_row_paths_agree():
 
 
 def test_priorities_csv_has_hxl_row_data_and_metadata(demo_app_context):
-    rows, metadata = read(exports.priorities_csv(demo_app_context, view(), made=MADE))
+    rows, metadata = read(priorities_csv(demo_app_context, view(), made=MADE))
     header, tags, data = rows[0], rows[1], rows[2:]
     assert all(tag.startswith("#") for tag in tags)
     assert tags[:4] == ["#adm2+code", "#adm2+name", "#adm1+code", "#adm1+name"]
@@ -146,7 +99,7 @@ def test_priorities_csv_has_hxl_row_data_and_metadata(demo_app_context):
 
 
 def test_priorities_csv_neutralises_hostile_names_and_keeps_negative_numbers(hostile_context):
-    rows, _ = read(exports.priorities_csv(hostile_context, view()))
+    rows, _ = read(priorities_csv(hostile_context, view()))
     header, data = rows[0], rows[2:]
     by_code = {r[0]: r for r in data}
     name = header.index("name")
@@ -167,7 +120,7 @@ def test_priorities_csv_neutralises_hostile_names_and_keeps_negative_numbers(hos
 
 
 def test_small_samples_are_suppressed_and_flagged(hostile_context, demo_app_context):
-    rows, metadata = read(exports.priorities_csv(hostile_context, view()))
+    rows, metadata = read(priorities_csv(hostile_context, view()))
     header, data = rows[0], rows[2:]
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in data}
     small = by_code[SMALL_AREA]
@@ -185,11 +138,11 @@ def test_small_samples_are_suppressed_and_flagged(hostile_context, demo_app_cont
     assert one["score"] and one["median_rank"] and one["suppressed"] == "no"
 
     # The area's score itself is still computed and shown on screen (only exports hide it).
-    table = exports.priority_table(hostile_context, view()).set_index("pcode")
+    table = priority_table(hostile_context, view()).set_index("pcode")
     assert table.loc[SMALL_AREA, "suppressed"] and not np.isnan(table.loc[SMALL_AREA, "score"])
     assert "withheld" in metadata["suppression_rule"][0]
     # The next round's change looks back at the withheld round: withheld too.
-    earlier = exports.priority_table(hostile_context, view(round="2025-09-01")).set_index("pcode")
+    earlier = priority_table(hostile_context, view(round="2025-09-01")).set_index("pcode")
     assert not earlier.loc[SMALL_AREA, "suppressed"]
 
 
@@ -198,30 +151,30 @@ def test_change_is_withheld_when_its_other_end_is(hostile_context):
     before = np.datetime64("2025-09-01", "ns")
     cube["n"].loc[{"area": "XM03001", "group": "idp", "round": before}] = 5.0
     context = dataclasses.replace(hostile_context, cube=cube, _memo={})
-    row = exports.priority_table(context, view()).set_index("pcode").loc["XM03001"]
+    row = priority_table(context, view()).set_index("pcode").loc["XM03001"]
     assert not row["suppressed"]
     assert row["suppressed_previous"] and not row["suppressed_first"]
 
 
 def test_rolled_up_areas_pool_their_children_samples(hostile_context):
-    flags = exports.sample_flags(hostile_context, 1)
+    flags = hostile_context.sample_flags(1)
     region = flags.sel(area="XM02", round=np.datetime64(LATEST, "ns"), group="idp")
     # One child has every value on 10 households, but pooled with its siblings none is small.
     assert region["present"].any() and not region["small"].any()
-    level2 = exports.sample_flags(hostile_context, 2).sel(area=SMALL_AREA, group="idp")
+    level2 = hostile_context.sample_flags(2).sel(area=SMALL_AREA, group="idp")
     assert level2["small"].sel(round=np.datetime64(LATEST, "ns")).any()
 
 
 def test_priority_table_at_a_rolled_up_level(demo_app_context):
-    table = exports.priority_table(demo_app_context, view(level=1, core=True))
+    table = priority_table(demo_app_context, view(level=1, core=True))
     assert len(table) == 12 and table["rolled_up"].all()
     assert table["median_rank"].is_monotonic_increasing
     assert set(table["weakest"]) <= set(demo_app_context.framework.core_criterion_codes)
 
 
 def test_priority_table_is_empty_for_an_unknown_round(demo_app_context):
-    assert exports.priority_table(demo_app_context, view(round="1999-01-01")).empty
-    rows, _ = read(exports.priorities_csv(demo_app_context, view(round="1999-01-01")))
+    assert priority_table(demo_app_context, view(round="1999-01-01")).empty
+    rows, _ = read(priorities_csv(demo_app_context, view(round="1999-01-01")))
     assert len(rows) == 2
 
 
@@ -229,7 +182,7 @@ def test_priority_table_is_empty_for_an_unknown_round(demo_app_context):
 
 
 def test_scores_table_suppresses_small_sample_indicators(hostile_context):
-    table = exports.scores_table(hostile_context)
+    table = scores_table(hostile_context)
     latest = table[(table["round"] == LATEST) & (table["group"] == "idp")]
     one = latest[latest["area_pcode"] == ONE_SMALL_AREA].set_index(["benchmark", "code"])
     code = hostile_context.cube.attrs["one_small_indicator"]
@@ -250,7 +203,7 @@ def test_scores_table_suppresses_small_sample_indicators(hostile_context):
 
 
 def test_scores_csv_layout(hostile_context):
-    rows, metadata = read(exports.scores_csv(hostile_context, view(), made=MADE))
+    rows, metadata = read(scores_csv(hostile_context, view(), made=MADE))
     header, tags = rows[0], rows[1]
     assert header[:3] == ["area_pcode", "area_name", "admin_level"]
     assert all(tag.startswith("#") for tag in tags)
@@ -263,6 +216,6 @@ def test_scores_csv_layout(hostile_context):
 def test_framework_yaml_is_the_framework_in_force(demo_app_context):
     from indicators.framework import parse_framework
 
-    name, data = exports.framework_yaml(demo_app_context)
+    name, data = framework_yaml(demo_app_context)
     assert name == "IASC-durable-solutions-2026.1.yaml"
     assert parse_framework(data.decode("utf-8")) == demo_app_context.framework

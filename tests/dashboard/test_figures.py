@@ -10,18 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.figures import (
+from dashboard.briefing.labels import LOW_RELIABILITY, class_label, is_low_reliability
+from dashboard.figures.map import (
     CLASS_COLOURS,
-    LOW_RELIABILITY,
     NO_SCORE_TRACE,
     RELIABILITY_TRACES,
     SCORE_TRACE,
-    class_label,
     class_legend,
     fit_map_view,
     geojson_bounds,
     hovertemplate,
-    is_low_reliability,
     low_reliability_locations,
     map_figure,
     map_values,

@@ -26,6 +26,7 @@ from dashboard.i18n import (
     separators,
     translator,
 )
+from dashboard.pages.map import map_page
 
 ROOT = Path(__file__).resolve().parents[2]
 POT = ROOT / "dashboard" / "locale" / "messages.pot"
@@ -156,7 +157,6 @@ def _english_in(tree) -> list[str]:
 
 @pytest.fixture(scope="module")
 def french_pages(demo_context):
-    from dashboard.views import map_page
 
     context = demo_context.context
     state = replace(demo_context.options.default, lang="fr")
@@ -165,7 +165,7 @@ def french_pages(demo_context):
     first = demo_context.layers[state.level].locations[0]
     for name in PAGE_MODULES:
         try:
-            module = importlib.import_module(f"dashboard.{name}")
+            module = importlib.import_module(f"dashboard.pages.{name}")
         except ModuleNotFoundError:
             continue
         params = {"pcode": first} if name == "locality" else {}

@@ -12,18 +12,15 @@ import plotly
 import pytest
 from dash import dcc, html
 
-from dashboard import ids, locality
+from dashboard import ids
+from dashboard.briefing.locality import locality_data
+from dashboard.briefing.summary import summary_sentences
+from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
+from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.i18n import month_year, number
-from dashboard.locality import (
-    comparator_criterion_scores,
-    criterion_bars_figure,
-    locality_data,
-    profile_figure,
-    summary_sentences,
-    timeseries_figure,
-)
-from dashboard.views import ViewState
+from dashboard.pages import locality as locality_module
+from indicators.comparator import comparator_criterion_scores
 from indicators.cube import build_cube
 from indicators.framework import parse_framework
 
@@ -87,7 +84,7 @@ def _at(context, variable, area, state, **more):
 
 
 def test_district_page_renders_name_header_figures_and_summary(context, state):
-    tree = locality.layout(context, state, pcode=DISTRICT)
+    tree = locality_module.layout(context, state, pcode=DISTRICT)
     assert by_id(tree, ids.LOCALITY_PAGE)
     assert by_id(tree, ids.LOCALITY_NAME).children == context.names[DISTRICT]
     assert [g.id for g in graphs(tree)] == [
@@ -138,7 +135,7 @@ def test_header_numbers_come_from_the_scores(context, state):
 @pytest.mark.parametrize("kind", ["parity", "absolute"])
 def test_bars_show_the_groups_absolute_criterion_scores(context, state, kind):
     view = replace(state, benchmark=kind, group="returnee", round=context.rounds[4])
-    tree = locality.layout(context, view, pcode=DISTRICT)
+    tree = locality_module.layout(context, view, pcode=DISTRICT)
     figure = figure_of(tree, ids.LOCALITY_BARS)
     expected = _at(context, "criterion_score", DISTRICT, view, benchmark="absolute")
     shown = figure["data"][0]["x"]
@@ -166,7 +163,7 @@ def test_iris_core_shows_the_five_core_criteria(context, state):
 
 
 def test_region_without_data_of_its_own_is_rolled_up(context, state):
-    tree = locality.layout(context, state, pcode=REGION)
+    tree = locality_module.layout(context, state, pcode=REGION)
     assert by_id(tree, ids.LOCALITY_NAME).children == context.names[REGION]
     assert len(graphs(tree)) == 3
     assert "weighted by the IDPs present" in text_of(tree)
@@ -185,7 +182,7 @@ def test_region_without_data_of_its_own_is_rolled_up(context, state):
 
 
 def test_country_page_renders(context, state):
-    tree = locality.layout(context, state, pcode=COUNTRY)
+    tree = locality_module.layout(context, state, pcode=COUNTRY)
     assert by_id(tree, ids.LOCALITY_NAME).children == context.names[COUNTRY]
     assert len(graphs(tree)) == 3
     assert "Part of" not in text_of(tree)
@@ -199,7 +196,7 @@ def test_a_group_without_data_says_so_without_figures(context, state):
         if has_data.sel(area=a, group="idp").any()
         and not has_data.sel(area=a, group="returnee").any()
     )
-    tree = locality.layout(context, replace(state, group="returnee"), pcode=without)
+    tree = locality_module.layout(context, replace(state, group="returnee"), pcode=without)
     assert by_id(tree, ids.LOCALITY_NAME).children == context.names[without]
     assert by_id(tree, ids.LOCALITY_EMPTY).children == (
         "There are no scores for Returnees in this area."
@@ -208,7 +205,7 @@ def test_a_group_without_data_says_so_without_figures(context, state):
 
 
 def test_unknown_code_says_not_found_with_a_link_to_the_map(context, state):
-    tree = locality.layout(context, state, pcode="XX99")
+    tree = locality_module.layout(context, state, pcode="XX99")
     assert tree.id == ids.LOCALITY_NOT_FOUND
     assert "Area not found" in text_of(tree) and "XX99" in text_of(tree)
     link = next(c for c in walk(tree) if isinstance(c, dcc.Link))
@@ -229,7 +226,7 @@ def test_coverage_counts_values_small_samples_and_fallbacks(context, state):
 
 
 def test_page_json_is_small(context, state):
-    tree = locality.layout(context, state, pcode=DISTRICT)
+    tree = locality_module.layout(context, state, pcode=DISTRICT)
     body = json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder)
     assert len(body) < 80_000
 
@@ -495,7 +492,7 @@ def test_hostile_area_names_stay_plain_text(context, state):
     areas.loc[areas["pcode"] == DISTRICT, "name"] = hostile
     areas.loc[areas["pcode"] == REGION, "name"] = parent
     spoofed = replace(context, areas=areas, _memo={})
-    tree = locality.layout(spoofed, state, pcode=DISTRICT)
+    tree = locality_module.layout(spoofed, state, pcode=DISTRICT)
     assert by_id(tree, ids.LOCALITY_NAME).children == hostile
     link = next(c for c in walk(tree) if isinstance(c, dcc.Link) and c.children == parent)
     assert link.href.startswith(f"/locality/{REGION}?")
@@ -507,9 +504,9 @@ def test_hostile_area_names_stay_plain_text(context, state):
     for graph in graphs(tree):
         assert "<script" not in json.dumps(graph.figure, cls=plotly.utils.PlotlyJSONEncoder)
     # A hostile P-code in the URL is shown as text on the not-found page.
-    missing = locality.layout(context, state, pcode=hostile)
+    missing = locality_module.layout(context, state, pcode=hostile)
     assert hostile in text_of(missing)
 
 
-def test_register_callbacks_is_a_no_op(context):
-    assert locality.register_callbacks(object(), context) is None
+def test_register_is_a_no_op(context):
+    assert locality_module.register(object(), context) is None

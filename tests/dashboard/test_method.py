@@ -1,28 +1,20 @@
 """The method page without a browser: framework, every indicator with its goalposts,
-scoring in words, sources, imports, and the downloads (dashboard.method)."""
+scoring in words, sources, imports, and the downloads (dashboard.pages.method)."""
 
 from __future__ import annotations
 
 import base64
 import csv
-import dataclasses
 import gzip
 import io
 import json
 
 import pytest
 
-from dashboard import ids, method
-from dashboard.views import ViewState
+from dashboard import ids
+from dashboard.pages import method
 from indicators.framework import parse_framework
-from tests.helpers import find, text_of
-
-
-def view(**changes) -> ViewState:
-    base = ViewState(
-        round="2025-12-01", criterion="overall", group="idp", benchmark="parity", level=2
-    )
-    return dataclasses.replace(base, **changes)
+from tests.helpers import find, text_of, view
 
 
 def indicator_rows(table) -> dict[str, list[str]]:

@@ -19,8 +19,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.briefing.areas import criterion_hidden, shown_table
+from dashboard.briefing.headline import (
+    MOVERS,
+    STUCK_ROUNDS,
+    default_localities,
+    headline,
+    movers,
+)
+from dashboard.briefing.headline import (
+    stuck as stuck_areas,
+)
 from dashboard.cli import main
 from dashboard.context import AppContext
+from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import long_date, translator
 from dashboard.report import (
     CHROMIUM_ENV,
@@ -55,7 +67,7 @@ def view(context):
 
 @pytest.fixture(scope="module")
 def table(context, view):
-    return content.area_table(context, view)
+    return shown_table(context, view)
 
 
 def _run(argv: list[str]) -> int:
@@ -103,6 +115,7 @@ def french_pack(demo_workspace, tmp_path_factory, table):
 # -- the command line -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_report_writes_a_pdf_with_every_section(english_pack, context, table, capsys):
@@ -135,7 +148,7 @@ def test_report_writes_a_pdf_with_every_section(english_pack, context, table, ca
         "Fictional demo data",
     ):
         assert heading in text, heading
-    for pcode in content.default_localities(table):
+    for pcode in default_localities(table):
         assert context.names[pcode] in text
         assert pcode in text
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
@@ -146,6 +159,7 @@ def test_report_writes_a_pdf_with_every_section(english_pack, context, table, ca
     assert "severe gaps (0–40)" in text
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_disclaimer_under_every_map_page(english_pack):
@@ -153,10 +167,11 @@ def test_disclaimer_under_every_map_page(english_pack):
         assert UN_DISCLAIMER in _flat(_text(english_pack, page))
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_one_page_per_locality(english_pack, context, table):
-    chosen = content.default_localities(table)
+    chosen = default_localities(table)
     info = int(_info(english_pack)["Pages"])
     starts = []
     for page in range(1, info + 1):
@@ -168,6 +183,7 @@ def test_one_page_per_locality(english_pack, context, table):
     assert starts == list(range(starts[0], starts[0] + 5))  # one page each, in order
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_page_one_kept_as_an_image(english_pack):
@@ -188,6 +204,7 @@ def test_page_one_kept_as_an_image(english_pack):
     assert (pixels.reshape(-1, 3).std(axis=0) > 20).all()
 
 
+@pytest.mark.slow  # builds a PDF pack with Chromium
 @pytest.mark.browser
 @needs_poppler
 def test_french_pack(french_pack, context):
@@ -299,12 +316,12 @@ def test_resolve_view_defaults_and_errors(context):
 
 
 def test_movers_and_stuck(context, view, table):
-    up, down = content.movers(table)
+    up, down = movers(table)
     assert (up["since_previous"] > 0).all() and up["since_previous"].is_monotonic_decreasing
     assert (down["since_previous"] < 0).all() and down["since_previous"].is_monotonic_increasing
-    assert len(up) <= content.MOVERS and len(down) <= content.MOVERS
-    stuck = content.stuck(table)
-    assert (stuck["stuck_rounds"] >= content.STUCK_ROUNDS).all()
+    assert len(up) <= MOVERS and len(down) <= MOVERS
+    stuck = stuck_areas(table)
+    assert (stuck["stuck_rounds"] >= STUCK_ROUNDS).all()
     classes = (
         context.level_scores(view.level)["score_class"]
         .sel(benchmark=view.benchmark, group=view.group)
@@ -314,12 +331,12 @@ def test_movers_and_stuck(context, view, table):
     for row in stuck.itertuples():
         last = classes.loc[row.pcode].iloc[-row.stuck_rounds :]
         assert (last == 1).all()
-    lowest = content.default_localities(table)
+    lowest = default_localities(table)
     assert lowest == table.dropna(subset=["score"]).nsmallest(5, "score")["pcode"].tolist()
 
 
 def test_headline_adds_up(context, view, table):
-    head = content.headline(context, view, table)
+    head = headline(context, view, table)
     assert head.areas_total == (context.areas["level"] == view.level).sum()
     assert sum(head.per_class.values()) + head.no_score + head.withheld == head.areas_total
     assert head.median == pytest.approx(np.nanmedian(table["score"]))
@@ -327,7 +344,7 @@ def test_headline_adds_up(context, view, table):
 
 
 def test_small_samples_are_withheld_everywhere(context, view):
-    hidden = content.criterion_hidden(context, view.level, view.group, view.core)
+    hidden = criterion_hidden(context, view.level, view.group, view.core)
     now = np.datetime64(pd.Timestamp(view.round), "ns")
     flags = hidden.sel(round=now, drop=True).to_dataframe()
     assert flags.drop(columns="overall").any(axis=None)  # the demo has some
@@ -367,7 +384,6 @@ def test_cut_maps_matches_images_by_place():
 
 
 def test_folded_score_trace_keeps_the_class_colours():
-    from dashboard.figures import CLASS_COLOURS, NO_SCORE_COLOUR
 
     trace = {
         "z": [None, 0.0, 39.9, 100.0],
@@ -409,7 +425,7 @@ def test_names_from_data_are_escaped(context, view, monkeypatch):
 
     hostile = "<b>Evil & Co</b><script>alert(1)</script>"
     names = dict(context.names)
-    pcode = content.default_localities(content.area_table(context, view))[0]
+    pcode = default_localities(shown_table(context, view))[0]
     names[pcode] = hostile
     monkeypatch.setitem(context.__dict__, "names", names)
     captured = {}

@@ -13,26 +13,25 @@ import pytest
 from dash import Patch, no_update
 
 from dashboard import ids
-from dashboard.figures import RELIABILITY_TRACES, SCORE_TRACE
-from dashboard.views import (
-    MapLayer,
-    MapSource,
+from dashboard.briefing.map_data import MapLayer, MapSource, caption, map_summary
+from dashboard.briefing.view import (
     ViewOptions,
     ViewState,
+    parse_query,
+    state_from_controls,
+    to_query,
+    view_options,
+)
+from dashboard.figures.map import RELIABILITY_TRACES, SCORE_TRACE
+from dashboard.pages.map import (
     area_options,
-    caption,
     locality_path,
     locality_target,
     map_page,
     map_patch,
-    map_summary,
-    parse_query,
     round_marks,
-    state_from_controls,
     sync_url,
-    to_query,
     update_map,
-    view_options,
 )
 
 OPTIONS = ViewOptions(

@@ -24,25 +24,26 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.briefing.downloads import (
+    framework_yaml,
+    scores_csv,
+    source_coverage,
+    suppression_rule,
+)
+from dashboard.briefing.labels import LOW_RELIABILITY
+from dashboard.briefing.numbers import RULE as DISPLAY_RULE
+from dashboard.briefing.view import ViewState
+from dashboard.components.download import download_button
 from dashboard.context import AppContext
-from dashboard.exports import framework_yaml, scores_csv, source_coverage, suppression_rule
-from dashboard.figures import LOW_RELIABILITY, class_legend
+from dashboard.figures.map import class_legend
 from dashboard.i18n import language, long_date, month_year, number, translator
-from dashboard.views import ViewState
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
 
-__all__ = [
-    "RENDER_KEYS",
-    "SCORES_ROUTE",
-    "download_framework",
-    "layout",
-    "register_callbacks",
-    "scores_response",
-]
-
 #: Query keys that change this page (the router re-renders it when they change).
 RENDER_KEYS = ("core", "lang")
+
+
 SCORES_ROUTE = "/download/scores.csv"
 
 
@@ -83,9 +84,6 @@ def _definition_list(pairs: list[tuple[str, object]]) -> html.Dl:
     for term, value in pairs:
         children += [html.Dt(term), html.Dd(value)]
     return html.Dl(children, className="method-facts")
-
-
-# -- the framework -------------------------------------------------------------------------
 
 
 def framework_facts(context: AppContext, state: ViewState) -> html.Div:
@@ -215,9 +213,6 @@ def indicator_table(context: AppContext, state: ViewState) -> html.Table:
     )
 
 
-# -- the scoring, in words ---------------------------------------------------------------
-
-
 def scoring_text(context: AppContext, state: ViewState) -> html.Div:
     _ = translator(state.lang)
     framework = context.framework
@@ -313,11 +308,10 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             ),
             html.H4(_("Small samples in downloads")),
             html.P(suppression_rule(context, state.lang)),
+            html.H4(_("How numbers are shown")),
+            html.P(_(DISPLAY_RULE)),
         ],
     )
-
-
-# -- sources and imports ---------------------------------------------------------------------
 
 
 def sources_table(context: AppContext, state: ViewState) -> html.Table | html.P:
@@ -445,9 +439,6 @@ def import_history(context: AppContext, state: ViewState) -> html.Table | html.P
     )
 
 
-# -- the page --------------------------------------------------------------------------------
-
-
 def _scores_href(state: ViewState) -> str:
     query = {}
     if state.core:
@@ -463,14 +454,12 @@ def downloads(context: AppContext, state: ViewState) -> html.Div:
     return html.Div(
         className="method-downloads",
         children=[
-            html.Button(
+            *download_button(
                 _("Download the framework file (YAML)"),
-                id=ids.METHOD_FRAMEWORK_BUTTON,
-                className="button button-download",
+                button_id=ids.METHOD_FRAMEWORK_BUTTON,
+                download_id=ids.METHOD_FRAMEWORK_DOWNLOAD,
                 title=name,
-                n_clicks=0,
             ),
-            dcc.Download(id=ids.METHOD_FRAMEWORK_DOWNLOAD),
             html.A(
                 _("Download all scores (CSV)"),
                 id=ids.METHOD_SCORES_LINK,
@@ -520,9 +509,6 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
     )
 
 
-# -- downloads -------------------------------------------------------------------------------
-
-
 def download_framework(context: AppContext) -> dict:
     """What ``dcc.Download`` receives for the framework button."""
     name, data = framework_yaml(context)
@@ -558,7 +544,7 @@ def scores_response(context: AppContext, args, accept_gzip: bool) -> flask.Respo
     return response
 
 
-def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+def register(app: dash.Dash, context: AppContext) -> None:
     """The framework download (a callback) and the scores CSV (a route)."""
 
     @app.callback(

@@ -15,7 +15,7 @@ Four traces share the geometry:
   which Plotly neither draws nor hovers, so the grey area and its hover show through.
   Only this trace's ``z``, ``customdata`` and ``hovertext`` change when the view changes
   (slider, group, benchmark, criterion), plus its hover template when the criterion may
-  have changed: see ``score_arrays`` and ``dashboard.views.map_patch``.
+  have changed: see ``score_arrays`` and ``dashboard.pages.map.map_patch``.
 - traces 2 and 3 (``RELIABILITY_TRACES``) outline the areas of low reliability
   (``LOW_RELIABILITY``): a thick white line under a dark one, visible on every class
   colour. They are not filled and do not take the hover; only their ``locations`` (and
@@ -42,40 +42,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
 
-from dashboard.i18n import DEFAULT_LANGUAGE, N_, separators, translator
-
-__all__ = [
-    "BORDER_COLOUR",
-    "CLASS_COLOURS",
-    "CLASS_NAMES",
-    "CLASS_RANGES",
-    "FONT_FAMILY",
-    "LOW_RELIABILITY",
-    "NO_SCORE_COLOUR",
-    "NO_SCORE_TRACE",
-    "OUTLINE_COLOUR",
-    "RELIABILITY_TRACES",
-    "SCORE_TRACE",
-    "class_label",
-    "class_legend",
-    "fit_map_view",
-    "geojson_bounds",
-    "hovertemplate",
-    "is_low_reliability",
-    "legend_annotation",
-    "low_reliability_locations",
-    "map_figure",
-    "map_values",
-    "score_arrays",
-]
+from dashboard.briefing.labels import CLASS_RANGES, LOW_RELIABILITY, class_label
+from dashboard.briefing.numbers import shown_array
+from dashboard.i18n import DEFAULT_LANGUAGE, separators, translator
 
 NO_SCORE_TRACE = 0
+
+
 SCORE_TRACE = 1
+
+
 #: The low-reliability outline: white halo, then the dark line on top.
 RELIABILITY_TRACES = (2, 3)
 
-#: Reliability (0-10, 10 least reliable) from which an area is marked "low reliability".
-LOW_RELIABILITY = 5.0
 
 # Viridis sampled at five steps: sequential, readable with the common colour-vision
 # deficiencies and in greyscale print; darker is further from a solution.
@@ -86,45 +65,35 @@ CLASS_COLOURS = {
     4: "#5ec962",  # near parity   [80, 100)
     5: "#fde725",  # parity        100
 }
-#: Class names as the interface shows them (translated at render with ``class_label``);
-#: the same words as ``indicators.scoring.CLASS_LABELS``.
-CLASS_NAMES = {
-    5: N_("parity"),
-    4: N_("near parity"),
-    3: N_("partial"),
-    2: N_("major gaps"),
-    1: N_("severe gaps"),
-}
+
+
 NO_SCORE_COLOUR = "#cfcfcf"
+
+
 BORDER_COLOUR = "#ffffff"
+
+
 OUTLINE_COLOUR = "#111111"
+
+
 _OUTLINE_WIDTH = 2.2
+
+
 _HALO_WIDTH = 5.0
+
+
 FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
     '"Liberation Sans", Arial, sans-serif'
 )
+
+
 # Class 5 needs every criterion at 100, so its overall score is 100 (to rounding). The top
 # step starts just below 100 so that only those areas get the parity colour.
 _PARITY_STOP = 0.9999999
-#: Best first, as legends list them: (class, score range).
-CLASS_RANGES = ((5, "100"), (4, "80–100"), (3, "60–80"), (2, "40–60"), (1, "0–40"))
+
+
 _TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
-
-
-def _stepped_colourscale() -> list[list]:
-    edges = [0.0, 0.4, 0.6, 0.8, _PARITY_STOP, 1.0]
-    scale: list[list] = []
-    for step, (low, high) in enumerate(itertools.pairwise(edges), start=1):
-        scale += [[low, CLASS_COLOURS[step]], [high, CLASS_COLOURS[step]]]
-    return scale
-
-
-def class_label(value: float | int | None, lang: str | None = DEFAULT_LANGUAGE) -> str | None:
-    """The translated class name for a class number 1-5, None where there is no class."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return translator(lang)(CLASS_NAMES[int(value)])
 
 
 def class_legend(lang: str | None = DEFAULT_LANGUAGE) -> list[tuple[str, str, str]]:
@@ -135,14 +104,12 @@ def class_legend(lang: str | None = DEFAULT_LANGUAGE) -> list[tuple[str, str, st
     return [*rows, (NO_SCORE_COLOUR, _("no score"), "")]
 
 
-def is_low_reliability(reliability: float | None) -> bool:
-    """True from ``LOW_RELIABILITY`` up; False for a missing value."""
-    return (
-        reliability is not None and not math.isnan(reliability) and reliability >= LOW_RELIABILITY
-    )
-
-
-# -- selecting values ------------------------------------------------------------------
+def _stepped_colourscale() -> list[list]:
+    edges = [0.0, 0.4, 0.6, 0.8, _PARITY_STOP, 1.0]
+    scale: list[list] = []
+    for step, (low, high) in enumerate(itertools.pairwise(edges), start=1):
+        scale += [[low, CLASS_COLOURS[step]], [high, CLASS_COLOURS[step]]]
+    return scale
 
 
 def _at(variable: xr.DataArray, **selection) -> xr.DataArray:
@@ -236,7 +203,7 @@ def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, li
     frame = _aligned(values, locations)
     score = frame["score"].to_numpy(dtype=float)
     scored = ~np.isnan(score)
-    shown = np.floor(score * 10 + 1e-6) / 10
+    shown = shown_array(score)
     z = np.where(scored, shown, None).tolist()
     reliability = np.round(frame["reliability"].to_numpy(dtype=float), 1)
     rel = np.where(np.isnan(reliability), None, reliability).tolist()
@@ -332,9 +299,6 @@ def legend_annotation(lang: str | None = DEFAULT_LANGUAGE) -> dict:
     }
 
 
-# -- map extent ------------------------------------------------------------------------
-
-
 def geojson_bounds(collection: dict | bytes | str) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of every coordinate in a FeatureCollection."""
     if isinstance(collection, bytes | str):
@@ -391,9 +355,6 @@ def fit_map_view(
     span_y = max(high_y - low_y, 1e-6) / (2 * math.pi)
     zoom = math.log2(min(width * padding / (512 * span_x), height * padding / (512 * span_y)))
     return centre, round(max(min(zoom, 20.0), 0.0), 2)
-
-
-# -- the map ---------------------------------------------------------------------------
 
 
 def map_figure(

@@ -26,23 +26,19 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids
+from dashboard.briefing.areas import priority_table
+from dashboard.briefing.downloads import priorities_csv
+from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
+from dashboard.briefing.numbers import score_text, signed_text
+from dashboard.briefing.view import ViewState, to_query
+from dashboard.components.download import download_button
 from dashboard.context import AppContext
-from dashboard.exports import priorities_csv, priority_table
-from dashboard.figures import CLASS_COLOURS, LOW_RELIABILITY, NO_SCORE_COLOUR, class_label
+from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
-from dashboard.views import BENCHMARK_LABELS, GROUP_LABELS, ViewState, to_query
-
-__all__ = [
-    "RENDER_KEYS",
-    "column_defs",
-    "download",
-    "filename",
-    "layout",
-    "register_callbacks",
-    "rows",
-]
 
 _AUTO_HEIGHT_ROWS = 15
+
+
 #: Query keys that change this page (the router re-renders it when they change).
 RENDER_KEYS = ("round", "level", "group", "benchmark", "core", "lang")
 
@@ -53,15 +49,6 @@ def _relative(path: str) -> str:
         return dash.get_relative_path(path)
     except Exception:  # no app configured (tests of the pure builders)
         return path
-
-
-def _signed(value: float | None, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    text = number(abs(value), lang, 1)
-    if round(value, 1) == 0:
-        return number(0.0, lang, 1)
-    return ("+" if value > 0 else "−") + text
 
 
 def _float(value: object, digits: int = 2) -> float | None:
@@ -89,6 +76,8 @@ def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
     ``href`` opens the locality page with ``query`` (the view's query string)."""
     _ = translator(state.lang)
     lang, framework = state.lang, context.framework
+    # The screen is the analyst's view (DESIGN 5.1): values stay, flagged "withheld";
+    # the CSV and the PDF leave them empty (``blank_withheld``).
     table = priority_table(context, state)
     out = []
     for r in table.to_dict("records"):
@@ -105,19 +94,19 @@ def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
                 "href": _relative("/locality/" + quote(str(r["pcode"]), safe="")) + query,
                 "parent": r["parent_name"] or "",
                 "score": _float(r["score"]),
-                "score_text": number(r["score"], lang, 1),
+                "score_text": score_text(r["score"], lang),
                 "class": klass,
                 "class_label": class_label(klass, lang) or _("no score"),
                 "class_colour": CLASS_COLOURS.get(klass, NO_SCORE_COLOUR),
                 "since_previous": _float(r["since_previous"]),
-                "since_previous_text": _signed(r["since_previous"], lang),
+                "since_previous_text": signed_text(r["since_previous"], lang),
                 "since_first": _float(r["since_first"]),
-                "since_first_text": _signed(r["since_first"], lang),
+                "since_first_text": signed_text(r["since_first"], lang),
                 "idps": _float(r["idps_present"]),
                 "idps_text": number(r["idps_present"], lang, 0),
                 "weakest_label": framework.label(weakest, lang) if weakest else "",
                 "weakest_score": _float(r["weakest_score"]),
-                "weakest_text": number(r["weakest_score"], lang, 0),
+                "weakest_text": score_text(r["weakest_score"], lang),
                 "reliability": reliability,
                 "reliability_text": number(reliability, lang, 1),
                 "low_reliability": reliability is not None and reliability >= LOW_RELIABILITY,
@@ -470,17 +459,15 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
                         className="priorities-search",
                         autoComplete="off",
                     ),
-                    html.Button(
+                    *download_button(
                         _("Download CSV"),
-                        id=ids.PRIORITIES_DOWNLOAD_BUTTON,
-                        className="button button-download",
+                        button_id=ids.PRIORITIES_DOWNLOAD_BUTTON,
+                        download_id=ids.PRIORITIES_DOWNLOAD,
                         title=_(
                             "This table as CSV, with an HXL tag row and a block of metadata; "
                             "scores resting on small samples are left empty."
                         ),
-                        n_clicks=0,
                     ),
-                    dcc.Download(id=ids.PRIORITIES_DOWNLOAD),
                 ],
             ),
             dag.AgGrid(
@@ -551,7 +538,7 @@ _QUICK_FILTER = """function (text, options) {
 }"""
 
 
-def register_callbacks(app: dash.Dash, context: AppContext) -> None:
+def register(app: dash.Dash, context: AppContext) -> None:
     """The page's callbacks: the CSV download (server) and the quick filter (browser)."""
     _register_download(app, context, download)
     app.clientside_callback(

@@ -29,7 +29,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,45 +38,36 @@ import pandas as pd
 import xarray as xr
 import yaml
 
+from dashboard.briefing.areas import _level, blank_withheld, counted_criteria, priority_table
+from dashboard.briefing.labels import (
+    BENCHMARK_LABELS,
+    GROUP_LABELS,
+    class_label,
+    is_low_reliability,
+)
+from dashboard.briefing.numbers import shown
+from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-from dashboard.figures import class_label, is_low_reliability
 from dashboard.i18n import N_, long_date, translator
-from dashboard.views import BENCHMARK_LABELS, GROUP_LABELS, ViewState
-from indicators.analysis import change
 from indicators.cube import DISPLACED_GROUPS
+from indicators.disclosure import criterion_of, withheld
 from indicators.framework import FrameworkError
 from indicators.scoring import scores_long
 from workspace.frameworks import DEFAULT_FRAMEWORK, load_framework
 
-__all__ = [
-    "PRIORITY_COLUMNS",
-    "SCORE_COLUMNS",
-    "Column",
-    "csv_bytes",
-    "framework_yaml",
-    "metadata_rows",
-    "neutralise",
-    "priorities_csv",
-    "priority_table",
-    "sample_flags",
-    "scores_csv",
-    "scores_table",
-    "source_coverage",
-    "suppression_rule",
-    "withheld",
-]
-
 #: Shown where an observation row names no source.
 NO_SOURCE = N_("Source not given")
+
+
 YES, NO = "yes", "no"
+
 
 # Characters that make a spreadsheet read a cell as a formula (or, for tab/CR/LF, that
 # some importers strip before doing so), and their full-width forms.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-# -- cells and files ---------------------------------------------------------------------
 
 
 def neutralise(value: object) -> object:
@@ -163,102 +154,6 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(safe, index=frame.index)
 
 
-# -- small samples -----------------------------------------------------------------------
-
-
-def _memo(context: AppContext, key: tuple, build: Callable[[], object]):
-    # AppContext memoises derived, read-only data per process (see its docstring).
-    full = ("exports", *key)
-    if full not in context._memo:
-        context._memo[full] = build()
-    return context._memo[full]
-
-
-def sample_flags(context: AppContext, level: int) -> xr.Dataset:
-    """Per area of admin ``level``, round, displaced group and indicator: ``present``
-    (a value enters the score) and ``small`` (it rests on fewer than ``n_min``
-    households). Areas with data of their own use it; others pool their children's
-    samples (``n`` summed per indicator), as the scores roll up (DESIGN 4.8)."""
-    return _memo(context, ("samples", level), lambda: _sample_flags(context, level))
-
-
-def _sample_flags(context: AppContext, level: int) -> xr.Dataset:
-    cube = context.cube.sel(group=list(DISPLACED_GROUPS))
-    present = cube["value"].notnull()
-    # Effective sample per value: n where known, NaN (never small) where not given.
-    n_eff = cube["n"].where(present)
-    own = xr.Dataset({"present": present, "n": n_eff}).reset_coords(drop=True)
-    levels = pd.Series(context.levels)
-    parents = pd.Series(context.parents)
-    deepest = int(levels.max())
-    if level > deepest or level not in set(levels):
-        raise ValueError(f"no admin level {level} in the workspace")
-
-    def own_for(targets: list[str]) -> xr.Dataset:
-        found = own.reindex(area=targets)
-        return found.assign(present=found["present"].fillna(False).astype(bool))
-
-    current = own_for(levels.index[levels == deepest].tolist())
-    for parent_level in range(deepest - 1, level - 1, -1):
-        targets = levels.index[levels == parent_level].tolist()
-        parent_of = parents.reindex(current["area"].values).fillna("").to_numpy()
-        keyed = current.assign_coords(parent=("area", parent_of))
-        # NaN n of a present child makes the pooled sample unknown: never small.
-        unknown = (keyed["present"] & keyed["n"].isnull()).groupby("parent").any()
-        pooled = xr.Dataset(
-            {
-                "present": keyed["present"].groupby("parent").any(),
-                "n": keyed["n"].fillna(0.0).groupby("parent").sum().where(~unknown),
-            }
-        ).rename({"parent": "area"})
-        pooled = pooled.reindex(area=targets)
-        pooled["present"] = pooled["present"].fillna(False).astype(bool)
-        direct = own_for(targets)
-        has_own = direct["present"].any("indicator")
-        current = xr.Dataset(
-            {
-                "present": xr.where(has_own, direct["present"], pooled["present"]),
-                "n": xr.where(has_own, direct["n"], pooled["n"]),
-            }
-        )
-    small = current["present"] & (current["n"] < context.framework.n_min)
-    return xr.Dataset({"present": current["present"], "small": small}).transpose(
-        "area", "round", "group", "indicator"
-    )
-
-
-def withheld(present: xr.DataArray, small: xr.DataArray, dim: str = "indicator") -> xr.DataArray:
-    """The suppression rule: True where half or more of the values present along ``dim``
-    rest on small samples (and at least one is present)."""
-    count = present.sum(dim)
-    return (count > 0) & (2 * small.sum(dim) >= count)
-
-
-def _criterion_of(context: AppContext) -> xr.DataArray:
-    framework = context.framework
-    of_sub = framework.subcriterion_parent()
-    of_ind = framework.indicator_parent()
-    codes = framework.indicator_codes
-    return xr.DataArray(
-        [of_sub[of_ind[c]] for c in codes], dims="indicator", coords={"indicator": codes}
-    )
-
-
-def _counted(context: AppContext, core: bool) -> list[str]:
-    framework = context.framework
-    return framework.core_criterion_codes if core else framework.criterion_codes
-
-
-def _counted_indicators(context: AppContext, core: bool) -> list[str]:
-    counted = set(_counted(context, core))
-    criterion_of = _criterion_of(context)
-    return [
-        c
-        for c, crit in zip(criterion_of["indicator"].values, criterion_of.values, strict=True)
-        if crit in counted
-    ]
-
-
 def suppression_rule(context: AppContext, lang: str = "en") -> str:
     """The rule in one paragraph, for the metadata block and the pages."""
     _ = translator(lang)
@@ -268,152 +163,6 @@ def suppression_rule(context: AppContext, lang: str = "en") -> str:
         "households. Scores rolled up from smaller areas pool their samples first. A change "
         "over time is withheld when either of its rounds is, and a rank with its score."
     ).format(n_min=context.framework.n_min)
-
-
-# -- the priorities table ------------------------------------------------------------------
-
-
-def _round_value(state: ViewState) -> np.datetime64:
-    return np.datetime64(pd.Timestamp(state.round), "ns")
-
-
-def _level(context: AppContext, state: ViewState) -> int:
-    levels = context.scored_levels
-    return state.level if state.level in levels else (levels[0] if levels else state.level)
-
-
-def priority_table(context: AppContext, state: ViewState) -> pd.DataFrame:
-    """One row per area of the view's admin level with data in the view's round and
-    group, in priority order (median rank ascending: rank 1 is furthest from durable
-    solutions; areas without a rank last). Language-neutral: codes and numbers only.
-
-    Columns: pcode, name, parent_pcode, parent_name, score, class, since_previous,
-    since_first, idps_present, weakest (criterion code), weakest_score, reliability,
-    median_rank, rank_low, rank_high, ranked_areas, indicators (values present),
-    small_indicators (of them on small samples), rolled_up, and the suppression flags
-    suppressed (score, class, ranks), suppressed_previous, suppressed_first,
-    suppressed_weakest.
-    """
-    level = _level(context, state)
-    core, benchmark, group = state.core, state.benchmark, state.group
-    when = _round_value(state)
-    scores = context.level_scores(level, core)
-    if when not in scores["round"].values or group not in scores["group"].values:
-        return _empty_priority_table()
-    areas = scores["area"].values
-    at = {"round": when, "group": group}
-    mine = {"benchmark": benchmark, **at}
-
-    def pick(data: xr.DataArray, **where) -> np.ndarray:
-        """``data`` at ``where`` (dims it lacks ignored), areas first, in ``areas`` order."""
-        data = data.sel({k: v for k, v in where.items() if k in data.dims})
-        data = data.reindex(area=areas)
-        return data.transpose("area", ...).values
-
-    has_data = pick(scores["has_data"], **mine).astype(bool)
-    if not has_data.any():
-        return _empty_priority_table()
-
-    moved = context.change(level, core)
-    rank = context.uncertainty(level, benchmark, core)
-    counted = _counted(context, core)
-    criteria = pick(scores["criterion_score"].sel(criterion=counted), **mine)
-    present_criteria = ~np.isnan(criteria)
-    weakest_at = np.where(
-        present_criteria.any(axis=1),
-        np.argmin(np.where(present_criteria, criteria, np.inf), axis=1),
-        -1,
-    )
-    weakest = np.array([counted[i] if i >= 0 else None for i in weakest_at], dtype=object)
-    weakest_score = np.array(
-        [criteria[row, i] if i >= 0 else np.nan for row, i in enumerate(weakest_at)]
-    )
-
-    # Suppression of the overall score in every round (a change has two ends), and of
-    # each criterion in this round (for the weakest one).
-    flags = sample_flags(context, level).sel(group=group).reindex(area=areas)
-    indicators = _counted_indicators(context, core)
-    present = flags["present"].fillna(False).astype(bool).sel(indicator=indicators)
-    small = flags["small"].fillna(False).astype(bool).sel(indicator=indicators)
-    overall = scores["overall_score"].sel(benchmark=benchmark, group=group)
-    hidden = withheld(present, small).transpose("area", "round")
-    # 1 withheld, 0 shown, NaN no score: the change's ends are the rounds with a score.
-    ends = change(xr.where(hidden, 1.0, 0.0).where(overall.transpose("area", "round").notnull()))
-    hidden_now = pick(hidden, round=when)
-    by_criterion = _criterion_of(context).sel(indicator=indicators).rename("criterion")
-    now_present = present.sel(round=when).astype(int)
-    now_small = small.sel(round=when).astype(int)
-    count_by = now_present.groupby(by_criterion).sum().transpose("area", "criterion")
-    small_by = now_small.groupby(by_criterion).sum().transpose("area", "criterion")
-    hidden_by = ((count_by > 0) & (2 * small_by >= count_by)).sel(criterion=counted).values
-    hidden_weakest = np.array(
-        [bool(hidden_by[row, i]) if i >= 0 else False for row, i in enumerate(weakest_at)]
-    )
-
-    table = pd.DataFrame(
-        {
-            "pcode": areas,
-            "score": pick(overall, round=when),
-            "class": pick(scores["score_class"], **mine),
-            "since_previous": pick(moved["since_previous"], **mine),
-            "since_first": pick(moved["since_first"], **mine),
-            "idps_present": pick(scores["idps_present"], round=when),
-            "weakest": weakest,
-            "weakest_score": weakest_score,
-            "reliability": pick(scores["reliability"], **mine),
-            "median_rank": pick(rank["median_rank"], **at),
-            "rank_low": pick(rank["rank_low"], **at),
-            "rank_high": pick(rank["rank_high"], **at),
-            "ranked_areas": pick(rank["ranked_areas"], **at).astype(float),
-            "indicators": now_present.sum("indicator").transpose("area").values,
-            "small_indicators": now_small.sum("indicator").transpose("area").values,
-            "rolled_up": pick(scores["rolled_up"], **mine).astype(bool),
-            "suppressed": hidden_now,
-            "suppressed_previous": (pick(ends["previous"], round=when) == 1) | hidden_now,
-            "suppressed_first": (pick(ends["first"], round=when) == 1) | hidden_now,
-            "suppressed_weakest": hidden_weakest,
-        }
-    )
-    table = table[has_data].reset_index(drop=True)
-    names, parents = context.names, context.parents
-    table.insert(1, "name", [names.get(p, p) for p in table["pcode"]])
-    table.insert(2, "parent_pcode", [parents.get(p) or None for p in table["pcode"]])
-    table.insert(3, "parent_name", [names.get(p) if p else None for p in table["parent_pcode"]])
-    table["ranked_areas"] = table["ranked_areas"].where(table["median_rank"].notna())
-    return table.sort_values(
-        ["median_rank", "score", "name"], na_position="last", kind="stable"
-    ).reset_index(drop=True)
-
-
-_TABLE_COLUMNS = [
-    "pcode",
-    "name",
-    "parent_pcode",
-    "parent_name",
-    "score",
-    "class",
-    "since_previous",
-    "since_first",
-    "idps_present",
-    "weakest",
-    "weakest_score",
-    "reliability",
-    "median_rank",
-    "rank_low",
-    "rank_high",
-    "ranked_areas",
-    "indicators",
-    "small_indicators",
-    "rolled_up",
-    "suppressed",
-    "suppressed_previous",
-    "suppressed_first",
-    "suppressed_weakest",
-]
-
-
-def _empty_priority_table() -> pd.DataFrame:
-    return pd.DataFrame(columns=_TABLE_COLUMNS)
 
 
 #: The priorities CSV: (column, HXL tag); ``{level}``/``{parent}`` are admin levels.
@@ -471,9 +220,8 @@ def priorities_csv(
     columns = [Column(c.name, c.tag.format(level=level, parent=parent)) for c in PRIORITY_COLUMNS]
     framework = context.framework
     rows = []
-    for r in table.to_dict("records"):
-        hide = bool(r["suppressed"])
-        klass = None if hide or pd.isna(r["class"]) else int(r["class"])
+    for r in blank_withheld(table).to_dict("records"):
+        klass = None if pd.isna(r["class"]) else int(r["class"])
         weakest = r["weakest"]
         reliability = r["reliability"]
         rows.append(
@@ -483,40 +231,32 @@ def priorities_csv(
                 r["parent_pcode"],
                 r["parent_name"],
                 state.round,
-                None if hide else _num(r["score"]),
+                shown(r["score"]),
                 klass,
                 class_label(klass, state.lang),
-                None if r["suppressed_previous"] else _num(r["since_previous"]),
-                None if r["suppressed_first"] else _num(r["since_first"]),
+                shown(r["since_previous"]),
+                shown(r["since_first"]),
                 _num(r["idps_present"], 0),
                 weakest,
                 framework.label(weakest, state.lang) if weakest else None,
-                None if r["suppressed_weakest"] else _num(r["weakest_score"]),
+                shown(r["weakest_score"]),
                 _num(reliability),
                 None if pd.isna(reliability) else is_low_reliability(float(reliability)),
-                None if hide else _num(r["median_rank"]),
-                None if hide else _num(r["rank_low"]),
-                None if hide else _num(r["rank_high"]),
-                None if hide else _num(r["ranked_areas"], 0),
+                _num(r["median_rank"]),
+                _num(r["rank_low"]),
+                _num(r["rank_high"]),
+                _num(r["ranked_areas"], 0),
                 int(r["indicators"]),
                 int(r["small_indicators"]),
                 bool(r["rolled_up"]),
-                any(
-                    bool(r[k])
-                    for k in (
-                        "suppressed",
-                        "suppressed_previous",
-                        "suppressed_first",
-                        "suppressed_weakest",
-                    )
-                ),
+                # The score is withheld (so its class and ranks): the row is withheld.
+                # A withheld change or weakest-criterion score is only left empty.
+                bool(r["suppressed"]),
             ]
         )
     title = _("Priorities: localities furthest from durable solutions")
     return csv_bytes(columns, rows, metadata_rows(context, state, title, made=made))
 
-
-# -- the long scores -------------------------------------------------------------------------
 
 #: The scores CSV (DESIGN 3.4 plus names and the suppression flag).
 SCORE_COLUMNS = (
@@ -544,7 +284,9 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
     present = cube["value"].notnull()
     small = present & (cube["n"] < framework.n_min)
     # In IRIS-core mode the overall score counts the core criteria only.
-    counted = _counted_indicators(context, core)
+    crit_of = criterion_of(framework)
+    counted_set = set(counted_criteria(context, core))
+    counted = [c for c in framework.indicator_codes if crit_of[c] in counted_set]
     overall = withheld(present.sel(indicator=counted), small.sel(indicator=counted))
     parts = [overall.expand_dims(code=["overall"])]
     parts.append(small.rename(indicator="code"))
@@ -557,7 +299,12 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
                 name="code",
             )
         else:
-            by = _criterion_of(context).rename("code")
+            by = xr.DataArray(
+                [crit_of[c] for c in framework.indicator_codes],
+                dims="indicator",
+                coords={"indicator": framework.indicator_codes},
+                name="code",
+            )
         p = present.astype(int).groupby(by).sum()
         s = small.astype(int).groupby(by).sum()
         parts.append((p > 0) & (2 * s >= p))
@@ -586,47 +333,11 @@ def scores_csv(context: AppContext, state: ViewState, *, made: dt.datetime | Non
     return csv_bytes(SCORE_COLUMNS, table[[c.name for c in SCORE_COLUMNS]], metadata)
 
 
-# -- metadata --------------------------------------------------------------------------------
-
-
 def source_coverage(context: AppContext) -> pd.DataFrame:
     """One row per data source named in the observations: ``source`` (text, may be
     empty), ``first_round``, ``last_round`` (YYYY-MM-DD), ``rounds`` (count),
     ``rows``, ``files`` (import file names) and ``imported`` (latest import time)."""
-    return _memo(context, ("sources",), lambda: _source_coverage(context))
-
-
-def _source_coverage(context: AppContext) -> pd.DataFrame:
-    columns = ["source", "first_round", "last_round", "rounds", "rows", "files", "imported"]
-    observations = context.workspace.observations()
-    if observations.empty:
-        return pd.DataFrame(columns=columns)
-    observations = observations.assign(
-        source=observations["source"].fillna("").astype(str).str.strip(),
-        round=pd.to_datetime(observations["round"]),
-    )
-    rows = []
-    imports = [
-        e for e in context.workspace.manifest.get("imports", []) if e.get("kind") == "observations"
-    ]
-    for source, part in observations.groupby("source", sort=True):
-        entries = [
-            e
-            for e in imports
-            if source in e.get("sources", []) or (not source and not e.get("sources"))
-        ]
-        rows.append(
-            {
-                "source": source,
-                "first_round": f"{part['round'].min():%Y-%m-%d}",
-                "last_round": f"{part['round'].max():%Y-%m-%d}",
-                "rounds": int(part["round"].nunique()),
-                "rows": len(part),
-                "files": [e["file"] for e in entries],
-                "imported": max((e.get("time", "") for e in entries), default=""),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
+    return context.source_coverage
 
 
 def _state_lines(context: AppContext, state: ViewState, whole: bool) -> list[tuple[str, object]]:
@@ -728,9 +439,6 @@ def metadata_rows(
         )
     )
     return rows
-
-
-# -- the framework file ----------------------------------------------------------------------
 
 
 def framework_yaml(context: AppContext) -> tuple[str, bytes]:

@@ -1,0 +1,350 @@
+"""The map's read-only data for one app (``MapSource``: each level's areas in geometry
+order, values per view), its caption and its plain-text summary. Made once at start;
+the map page and the PDF draw from it.
+"""
+
+from __future__ import annotations
+
+import html as html_text
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import xarray as xr
+from babel.lists import format_list
+
+from dashboard.briefing.labels import (
+    CLASS_NAMES,
+    CLASS_RANGES,
+    LOW_RELIABILITY,
+    VIEW_PHRASES,
+    class_label,
+)
+from dashboard.briefing.numbers import shown_array
+from dashboard.briefing.view import OVERALL, ViewOptions, ViewState, view_options
+from dashboard.context import AppContext
+from dashboard.figures.map import geojson_bounds, map_figure
+from dashboard.i18n import (
+    DEFAULT_LANGUAGE,
+    locale_of,
+    month_year,
+    ntranslator,
+    number,
+    translator,
+)
+from indicators.framework import Framework
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One admin level as the map draws it: every area in the geometry's order."""
+
+    level: int
+    locations: tuple[str, ...]
+    names: tuple[str, ...]
+    bounds: tuple[float, float, float, float]
+    #: Where the browser fetches the display GeoJSON, or the FeatureCollection itself.
+    geojson: str | dict
+
+
+@dataclass
+class MapSource:
+    """The map's read-only data for one app, made once at start.
+
+    ``url_for(level)`` is the URL of a level's display GeoJSON in the app; without it
+    (static images, the PDF) the figure carries the GeoJSON inline. Derived tables
+    (children per rolled-up area) are memoised on the instance, never in globals.
+    """
+
+    context: AppContext
+    url_for: Callable[[int], str] | None = None
+    options: ViewOptions = field(init=False)
+    layers: dict[int, MapLayer] = field(init=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.options = view_options(self.context)
+        self.layers = {
+            level: self._layer(level, self.context.geometry[level]) for level in self.options.levels
+        }
+
+    def _layer(self, level: int, raw: bytes) -> MapLayer:
+        collection = json.loads(raw)
+        features = collection["features"]
+        return MapLayer(
+            level=level,
+            locations=tuple(str(f["properties"]["pcode"]) for f in features),
+            names=tuple(str(f["properties"].get("name", "")) for f in features),
+            bounds=geojson_bounds(collection),
+            geojson=self.url_for(level) if self.url_for else collection,
+        )
+
+    @property
+    def framework(self) -> Framework:
+        return self.context.framework
+
+    def layer(self, state: ViewState) -> MapLayer:
+        return self.layers[state.level]
+
+    def children_with_data(self, level: int, core: bool) -> xr.DataArray | None:
+        """Per area of ``level``, round and group: how many areas one level down have
+        data (what a rolled-up score is made of). None at the deepest level."""
+        key = ("children", level, core)
+        if key not in self._memo:
+            deeper = level + 1
+            if deeper not in set(self.context.levels.values()):
+                self._memo[key] = None
+            else:
+                has = self.context.level_scores(deeper, core)["has_data"]
+                if "benchmark" in has.dims:
+                    has = has.any("benchmark")
+                parents = [self.context.parents.get(a) or "" for a in has["area"].values]
+                grouped = has.astype(int).groupby(
+                    xr.DataArray(np.asarray(parents, dtype=object), dims="area", name="parent")
+                )
+                self._memo[key] = grouped.sum().rename(parent="area")
+        return self._memo[key]
+
+    def _arrays(self, level: int, core: bool) -> _LevelArrays:
+        key = ("arrays", level, core)
+        if key not in self._memo:
+            self._memo[key] = _LevelArrays.of(
+                self.context.level_scores(level, core),
+                self.layers[level].locations,
+                self.children_with_data(level, core),
+            )
+        return self._memo[key]
+
+    def values(self, state: ViewState) -> pd.DataFrame:
+        """The view's values at its level (rolled up where it must be), one row per area
+        of the layer in geometry order, as ``map_values`` gives them, with a ``note`` per
+        area for the hover: rolled up from how many areas, low reliability.
+
+        A slider step runs this: it indexes arrays laid out once per level and criteria
+        set (``_LevelArrays``) instead of selecting from the xarray Dataset each time."""
+        arrays = self._arrays(state.level, state.core)
+        values = arrays.values(state)
+        values["note"] = _notes(values, state, arrays.children_at(state))
+        return values
+
+    def figure(self, state: ViewState, height: int = 600) -> go.Figure:
+        layer = self.layer(state)
+        return map_figure(
+            self.values(state),
+            state.level,
+            layer.geojson,
+            locations=layer.locations,
+            names=layer.names,
+            bounds=layer.bounds,
+            criterion_label=_hover_label(state, self.framework),
+            height=height,
+            lang=state.lang,
+        )
+
+
+@dataclass(frozen=True)
+class _LevelArrays:
+    """One level's scores as numpy arrays with the area last, and where each area of the
+    map's layer sits on that axis: a view's values are a few index operations."""
+
+    variables: dict[str, tuple[np.ndarray, tuple[str, ...]]]
+    coords: dict[str, pd.Index]
+    positions: np.ndarray  # layer location -> area index (-1: no scores for it)
+    locations: np.ndarray
+    children: np.ndarray | None  # (round, group, location) or None
+
+    @classmethod
+    def of(
+        cls, scores: xr.Dataset, locations: Sequence[str], children: xr.DataArray | None
+    ) -> _LevelArrays:
+        variables = {}
+        for name in (
+            "overall_score",
+            "score_class",
+            "criterion_score",
+            "reliability",
+            "idps_present",
+            "rolled_up",
+            "has_data",
+        ):
+            if name in scores:
+                data = scores[name].transpose(..., "area")
+                # A transpose of numpy-backed data is a view: nothing is copied.
+                variables[name] = (np.asarray(data.values), tuple(data.dims[:-1]))
+        coords = {
+            dim: pd.Index(scores[dim].values)
+            for dim in ("round", "group", "benchmark", "criterion")
+            if dim in scores.coords
+        }
+        area_index = pd.Index(np.asarray(scores["area"].values, dtype=str))
+        positions = area_index.get_indexer(list(locations))
+        counts = None
+        if children is not None:
+            laid = children.transpose("round", "group", "area")
+            at = pd.Index(np.asarray(laid["area"].values, dtype=str)).get_indexer(list(locations))
+            counts = np.where(at >= 0, np.asarray(laid.values)[..., np.maximum(at, 0)], 0)
+            # The rounds and groups of ``children`` are those of the deeper level's scores.
+            coords["children_round"] = pd.Index(laid["round"].values)
+            coords["children_group"] = pd.Index(laid["group"].values)
+        return cls(variables, coords, positions, np.asarray(locations, dtype=object), counts)
+
+    def _pick(self, name: str, fill, **at) -> np.ndarray:
+        values, dims = self.variables[name]
+        index = tuple(self.coords[dim].get_loc(at[dim]) for dim in dims)
+        row = values[index]
+        out = row[np.maximum(self.positions, 0)]
+        if (self.positions < 0).any():
+            out = np.where(self.positions < 0, fill, out)
+        return out
+
+    def values(self, state: ViewState) -> pd.DataFrame:
+        at = {
+            "round": pd.Timestamp(state.round).to_datetime64(),
+            "group": state.group,
+            "benchmark": state.benchmark,
+            "criterion": state.criterion,
+        }
+        if state.criterion == OVERALL:
+            score = self._pick("overall_score", np.nan, **at).astype(float)
+            klass = self._pick("score_class", np.nan, **at).astype(float)
+        else:
+            score = self._pick("criterion_score", np.nan, **at).astype(float)
+            klass = np.full(len(score), np.nan)
+        has_data = self._pick("has_data", False, **at).astype(bool)
+        reliability = np.where(has_data, self._pick("reliability", np.nan, **at), np.nan)
+        if "idps_present" in self.variables:
+            idps = self._pick("idps_present", np.nan, **at).astype(float)
+        else:
+            idps = np.full(len(score), np.nan)
+        rolled = (
+            self._pick("rolled_up", False, **at).astype(bool) & has_data
+            if "rolled_up" in self.variables
+            else np.zeros(len(score), dtype=bool)
+        )
+        labels = _class_labels(state.lang)[np.nan_to_num(klass, nan=0).astype(int)]
+        return pd.DataFrame(
+            {
+                "pcode": self.locations,
+                "score": score,
+                "class": klass,
+                "class_label": labels,
+                "reliability": reliability.astype(float),
+                "idps_present": idps,
+                "rolled_up": rolled,
+            }
+        )
+
+    def children_at(self, state: ViewState) -> np.ndarray | None:
+        if self.children is None:
+            return None
+        at = pd.Timestamp(state.round).to_datetime64()
+        rounds, groups = self.coords["children_round"], self.coords["children_group"]
+        if at not in rounds or state.group not in groups:
+            return np.zeros(len(self.locations), dtype=int)
+        return self.children[rounds.get_loc(at), groups.get_loc(state.group)]
+
+
+def _class_labels(lang: str) -> np.ndarray:
+    """[None, class 1 label, ..., class 5 label] in ``lang``: a lookup by class number."""
+    return np.array([None, *(class_label(step, lang) for step in range(1, 6))], dtype=object)
+
+
+def _notes(values: pd.DataFrame, state: ViewState, counts: np.ndarray | None) -> list[str]:
+    """Extra hover lines per area (HTML, escaped): rolled up from N areas, low reliability."""
+    notes = [""] * len(values)
+    rolled = values["rolled_up"].to_numpy(dtype=bool)
+    low = np.nan_to_num(values["reliability"].to_numpy(dtype=float), nan=-1) >= LOW_RELIABILITY
+    if not (rolled.any() or low.any()):
+        return notes
+    _ = translator(state.lang)
+    ngettext = ntranslator(state.lang)
+    low_text = "<br>" + html_text.escape(_("Low reliability"))
+    for i in np.flatnonzero(rolled | low):
+        note = ""
+        if rolled[i]:
+            count = int(counts[i]) if counts is not None else 0
+            text = ngettext(
+                "Rolled up from %(count)s area one level down",
+                "Rolled up from %(count)s areas one level down",
+                count,
+            ) % {"count": number(count, state.lang)}
+            note += "<br>" + html_text.escape(text)
+        if low[i]:
+            note += low_text
+        notes[i] = note
+    return notes
+
+
+def criterion_label(criterion: str, framework: Framework, lang: str = DEFAULT_LANGUAGE) -> str:
+    if criterion == OVERALL:
+        return translator(lang)("Overall score")
+    return framework.label(criterion, lang)
+
+
+def _hover_label(state: ViewState, framework: Framework) -> str | None:
+    return (
+        None
+        if state.criterion == OVERALL
+        else criterion_label(state.criterion, framework, state.lang)
+    )
+
+
+def caption(state: ViewState, framework: Framework) -> str:
+    """One line naming what the map shows, e.g. for a screenshot in a briefing."""
+    _ = translator(state.lang)
+    text = (
+        f"{criterion_label(state.criterion, framework, state.lang)} — "
+        f"{_(VIEW_PHRASES[state.group, state.benchmark])}, {month_year(state.round, state.lang)}"
+    )
+    if state.core:
+        text += " · " + _("IRIS core (five criteria)")
+    return text
+
+
+def _steps(values: pd.DataFrame, criterion: str) -> np.ndarray:
+    """The colour step (1-5) of each area, NaN without a score: the class for the overall
+    score, the same score bands for a criterion."""
+    if criterion == OVERALL:
+        return values["class"].to_numpy(dtype=float)
+    score = shown_array(values["score"].to_numpy(dtype=float))
+    steps = np.digitize(score, [40, 60, 80, 100]).astype(float) + 1
+    steps[np.isnan(score)] = np.nan
+    return steps
+
+
+def map_summary(state: ViewState, values: pd.DataFrame, framework: Framework) -> str:
+    """The map in words (its text alternative): how many areas, what is shown, how many
+    in each class, without a score, and of low reliability."""
+    _ = translator(state.lang)
+    ngettext = ntranslator(state.lang)
+    steps = _steps(values, state.criterion)
+    n = len(values)
+    head = ngettext(
+        "Map of %(count)s area at admin level %(level)s",
+        "Map of %(count)s areas at admin level %(level)s",
+        n,
+    ) % {"count": number(n, state.lang), "level": state.level}
+    parts = []
+    for step, span in reversed(CLASS_RANGES):  # worst first: what a briefing asks first
+        count = int(np.sum(steps == step))
+        if state.criterion == OVERALL:
+            name = _(CLASS_NAMES[step])
+        else:
+            name = _("score %(range)s") % {"range": span}
+        parts.append((name, count))
+    parts.append((_("no score"), int(np.isnan(steps).sum())))
+    counts = format_list(
+        [
+            _("%(name)s: %(count)s") % {"name": name, "count": number(count, state.lang)}
+            for name, count in parts
+        ],
+        locale=locale_of(state.lang),
+    )
+    low = int((values["reliability"] >= LOW_RELIABILITY).sum())
+    low_text = ngettext(
+        "%(count)s area of low reliability.", "%(count)s areas of low reliability.", low
+    ) % {"count": number(low, state.lang)}
+    return f"{head}. {caption(state, framework)}. {counts[:1].upper()}{counts[1:]}. {low_text}"

@@ -1,0 +1,1 @@
+"""Reusable Dash pieces shared by the pages: the download button (``download``)."""

@@ -1,0 +1,56 @@
+"""Cards shared by the pages: a labelled section (``card``), a key figure (``kpi``) and a
+graph with a text alternative (``graph``). Pure builders of Dash components."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
+    "responsive": True,
+}
+
+
+def graph(graph_id: str, figure: go.Figure, label: str, description: str, filename: str):
+    """A graph with a text alternative: the wrapper is an image named ``label`` and
+    described by a visually hidden paragraph that gives the numbers."""
+    description_id = f"{graph_id}-description"
+    return html.Div(
+        className="locality-figure",
+        role="img",
+        **{"aria-label": label, "aria-describedby": description_id},
+        children=[
+            dcc.Graph(
+                id=graph_id,
+                figure=figure,
+                config={**GRAPH_CONFIG, "toImageButtonOptions": {"filename": filename}},
+            ),
+            html.P(description, id=description_id, className="visually-hidden"),
+        ],
+    )
+
+
+def card(title: str, section_id: str, children, extra_class: str = ""):
+    heading_id = f"{section_id}-heading"
+    return html.Section(
+        id=section_id,
+        className=f"locality-card {extra_class}".strip(),
+        **{"aria-labelledby": heading_id},
+        children=[html.H3(title, id=heading_id), *children],
+    )
+
+
+def kpi(label: str, value, note=None, extra_class: str = ""):
+    return html.Div(
+        className=f"locality-kpi {extra_class}".strip(),
+        children=[
+            html.Dt(label),
+            html.Dd(value, className="locality-kpi-value"),
+            html.Dd(note, className="locality-kpi-note") if note else None,
+        ],
+    )

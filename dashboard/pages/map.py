@@ -1,0 +1,536 @@
+"""The map page, ``/``, as plain functions testable without a browser (DESIGN 2, 5).
+
+The view is a ``ViewState`` read from the URL by ``dashboard.briefing.view.parse_query``.
+
+The map page is built by ``map_page(source, state)`` (the page contract's ``layout``)
+from a ``MapSource`` (``dashboard.briefing.map_data``): the app's read-only map data
+(each level's areas in geometry order, where the browser fetches the geometry).
+``register`` wires these plain functions to Dash with one-line
+callbacks:
+
+- ``sync_url``: URL query <-> controls, in one callback (Dash allows a callback to be
+  circular with itself, not across callbacks). A changed URL (back/forward) sets the
+  controls; a changed control rewrites the query. A new level, criteria set or language
+  makes the router (``dashboard.app``) build the page again; the other controls do not.
+- ``update_map``: controls -> a ``dash.Patch`` of the map that replaces only the values
+  (``z``, ``customdata``, the low-reliability outline's areas; plus the hover template
+  when the criterion may have changed), the caption and the text summary. The geometry
+  and layout never travel again.
+- ``locality_target``: a click on an area, or a choice in "Find an area" (the keyboard's
+  way to an area; ``area_options`` answers what is typed) -> its locality page, query
+  kept.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote
+
+import pandas as pd
+from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS
+from dashboard.briefing.map_data import (
+    MapLayer,
+    MapSource,
+    _hover_label,
+    caption,
+    criterion_label,
+    map_summary,
+)
+from dashboard.briefing.view import (
+    ViewOptions,
+    ViewState,
+    parse_query,
+    state_from_controls,
+    to_query,
+)
+from dashboard.context import AppContext
+from dashboard.figures.map import (
+    RELIABILITY_TRACES,
+    SCORE_TRACE,
+    hovertemplate,
+    low_reliability_locations,
+    map_figure,
+    score_arrays,
+)
+from dashboard.i18n import (
+    DEFAULT_LANGUAGE,
+    month_year,
+    ntranslator,
+    number,
+    translator,
+)
+
+
+def sync_url(
+    trigger: str | None,
+    search: str | None,
+    criterion: str | None,
+    group: str | None,
+    benchmark: str | None,
+    round_index: int | None,
+    options: ViewOptions,
+    level: int | None = None,
+    core: str | None = None,
+) -> tuple:
+    """Keep URL and controls in step. Returns (search, criterion, group, benchmark,
+    round index, level, core), with ``no_update`` for whatever need not change.
+
+    ``trigger`` is the id of the component that fired (None on first load). The URL
+    wins on first load and on back/forward; otherwise the controls write the URL.
+    """
+    url_state = parse_query(search, options)
+    if trigger in (None, ids.URL, ids.MAP_URL):
+        wanted = (
+            url_state.criterion,
+            url_state.group,
+            url_state.benchmark,
+            options.rounds.index(url_state.round) if options.rounds else 0,
+            url_state.level,
+            "iris" if url_state.core else "all",
+        )
+        current = (criterion, group, benchmark, round_index, level, core)
+        return (
+            no_update,
+            *(new if new != old else no_update for new, old in zip(wanted, current, strict=True)),
+        )
+    state = state_from_controls(
+        criterion,
+        group,
+        benchmark,
+        round_index,
+        options,
+        level=url_state.level if level is None else level,
+        core=url_state.core if core is None else core == "iris",
+        lang=url_state.lang,
+    )
+    query = to_query(state, keep=search, owned=("core",))
+    return (query if query != (search or "") else no_update, *(no_update,) * 6)
+
+
+def locality_path(click_data: Mapping | None, relative: Callable[[str], str] = str) -> str:
+    """The path of the locality page of the clicked area (``no_update`` without one).
+    ``relative`` prefixes the app's path (``Dash.get_relative_path``)."""
+    points = (click_data or {}).get("points") or []
+    for point in points:
+        pcode = point.get("location")
+        if isinstance(pcode, str) and pcode:
+            return relative("/locality/" + quote(pcode, safe=""))
+    return no_update
+
+
+def _search_key(text: str) -> str:
+    """Case- and accent-blind form of a name or P-code, for "Find an area"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def area_options(
+    layer: MapLayer, text: str | None, limit: int = 20, keep: str | None = None
+) -> list[dict]:
+    """Dropdown options of the layer's areas whose name or P-code contains ``text``
+    (names that start with it first), at most ``limit``; ``keep`` (the chosen P-code)
+    stays among them. Labels are plain text: "Name (P-code)"."""
+    wanted = _search_key(text or "")
+    found = []
+    if wanted:
+        for pcode, name in zip(layer.locations, layer.names, strict=True):
+            key_name, key_code = _search_key(name), _search_key(pcode)
+            if wanted in key_name or wanted in key_code:
+                starts = key_name.startswith(wanted) or key_code.startswith(wanted)
+                found.append((not starts, key_name, pcode, name))
+    found.sort()
+    chosen = [
+        (False, "", pcode, name)
+        for pcode, name in zip(layer.locations, layer.names, strict=True)
+        if pcode == keep
+    ]
+    rows = chosen + [row for row in found if row[2] != keep][: max(limit - len(chosen), 0)]
+    return [{"label": f"{name} ({pcode})", "value": pcode} for _s, _k, pcode, name in rows]
+
+
+def locality_target(
+    trigger: str | None,
+    click_data: Mapping | None,
+    chosen: str | None,
+    relative: Callable[[str], str] = str,
+) -> str:
+    """Where a click on the map or a choice in "Find an area" leads: the area's page."""
+    if trigger == ids.AREA_SEARCH:
+        if isinstance(chosen, str) and chosen:
+            return relative("/locality/" + quote(chosen, safe=""))
+        return no_update
+    return locality_path(click_data, relative)
+
+
+def map_patch(
+    state: ViewState,
+    source: MapSource,
+    *,
+    values_only: bool,
+    values: pd.DataFrame | None = None,
+) -> Patch:
+    """A Patch of the map figure for ``state``: the score trace's ``z``, ``customdata``
+    and ``hovertext``, the outlined low-reliability areas, and unless ``values_only`` the
+    hover template (which names the criterion). Never geometry, never layout.
+    ``values`` are ``source.values(state)`` if the caller has them already."""
+    layer = source.layer(state)
+    values = source.values(state) if values is None else values
+    arrays = score_arrays(values, layer.locations)
+    low = low_reliability_locations(values, layer.locations)
+    patch = Patch()
+    for key in ("z", "customdata", "hovertext"):
+        patch["data"][SCORE_TRACE][key] = arrays[key]
+    for trace in RELIABILITY_TRACES:
+        patch["data"][trace]["locations"] = low
+        patch["data"][trace]["z"] = [0] * len(low)
+    if not values_only:
+        patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
+            _hover_label(state, source.framework), state.lang
+        )
+    return patch
+
+
+def update_map(
+    triggers: Iterable[str],
+    criterion: str | None,
+    group: str | None,
+    benchmark: str | None,
+    round_index: int | None,
+    settings: Mapping | None,
+    source: MapSource,
+) -> tuple:
+    """(figure Patch, caption, summary) for the controls' values. ``triggers`` are the
+    ids that fired: the slider alone sends values only. ``settings`` are the level, core
+    and language the page was built for (``MAP_SETTINGS``). With no trigger (the page
+    just built, at the view its layout already shows) nothing is sent."""
+    triggers = set(triggers)
+    if not triggers:
+        return no_update, no_update, no_update
+    settings = settings or {}
+    state = state_from_controls(
+        criterion,
+        group,
+        benchmark,
+        round_index,
+        source.options,
+        level=settings.get("level"),
+        core=bool(settings.get("core")),
+        lang=settings.get("lang", DEFAULT_LANGUAGE),
+    )
+    values = source.values(state)
+    patch = map_patch(state, source, values_only=triggers == {ids.ROUND}, values=values)
+    # Sent as the Patch's own wire form (what Dash would send for it): a plain dict that
+    # the JSON encoder writes in one pass, where a Patch object makes it walk every value.
+    return (
+        patch.to_plotly_json(),
+        caption(state, source.framework),
+        map_summary(state, values, source.framework),
+    )
+
+
+def round_marks(
+    rounds: Sequence[str], most: int = 12, lang: str = DEFAULT_LANGUAGE
+) -> dict[int, str]:
+    """Slider marks ``{index: "Mar 2024"}``; past ``most`` rounds only every k-th one
+    and the latest are labelled, so the labels do not overlap."""
+    step = max(1, -(-len(rounds) // most))
+    marks = {i: month_year(r, lang) for i, r in enumerate(rounds) if i % step == 0}
+    if rounds:
+        marks[len(rounds) - 1] = month_year(rounds[-1], lang)
+    return marks
+
+
+def _level_options(source: MapSource, lang: str) -> list[dict]:
+    ngettext = ntranslator(lang)
+    options = []
+    for level in sorted(source.options.levels):
+        count = len(source.layers[level].locations)
+        label = ngettext(
+            "Level %(level)s · %(count)s area",
+            "Level %(level)s · %(count)s areas",
+            count,
+        ) % {"level": level, "count": number(count, lang)}
+        options.append({"label": label, "value": level})
+    return options
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The words ``dcc.Dropdown`` shows itself (search box, clear buttons), translated."""
+    _ = translator(lang)
+    return {
+        "select_all": _("Select all"),
+        "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"),
+        "search": _("Search"),
+        "clear_search": _("Clear search"),
+        "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }
+
+
+def map_controls(source: MapSource, state: ViewState) -> html.Div:
+    _ = translator(state.lang)
+    options, framework = source.options, source.framework
+    criteria = [
+        {"label": criterion_label(c, framework, state.lang), "value": c}
+        for c in options.criteria_for(state.core)
+    ]
+    groups = [{"label": _(GROUP_LABELS[g]), "value": g} for g in options.groups]
+    benchmarks = [{"label": _(BENCHMARK_LABELS[b]), "value": b} for b in options.benchmarks]
+    cores = [
+        {"label": _("All eight criteria"), "value": "all"},
+        {"label": _("IRIS core (five criteria)"), "value": "iris"},
+    ]
+    return html.Div(
+        className="controls",
+        children=[
+            html.Div(
+                className="control control-criterion",
+                children=[
+                    html.Label(_("Criterion"), htmlFor=ids.CRITERION, className="control-label"),
+                    dcc.Dropdown(
+                        id=ids.CRITERION,
+                        options=criteria,
+                        value=state.criterion,
+                        clearable=False,
+                        searchable=False,
+                        labels=dropdown_labels(state.lang),
+                    ),
+                ],
+            ),
+            html.Fieldset(
+                className="control",
+                children=[
+                    html.Legend(_("Displaced group"), className="control-label"),
+                    dcc.RadioItems(id=ids.GROUP, options=groups, value=state.group, inline=True),
+                ],
+            ),
+            html.Fieldset(
+                className="control",
+                children=[
+                    html.Legend(_("Benchmark"), className="control-label"),
+                    dcc.RadioItems(
+                        id=ids.BENCHMARK, options=benchmarks, value=state.benchmark, inline=True
+                    ),
+                ],
+            ),
+            html.Fieldset(
+                className="control",
+                children=[
+                    html.Legend(_("Admin level"), className="control-label"),
+                    dcc.RadioItems(
+                        id=ids.LEVEL,
+                        options=_level_options(source, state.lang),
+                        value=state.level,
+                        inline=True,
+                    ),
+                ],
+            ),
+            html.Fieldset(
+                className="control",
+                children=[
+                    html.Legend(_("Criteria"), className="control-label"),
+                    dcc.RadioItems(
+                        id=ids.CORE,
+                        options=cores,
+                        value="iris" if state.core else "all",
+                        inline=True,
+                    ),
+                ],
+            ),
+            html.Div(
+                className="control control-search",
+                children=[
+                    html.Label(
+                        _("Find an area"), htmlFor=ids.AREA_SEARCH, className="control-label"
+                    ),
+                    dcc.Dropdown(
+                        id=ids.AREA_SEARCH,
+                        options=[],
+                        placeholder=_("Type a name or P-code"),
+                        searchable=True,
+                        clearable=True,
+                        debounce=False,
+                        labels=dropdown_labels(state.lang),
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def map_page(source: MapSource, state: ViewState) -> html.Div:
+    """The map page for ``state``: controls, round slider, caption, map, its summary in
+    words, the legend and the reliability note."""
+    _ = translator(state.lang)
+    rounds = source.options.rounds
+    values = source.values(state)
+    layer = source.layer(state)
+    return html.Div(
+        className="map-page",
+        children=[
+            # The page's own Location: its controls' callbacks then never name a component
+            # of the shell, and "callback-nav" tells the shell's Location of each change.
+            dcc.Location(id=ids.MAP_URL, refresh="callback-nav"),
+            dcc.Store(
+                id=ids.MAP_SETTINGS,
+                data={"level": state.level, "core": state.core, "lang": state.lang},
+            ),
+            map_controls(source, state),
+            html.Div(
+                className="control control-round",
+                children=[
+                    html.Label(_("Survey round"), htmlFor=ids.ROUND, className="control-label"),
+                    dcc.Slider(
+                        id=ids.ROUND,
+                        min=0,
+                        max=max(len(rounds) - 1, 0),
+                        step=1,
+                        value=rounds.index(state.round) if state.round in rounds else 0,
+                        marks=round_marks(rounds, lang=state.lang),
+                        included=False,
+                        updatemode="mouseup",
+                        allow_direct_input=False,
+                    ),
+                ],
+            ),
+            html.Figure(
+                id=ids.MAP_FIGURE,
+                className="map-figure",
+                role="group",
+                **{
+                    "aria-labelledby": ids.MAP_CAPTION,
+                    "aria-describedby": ids.MAP_SUMMARY,
+                },
+                children=[
+                    html.Figcaption(
+                        caption(state, source.framework), id=ids.MAP_CAPTION, className="caption"
+                    ),
+                    dcc.Graph(
+                        id=ids.MAP,
+                        figure=map_figure(
+                            values,
+                            state.level,
+                            layer.geojson,
+                            locations=layer.locations,
+                            names=layer.names,
+                            bounds=layer.bounds,
+                            criterion_label=_hover_label(state, source.framework),
+                            lang=state.lang,
+                        ),
+                        className="map",
+                        config={
+                            "displaylogo": False,
+                            "showLink": False,
+                            "showSendToCloud": False,
+                            "showEditInChartStudio": False,
+                            "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                            "toImageButtonOptions": {
+                                "filename": "durable-solutions-map",
+                                "scale": 2,
+                            },
+                            "responsive": True,
+                            "locale": state.lang,
+                        },
+                    ),
+                    html.P(
+                        map_summary(state, values, source.framework),
+                        id=ids.MAP_SUMMARY,
+                        className="map-summary",
+                    ),
+                ],
+            ),
+            html.P(
+                id=ids.MAP_LEGEND,
+                className="legend",
+                children=_(
+                    "Scores run from 0 to 100, where 100 means no gap: parity with the host "
+                    "community, or the best goalpost. Grey areas have too few indicators with "
+                    "data for a score. Hover over an area for its score, class and reliability "
+                    "(0 = most reliable, 10 = least); click it to open its page."
+                ),
+            ),
+            html.P(
+                id=ids.MAP_RELIABILITY_NOTE,
+                className="legend reliability-note",
+                children=_(
+                    "Outlined areas: low reliability (many values missing, small samples or "
+                    "a borrowed comparator)."
+                ),
+            ),
+        ],
+    )
+
+
+def layout(context: AppContext, view: ViewState, *, source: MapSource) -> html.Div:
+    """The page contract: the map page of ``view`` (``map_page``)."""
+    return map_page(source, view)
+
+
+def register(app, context: AppContext, *, source: MapSource) -> None:
+    """The map page's callbacks: one-line shims over the functions above."""
+    options = source.options
+    controls = [
+        (ids.CRITERION, "value"),
+        (ids.GROUP, "value"),
+        (ids.BENCHMARK, "value"),
+        (ids.ROUND, "value"),
+    ]
+    switches = [(ids.LEVEL, "value"), (ids.CORE, "value")]
+
+    @app.callback(
+        Output(ids.MAP_URL, "search"),
+        *(Output(i, p) for i, p in controls + switches),
+        Input(ids.MAP_URL, "search"),
+        *(Input(i, p) for i, p in controls + switches),
+        prevent_initial_call=True,
+    )
+    def sync_map_url(search, criterion, group, benchmark, round_index, level, core):
+        return sync_url(
+            ctx.triggered_id, search, criterion, group, benchmark, round_index, options, level, core
+        )
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.MAP_CAPTION, "children"),
+        Output(ids.MAP_SUMMARY, "children"),
+        *(Input(i, p) for i, p in controls),
+        State(ids.MAP_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def update_map_values(criterion, group, benchmark, round_index, settings):
+        return update_map(
+            ctx.triggered_prop_ids.values(),
+            criterion,
+            group,
+            benchmark,
+            round_index,
+            settings,
+            source,
+        )
+
+    @app.callback(
+        Output(ids.MAP_URL, "pathname"),
+        Input(ids.MAP, "clickData"),
+        Input(ids.AREA_SEARCH, "value"),
+        prevent_initial_call=True,
+    )
+    def open_locality(click_data, chosen):
+        return locality_target(ctx.triggered_id, click_data, chosen, app.get_relative_path)
+
+    @app.callback(
+        Output(ids.AREA_SEARCH, "options"),
+        Input(ids.AREA_SEARCH, "search_value"),
+        State(ids.MAP_SETTINGS, "data"),
+        State(ids.AREA_SEARCH, "value"),
+        prevent_initial_call=True,
+    )
+    def find_area(text, settings, chosen):
+        level = (settings or {}).get("level", options.default.level)
+        return area_options(
+            source.layers.get(level, source.layers[options.levels[0]]), text, keep=chosen
+        )
