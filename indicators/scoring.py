@@ -270,15 +270,16 @@ def classify(overall: xr.DataArray, criterion: xr.DataArray) -> xr.DataArray:
 
 
 def reliability_index(cube: xr.Dataset, fallback: xr.DataArray, n_min: float) -> xr.DataArray:
-    """Step 6: 0 (most reliable) to 10, from the shares of indicators that are missing,
-    rest on a small sample, or were compared with a fallback comparator."""
+    """Step 6: 0 (most reliable) to 10, ``10 * min(1, missing + 0.5 * small + 0.5 *
+    fallback)``, from the shares of the framework's indicators that are missing, rest on
+    a small sample, or were compared with a fallback comparator."""
     displaced = _displaced(cube["value"])
     sample = _displaced(cube["n"])
     count = displaced.sizes["indicator"]
     missing = displaced.isnull().sum("indicator") / count
     small = (displaced.notnull() & (sample < n_min)).sum("indicator") / count
     fallback_share = fallback.sum("indicator") / count
-    return 10 * (0.5 * missing + 0.25 * small + 0.25 * fallback_share)
+    return 10 * np.minimum(1.0, missing + 0.5 * small + 0.5 * fallback_share)
 
 
 def score(cube: xr.Dataset, framework: Framework, *, core: bool = False) -> xr.Dataset:
