@@ -63,7 +63,9 @@ def run(impl, framework, rows, parents=None, *, core=False) -> Scores:
 
 
 def approx(value):
-    return pytest.approx(value, abs=1e-6)
+    # The product scores in float32 (about 7 significant digits, so ~1e-5 at 100); the
+    # method promises agreement to 0.01. 1e-4 still catches any wrong rule.
+    return pytest.approx(value, abs=1e-4)
 
 
 def is_nan(value) -> bool:
