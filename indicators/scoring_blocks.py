@@ -130,16 +130,18 @@ def classes(overall, criterion, tolerance=PARITY_TOLERANCE):
     return np.where(np.isnan(overall), np.nan, np.where(at_parity, 5.0, banded))
 
 
-def _segment_means(scores, starts, sizes, min_share):
+def _segment_means(scores, starts, sizes, min_share, out=None):
     """Means over runs of rows (axis 1) of the NaN-bearing float32 ``scores``, missing
     where fewer than ``min_share`` of the run (and always where none) are present.
 
+    Returns (means, counts of children present); writes the means into ``out`` if given.
     Row by row with contiguous slices: ``np.add.reduceat`` along a middle axis measured
     ten times slower here, and a membership-matrix product does ~the number of rows more
     arithmetic."""
     ends = [*starts[1:], scores.shape[1]]
     shape = (scores.shape[0], len(starts), *scores.shape[2:])
-    total = np.zeros(shape, dtype=np.float32)
+    total = out if out is not None else np.empty(shape, dtype=np.float32)
+    total[...] = 0
     count = np.zeros(shape, dtype=np.float32)
     for j, (start, end) in enumerate(zip(starts, ends, strict=True)):
         for k in range(start, end):
@@ -152,7 +154,7 @@ def _segment_means(scores, starts, sizes, min_share):
     if min_share:
         need = (min_share * sizes).reshape((1, -1) + (1,) * (scores.ndim - 2))
         total[count < need] = np.nan
-    return total
+    return total, count
 
 
 def _overall_rows(criterion, plan, overall, klass):
@@ -224,7 +226,9 @@ def score_block(value, n, parent_row, parent_table, round_mean, plan, displaced,
     distance = np.empty(shape)
     np.copyto(distance, x.transpose(3, 0, 1, 2))
     np.subtract(distance, worst[:, None, None, None], out=distance)
-    scores = np.empty((2, *shape), dtype=np.float32)
+    # Written straight into the result when it is float32 (it is, unless asked otherwise).
+    direct = all(out[k].dtype == np.float32 for k in ("indicator", "subcriterion", "criterion"))
+    scores = out["indicator"] if direct else np.empty((2, *shape), dtype=np.float32)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         np.divide(distance, gap, out=scores[0], casting="same_kind")
         span = (best - worst)[:, None, None, None] / 100
@@ -233,20 +237,28 @@ def score_block(value, n, parent_row, parent_table, round_mean, plan, displaced,
     # maximum(t, 0) and not maximum(0, t): the first returns +0.0 for -0.0.
     np.maximum(scores, np.float32(0), out=scores)
     np.minimum(scores, np.float32(100), out=scores)
-    np.copyto(out["indicator"], scores)
+    if not direct:
+        np.copyto(out["indicator"], scores)
 
     # Step 3: contiguous runs of rows.
-    sub = _segment_means(scores, plan.sub_starts, plan.sub_sizes, 0.0)
-    np.copyto(out["subcriterion"], sub)
-    crit = _segment_means(sub, plan.crit_starts, plan.crit_sizes, 0.5)
-    np.copyto(out["criterion"], crit)
+    sub, present_count = _segment_means(
+        scores, plan.sub_starts, plan.sub_sizes, 0.0, out["subcriterion"] if direct else None
+    )
+    crit, _ = _segment_means(
+        sub, plan.crit_starts, plan.crit_sizes, 0.5, out["criterion"] if direct else None
+    )
+    if not direct:
+        np.copyto(out["subcriterion"], sub)
+        np.copyto(out["criterion"], crit)
 
     # Steps 4-5 in float64 on the criteria that count, one contiguous row per criterion.
     _overall_rows(crit[:, plan.counted], plan, out["overall"], out["klass"])
 
     # Step 6 and the row set, in the cube's own layout.
     present = ~np.isnan(x)
-    missing = indicators - np.count_nonzero(present, axis=-1)
+    # Absolute scores are present exactly where the value is: their counts per
+    # sub-criterion add up to the indicators with a value.
+    missing = indicators - present_count[1].sum(axis=0)
     small = np.count_nonzero(present & (n[:, :, displaced, :] < plan.n_min), axis=-1)
     fallback = out["fallback"]
     np.logical_and(present, (~own & ~np.isnan(comparator))[:, :, None, :], out=fallback)

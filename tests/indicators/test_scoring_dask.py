@@ -96,3 +96,34 @@ def test_distributed_cluster_gives_the_in_memory_scores(core):
     assert all(t["worker"] for t in chunk_tasks)
     assert_same(got, expected)
     assert scores_long(got, framework).equals(scores_long(expected, framework))
+
+
+def test_solutions_score_on_a_scheduler_writes_the_same_csv(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from dashboard.cli import main
+
+    workspace = tmp_path / "ws"
+    assert main(["demo", str(workspace)]) == 0
+    assert main(["score", str(workspace), "--out", str(tmp_path / "plain.csv")]) == 0
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as watcher,
+        # the scheduler's task stream sees the tasks of every client, the CLI's too
+        distributed.get_task_stream(watcher) as stream,
+    ):
+        code = main(
+            [
+                "score",
+                str(workspace),
+                "--out",
+                str(tmp_path / "cluster.csv"),
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
+    assert code == 0
+    assert any("_score_chunk" in str(task["key"]) for task in stream.data)
+    plain = (tmp_path / "plain.csv").read_bytes()
+    assert len(plain) > 1000 and (tmp_path / "cluster.csv").read_bytes() == plain
