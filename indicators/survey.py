@@ -171,6 +171,10 @@ class _Column:
     values: np.ndarray
     missing: np.ndarray
     kind: str
+    #: For text read from a column: the distinct values and each row's index into them,
+    #: so a comparison with a literal looks at the few distinct answers, not every row.
+    codes: np.ndarray | None = None
+    uniques: np.ndarray | None = None
 
 
 def _from_series(series: pd.Series) -> _Column:
@@ -179,9 +183,15 @@ def _from_series(series: pd.Series) -> _Column:
         return _Column(series.fillna(False).to_numpy(dtype=bool), missing, "bool")
     if pd.api.types.is_numeric_dtype(series):
         return _Column(series.to_numpy(dtype=float, na_value=np.nan), missing, "number")
-    text = series.astype("string").str.strip()
-    missing = missing | (text == "").fillna(True).to_numpy()
-    return _Column(text.fillna("").to_numpy(dtype=object), missing, "text")
+    # Answers repeat: strip the few distinct ones, then take them back to the rows.
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    codes = np.where(codes < 0, len(text) - 1, codes)  # missing takes the trailing ""
+    values = text[codes]
+    return _Column(values, values == "", "text", codes, text)
 
 
 def _as_number(column: _Column) -> _Column:
@@ -214,7 +224,8 @@ def _as_text(column: _Column) -> _Column:
 def _constant(value, size: int) -> _Column:
     kind = "bool" if isinstance(value, bool) else "text" if isinstance(value, str) else "number"
     dtype = {"bool": bool, "text": object, "number": float}[kind]
-    return _Column(np.full(size, value, dtype=dtype), np.zeros(size, dtype=bool), kind)
+    # One element, broadcast against the columns it meets (no array per row).
+    return _Column(np.full(1, value, dtype=dtype), np.zeros(1, dtype=bool), kind)
 
 
 def _compare(op: ast.cmpop, left: _Column, right: _Column) -> _Column:
@@ -231,21 +242,29 @@ def _compare(op: ast.cmpop, left: _Column, right: _Column) -> _Column:
         left, right = _as_number(left), _as_number(right)
     missing = left.missing | right.missing
     with np.errstate(invalid="ignore"):
-        result = _COMPARE[type(op)](left.values, right.values)
+        if left.codes is not None and right.values.shape == (1,):  # column vs literal
+            result = _COMPARE[type(op)](left.uniques, right.values)[left.codes]
+        elif right.codes is not None and left.values.shape == (1,):
+            result = _COMPARE[type(op)](left.values, right.uniques)[right.codes]
+        else:
+            result = _COMPARE[type(op)](left.values, right.values)
     return _Column(np.asarray(result, dtype=bool) & ~missing, missing, "bool")
 
 
-def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict[str, str]) -> _Column:
+def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict, cache: dict) -> _Column:
     size = len(frame)
     if isinstance(node, ast.Name):
-        return _from_series(frame[aliases.get(node.id, node.id)])
+        name = aliases.get(node.id, node.id)
+        if name not in cache:  # each column is converted once for all the indicators
+            cache[name] = _from_series(frame[name])
+        return cache[name]
     if isinstance(node, ast.Constant):
         return _constant(node.value, size)
     if isinstance(node, ast.Call):  # isna(x): the one function; never missing itself
-        inner = _evaluate(node.args[0], frame, aliases)
-        return _Column(inner.missing.copy(), np.zeros(size, dtype=bool), "bool")
+        inner = _evaluate(node.args[0], frame, aliases, cache)
+        return _Column(inner.missing.copy(), np.zeros(1, dtype=bool), "bool")
     if isinstance(node, ast.UnaryOp):
-        inner = _evaluate(node.operand, frame, aliases)
+        inner = _evaluate(node.operand, frame, aliases, cache)
         if isinstance(node.op, ast.Not):
             truth = _truth(inner)
             return _Column(~truth.values & ~truth.missing, truth.missing, "bool")
@@ -253,7 +272,7 @@ def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict[str, str]) -> _
         sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
         return _Column(sign * number.values, number.missing, "number")
     if isinstance(node, ast.BoolOp):
-        parts = [_truth(_evaluate(v, frame, aliases)) for v in node.values]
+        parts = [_truth(_evaluate(v, frame, aliases, cache)) for v in node.values]
         is_and = isinstance(node.op, ast.And)
         values, missing = parts[0].values, parts[0].missing
         for part in parts[1:]:
@@ -267,8 +286,8 @@ def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict[str, str]) -> _
                 values = true
         return _Column(values, missing, "bool")
     if isinstance(node, ast.BinOp):
-        left = _evaluate(node.left, frame, aliases)
-        right = _evaluate(node.right, frame, aliases)
+        left = _evaluate(node.left, frame, aliases, cache)
+        right = _evaluate(node.right, frame, aliases, cache)
         if "text" in (left.kind, right.kind) and not (_numeric_text(left) and _numeric_text(right)):
             _fail(f"arithmetic ({_ARITHMETIC[type(node.op)]}) on text")
         left, right = _as_number(left), _as_number(right)
@@ -282,7 +301,7 @@ def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict[str, str]) -> _
         missing = left.missing | right.missing | ~np.isfinite(values)  # x / 0 is missing
         return _Column(values, missing, "number")
     if isinstance(node, ast.Compare):
-        left = _evaluate(node.left, frame, aliases)
+        left = _evaluate(node.left, frame, aliases, cache)
         result = None
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn):
@@ -291,7 +310,7 @@ def _evaluate(node: ast.expr, frame: pd.DataFrame, aliases: dict[str, str]) -> _
                     step = _Column(~step.values & ~step.missing, step.missing, "bool")
                 right = left
             else:
-                right = _evaluate(right_node, frame, aliases)
+                right = _evaluate(right_node, frame, aliases, cache)
                 step = _compare(op, left, right)
             result = step if result is None else _and(result, step)
             left = right
@@ -309,7 +328,10 @@ def _numeric_text(column: _Column) -> bool:
 def _membership(left: _Column, options: list) -> _Column:
     if all(isinstance(o, str) for o in options):
         text = _as_text(left)
-        values = pd.Series(text.values).isin(options).to_numpy()
+        if text.codes is not None:
+            values = np.isin(text.uniques, options)[text.codes]
+        else:
+            values = pd.Series(text.values).isin(options).to_numpy()
         missing = text.missing
     else:
         number = _as_number(left)
@@ -337,22 +359,26 @@ def _fail(what: str):
     raise ExpressionError(f"{what} is not possible")
 
 
-def evaluate(expression: Expression | str, frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
+def evaluate(
+    expression: Expression | str, frame: pd.DataFrame, cache: dict | None = None
+) -> tuple[np.ndarray, bool]:
     """Evaluate over the rows of ``frame``: float values with NaN where missing, and
     whether the expression is true/false (a share) rather than a number (a mean).
 
     Raises ExpressionError for a column ``frame`` lacks or text where a number is needed.
+    ``cache`` (a dict kept for one frame) saves converting a column for each expression.
     """
     if isinstance(expression, str):
         expression = parse_expression(expression)
     lacking = [name for name in expression.names if name not in frame.columns]
     if lacking:
         raise ExpressionError(f"no column {', '.join(map(repr, lacking))} in the data")
-    column = _evaluate(expression.tree, frame, expression.aliases)
+    column = _evaluate(expression.tree, frame, expression.aliases, {} if cache is None else cache)
     if column.kind == "text":
         raise ExpressionError("gives text, not a number or true/false; compare it (x == 'yes')")
-    values = column.values.astype(float)
-    values[column.missing] = np.nan
+    size = len(frame)
+    values = np.broadcast_to(column.values.astype(float), size).copy()
+    values[np.broadcast_to(column.missing, size)] = np.nan
     return values, column.kind == "bool"
 
 
@@ -395,7 +421,8 @@ def domain_estimates(
     stratum = np.zeros(rows, np.int64) if stratum is None else np.asarray(stratum, np.int64)
     cluster = np.arange(rows, dtype=np.int64) if cluster is None else np.asarray(cluster)
     # Clusters are nested in strata: the same cluster code in two strata is two clusters.
-    psu = pd.MultiIndex.from_arrays([stratum, cluster]).factorize()[0] if rows else cluster
+    cluster = pd.factorize(cluster)[0].astype(np.int64)
+    psu = pd.factorize(stratum * (int(cluster.max()) + 1 if rows else 1) + cluster)[0]
     psu_stratum = np.zeros(psu.max() + 1 if rows else 0, np.int64)
     psu_stratum[psu] = stratum
     m_h = np.bincount(psu_stratum, minlength=stratum.max() + 1 if rows else 0).astype(float)
@@ -495,33 +522,40 @@ def estimate_indicators(
     if rows.empty or not indicators:
         return _empty_table()
     columns, shares = [], []
+    cache: dict = {}  # columns converted once, shared by all the expressions
     for spec in indicators:  # over the recipe's indicators, each one vectorised over rows
-        values, is_share = evaluate(spec.value, rows)
+        values, is_share = evaluate(spec.value, rows, cache)
         if spec.where is not None:
-            counts, where_is_bool = evaluate(spec.where, rows)
+            counts, where_is_bool = evaluate(spec.where, rows, cache)
             if not where_is_bool:
                 raise ExpressionError("`where` must be true or false (a comparison)")
             values = np.where(counts == 1.0, values, np.nan)  # undecided rows do not count
         columns.append(values * (100.0 if is_share else 1.0))
         shares.append(is_share)
     matrix = np.column_stack(columns)
-    keys = pd.MultiIndex.from_arrays([area.to_numpy(), group.to_numpy()])
-    codes, cells = pd.factorize(keys)
-    valid = area.notna().to_numpy() & group.notna().to_numpy()
-    codes = np.where(valid, codes, -1)
+    area_code, area_names = pd.factorize(area.to_numpy())
+    group_code, group_names = pd.factorize(group.to_numpy())
+    valid = (area_code >= 0) & (group_code >= 0)
+    pair = np.where(valid, area_code * max(len(group_names), 1) + group_code, -1)
+    codes, cell_pairs = pd.factorize(pair)
+    inside = cell_pairs >= 0
+    codes = np.where(valid, codes - np.cumsum(~inside)[codes], -1)  # drop the -1 cell
+    cell_pairs = cell_pairs[inside]
     weights = np.ones(len(rows)) if weight is None else weight.to_numpy(dtype=float)
     strata = None if stratum is None else pd.factorize(stratum)[0]
     clusters = None if cluster is None else pd.factorize(cluster)[0]
-    result = domain_estimates(matrix, weights, codes, len(cells), strata, clusters)
-    cell_area = np.asarray(cells.get_level_values(0), dtype=object)
-    cell_group = np.asarray(cells.get_level_values(1), dtype=object)
+    result = domain_estimates(matrix, weights, codes, len(cell_pairs), strata, clusters)
+    cell_area = np.asarray(area_names, dtype=object)[cell_pairs // max(len(group_names), 1)]
+    cell_group = np.asarray(group_names, dtype=object)[cell_pairs % max(len(group_names), 1)]
+    # A share is a weighted mean of 0s and 100s: keep rounding from leaving [0, 100].
+    estimate = np.where(shares, np.clip(result.estimate, 0.0, 100.0), result.estimate)
     d, i = np.nonzero(result.n > 0)
     return pd.DataFrame(
         {
             "area": cell_area[d],
             "group": cell_group[d],
             "indicator": np.array([s.code for s in indicators], dtype=object)[i],
-            "value": result.estimate[d, i],
+            "value": estimate[d, i],
             "n": result.n[d, i].astype(int),
             "se": result.se[d, i],
         }

@@ -169,6 +169,20 @@ def read_survey(path: Path, parsed: ParsedRecipe) -> SurveyFile:
     return result
 
 
+def survey_from_frames(
+    households: pd.DataFrame, members: pd.DataFrame | None, parsed: ParsedRecipe
+) -> SurveyFile:
+    """Frames already in memory, cleaned as `read_survey` cleans a file's."""
+    result = SurveyFile(households, members)
+    keep = set(parsed.design_columns())
+    if parsed.recipe.members is not None:
+        keep.add(parsed.recipe.members.key)
+    result.households = _clean(households, result, keep)
+    if members is not None:
+        result.members = _clean(members, result, keep)
+    return result
+
+
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     try:
         return pd.read_excel(path, sheet_name=None, engine="openpyxl")
@@ -242,9 +256,9 @@ def _personal(name: str, column: pd.Series) -> str | None:
     for part, why in _PERSONAL_PARTS.items():
         if part in key:
             return why
-    if column.dtype != object:
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
         return None
-    sample = column.dropna().astype(str).str.strip().iloc[:500]
+    sample = column.iloc[:2000].dropna().astype(str).str.strip().iloc[:500]
     sample = sample[sample != ""]
     if len(sample) < 5:
         return None
@@ -348,7 +362,8 @@ def run_survey(
         f"  {len(table)} estimates of {made} indicator(s) for {table['area_pcode'].nunique()} "
         f"area(s), round {pd.Timestamp(round_value):%Y-%m-%d}"
     )
-    missing = [s.code for s in parsed.specs if s.code not in set(table["indicator"])]
+    made_codes = set(table["indicator"])
+    missing = [s.code for s in parsed.specs if s.code not in made_codes]
     if missing:
         lines.append(f"  no estimate at all for: {', '.join(missing)} (no row counts)")
     small = table[table["n"] < framework.n_min]
@@ -453,13 +468,17 @@ def _count(left_out: dict, mask: np.ndarray, reason: str) -> None:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Answers and codes as text: 1.0 -> '1', blanks missing."""
-    if pd.api.types.is_float_dtype(values):
-        whole = values.dropna() == values.dropna().round()
-        if whole.all():
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    return text.mask(text == "").astype(object).where(text.notna() & (text != ""), None)
+    """Answers and codes as text (1.0 -> '1'), blanks missing; distinct values once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = [_cell_text(u) for u in uniques]
+    table = np.array([t if t else None for t in text] + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _estimate(rows: pd.DataFrame, design: pd.DataFrame, specs, parsed) -> pd.DataFrame:
@@ -486,8 +505,11 @@ def _household_cluster(design: pd.DataFrame) -> pd.Series | None:
 def _members(hh, hd, members, parsed: ParsedRecipe):
     """Member rows with their household's columns, domain and design."""
     spec = parsed.recipe.members
-    key = _as_text(members[spec.key])
-    household_key = _as_text(hh[spec.household_key])
+    key, household_key = members[spec.key], hh[spec.household_key]
+    if not (
+        pd.api.types.is_numeric_dtype(key) and pd.api.types.is_numeric_dtype(household_key)
+    ):  # compare as text where either is text ('12' and 12.0 are the same household)
+        key, household_key = _as_text(key), _as_text(household_key)
     if household_key.duplicated().any():
         first = household_key[household_key.duplicated()].iloc[0]
         raise SurveyError(
