@@ -27,7 +27,7 @@ from workspace.survey import load_recipe, run_survey, survey_from_frames
 
 SEED = 20261122
 ROUNDS = pd.date_range("2023-03-01", periods=12, freq="3MS")
-SOURCE = "Meridia household survey (fictional)"
+SOURCE = "Demo household survey (fictional)"
 STORIES = ("improving", "stuck", "deteriorating")
 
 
@@ -83,7 +83,7 @@ def demo_targets(areas: pd.DataFrame, framework: Framework, seed: int = SEED) ->
         values[group] = _to_units(worst + np.clip(position, 0, 1.05) * (best - worst), framework)
         # Households per district and round; some samples fall below n_min.
         sizes = rng.poisson(50, size=(n_d, n_r))
-        small = rng.random(sizes.shape) < 0.07
+        small = rng.random(sizes.shape) < 0.05
         sizes[small] = rng.integers(8, 30, size=int(small.sum()))
         if group == "returnee":
             sizes[~has_returnees] = 0
@@ -142,17 +142,17 @@ def _is_text(column: pd.Series) -> bool:
 
 
 def example_round(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shipped example survey (round 2026-03, three regions, a few thousand
+    """The shipped example survey (round 2026-03, two regions, a few thousand
     households, with the personal columns a real export has): Kobo's shape."""
     areas = demo_areas()
     framework = load_framework()
     targets = demo_targets(areas, framework, seed)
     rng = np.random.default_rng(seed + 2)
-    regions = sorted(targets.districts["parent_pcode"].unique())[:3]
+    regions = sorted(targets.districts["parent_pcode"].unique())[:2]
     chosen = targets.districts["parent_pcode"].isin(regions).to_numpy()
     last = len(ROUNDS) - 1
-    counts = {
-        g: np.where(chosen, rng.poisson(12, len(chosen)) + 8 * (h[:, last] > 0), 0)
+    counts = {  # a few small cells among mostly adequate ones, as in a real survey
+        g: np.where(chosen & (h[:, last] > 0), rng.poisson(42, len(chosen)), 0)
         for g, h in targets.households.items()
     }
     return draw_round(

@@ -191,7 +191,7 @@ def draw_round(
     total = rng.uniform(2000, 20000, n).round()
     q["grp_livelihood/spend_total"] = skip(total, "food_expenditure_share")
     q["grp_livelihood/spend_food"] = skip((total * food / 100).round(2), "food_expenditure_share")
-    lost = rng.random(n) < 0.5
+    lost = rng.random(n) < 0.7
     q["grp_hlp/lost_property"] = yes_no(lost)
     q["grp_hlp/restitution"] = skip(yes_no(share("hlp_restitution")), "hlp_restitution", where=lost)
     q["grp_hlp/tenure_document"] = skip(yes_no(share("secure_tenure")), "secure_tenure")
@@ -204,7 +204,7 @@ def draw_round(
     q["grp_civic/attended_meeting"] = skip(
         yes_no(share("community_participation")), "community_participation"
     )
-    victim = rng.random(n) < 0.35
+    victim = rng.random(n) < 0.6
     q["grp_justice/violation_victim"] = yes_no(victim)
     q["grp_justice/accessed_remedy"] = skip(
         yes_no(share("remedies_access")), "remedies_access", where=victim
@@ -313,7 +313,7 @@ def _person_names(rng: np.random.Generator, count: int) -> list[str]:
 
 
 def write_examples(folder: Path = DEMO_DATA) -> list[Path]:
-    """The shipped example: round 2026-03 in three regions, as Kobo XLSX (roster sheet)
+    """The shipped example: round 2026-03 in two regions, as Kobo XLSX (roster sheet)
     and as SPSS (.sav with value labels, roster in a second file)."""
     from workspace.demo import example_round
 
@@ -333,8 +333,9 @@ def _write_sav(frame: pd.DataFrame, target: Path) -> None:
     """SPSS has no '/' in names and stores answers as labelled codes, as real files do."""
     import pyreadstat
 
-    frame = frame.copy()
-    frame.columns = [c.rsplit("/", 1)[-1] for c in frame.columns]
+    # No '/' and no leading '_' in SPSS names: Kobo's _index becomes index, and so on.
+    frame = frame.drop(columns=["_parent_table_name"], errors="ignore")
+    frame.columns = [c.rsplit("/", 1)[-1].lstrip("_") for c in frame.columns]
     labels = {}
     for name in frame.columns:
         values = frame[name]
@@ -359,7 +360,7 @@ def _write_sav(frame: pd.DataFrame, target: Path) -> None:
         code = {v: i + 1 for i, v in enumerate(options)}
         frame[name] = values.map(code).astype(float)
         labels[name] = {float(i): v for v, i in code.items()}
-    pyreadstat.write_sav(frame, str(target), variable_value_labels=labels)
+    pyreadstat.write_sav(frame, str(target), variable_value_labels=labels, row_compress=True)
 
 
 if __name__ == "__main__":

@@ -249,8 +249,14 @@ def _clean(frame: pd.DataFrame, result: SurveyFile, keep: set[str]) -> pd.DataFr
     return frame.drop(columns=drop)
 
 
+#: Kobo/ODK bookkeeping columns whose names look personal but are not.
+_KOBO_META = {"parenttablename", "submissionuuid", "index", "parentindex"}
+
+
 def _personal(name: str, column: pd.Series) -> str | None:
     key = re.sub(r"[^a-z0-9]", "", name.lower())
+    if key in _KOBO_META:
+        return None
     if key in _PERSONAL_EXACT:
         return _PERSONAL_EXACT[key]
     for part, why in _PERSONAL_PARTS.items():
