@@ -24,6 +24,9 @@ from indicators.framework import Framework
 from indicators.survey import Expression, ExpressionError, IndicatorSpec, parse_expression
 from workspace.observations import ObservationError
 
+#: Recipes are hand-written; anything much larger is not one.
+MAX_RECIPE_BYTES = 1_000_000
+
 
 class RecipeError(ObservationError):
     """A recipe that cannot be used; the message names the file and the recipe lines."""
@@ -157,7 +160,14 @@ def parse_recipe(text: str, source: str, framework: Framework) -> ParsedRecipe:
     """Validate recipe YAML ``text`` (from file ``source``) against ``framework``.
 
     Raises RecipeError listing every problem with its line."""
+    if len(text) > MAX_RECIPE_BYTES:
+        raise RecipeError(f"{source}: {len(text):,} characters; a recipe is a short file")
     try:
+        for event in yaml.parse(text, Loader=_Loader):
+            # Anchors let a few lines expand into millions of nodes; recipes never need them.
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1
+                raise RecipeError(f"{source}: line {line}: YAML aliases (*name) are not used here")
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

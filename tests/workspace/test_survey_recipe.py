@@ -171,3 +171,81 @@ def test_answers_stay_text_in_the_group_map():
     )
     parsed = parse_recipe(text, "r.yaml", load_framework())
     assert parsed.group_map == {"yes": "idp", "1": "host"}
+
+
+def test_yaml_aliases_are_refused_before_they_expand():
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+    bomb += "c: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" + RECIPE
+    with pytest.raises(RecipeError, match="line 2: YAML aliases"):
+        parse_recipe(bomb, "r.yaml", load_framework())
+
+
+def test_a_name_two_headers_share_is_an_error_if_used(setup, tmp_path, capsys):
+    import pandas as pd
+
+    folder, _ = setup
+    households, _ = _survey()
+    households["grp_other/hurt_12m"] = "no"  # two headers end in hurt_12m
+    path = tmp_path / "twice.csv"
+    households.to_csv(path, index=False)
+    text = RECIPE.split("members:")[0] + "indicators:\n" + RECIPE.split("indicators:\n")[1]
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(text.split("  - code: school_attendance")[0])
+    assert main(["survey", str(folder), str(path), "--recipe", str(recipe)]) == 1
+    err = capsys.readouterr().err
+    assert "ambiguous" in err and "grp_safety/hurt_12m" in err and "grp_other/hurt_12m" in err
+    assert f"line {_line_of(text, 'hurt_12m ==')}" in err
+    del pd
+
+
+def test_names_matched_to_areas_and_round_from_the_command_line(setup, tmp_path, capsys):
+    folder, _ = setup
+    households, _ = _survey()
+    households["grp_loc/district"] = households["grp_loc/district_code"].map(
+        {"ZZ0101": "A", "ZZ0102": "b ", "ZZ0201": "C"}
+    )
+    path = tmp_path / "names.csv"
+    households.to_csv(path, index=False)
+    text = RECIPE.split("members:")[0] + "indicators:\n" + RECIPE.split("indicators:\n")[1]
+    text = text.split("  - code: school_attendance")[0]
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        text.replace("area: {column: district_code}", "area: {column: district, match: names}")
+    )
+    out = tmp_path / "out.csv"
+    argv = ["survey", str(folder), str(path), "--recipe", str(recipe), "--round", "2026-04"]
+    assert main([*argv, "--out", str(out)]) == 0
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert set(table["area_pcode"]) == {"ZZ0101", "ZZ0102", "ZZ0201"}
+    assert set(table["round"]) == {"2026-04-01"}
+    # without a workspace there are no areas to match names to: a clear error
+    assert (
+        main(
+            [
+                "survey",
+                str(tmp_path / "none"),
+                str(path),
+                "--recipe",
+                str(recipe),
+                "--out",
+                str(out),
+            ]
+        )
+        == 1
+    )
+    assert "match: names" in capsys.readouterr().err
+
+
+def test_missing_files_exit_1(setup, tmp_path, capsys):
+    folder, survey = setup
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(RECIPE)
+    assert main(["survey", str(folder), str(tmp_path / "nope.xlsx"), "--recipe", str(recipe)]) == 1
+    assert "file not found" in capsys.readouterr().err
+    assert main(["survey", str(folder), str(survey), "--recipe", str(tmp_path / "nope.yaml")]) == 1
+    assert "recipe not found" in capsys.readouterr().err
+    (tmp_path / "x.docx").write_text("x")
+    assert main(["validate", str(tmp_path / "x.docx"), "--recipe", str(recipe)]) == 1
+    assert "not a survey file" in capsys.readouterr().err
