@@ -95,7 +95,9 @@ def _survey_parser(commands) -> None:
     survey.add_argument("dir", type=Path, help="the workspace (read only with --out)")
     survey.add_argument("file", type=Path, help="CSV, Kobo XLSX, SPSS .sav or Stata .dta")
     survey.add_argument("--recipe", type=Path, required=True, help="the recipe YAML")
-    survey.add_argument("--round", dest="round_date", help="round YYYY-MM(-DD), over the recipe's")
+    survey.add_argument(
+        "--round", dest="round_date", metavar="YYYY-MM", help="the round, over the recipe's"
+    )
     survey.add_argument(
         "--out",
         type=Path,

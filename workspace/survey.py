@@ -139,6 +139,7 @@ def run_survey(
         f"area(s), round {pd.Timestamp(round_value):%Y-%m-%d}"
     )
     made_codes = set(table["indicator"])
+    lines.append("  indicators made: " + ", ".join(c for c in order if c in made_codes))
     missing = [s.code for s in parsed.specs if s.code not in made_codes]
     if missing:
         lines.append(f"  no estimate at all for: {', '.join(missing)} (no row counts)")
@@ -146,7 +147,8 @@ def run_survey(
     if len(small):
         lines.append(
             f"  {len(small)} estimate(s) rest on fewer than n_min = {framework.n_min} rows "
-            "(counted as small samples in the reliability index)"
+            "(counted as small samples in the reliability index); most in "
+            + ", ".join(f"{c} {k}" for c, k in small["indicator"].value_counts().head(5).items())
         )
     if recipe.design and recipe.design.strata:
         lonely = single_cluster_strata(hd["stratum"], hd.get("cluster"))
