@@ -524,12 +524,20 @@ def estimate_indicators(
     columns, shares = [], []
     cache: dict = {}  # columns converted once, shared by all the expressions
     for spec in indicators:  # over the recipe's indicators, each one vectorised over rows
-        values, is_share = evaluate(spec.value, rows, cache)
-        if spec.where is not None:
-            counts, where_is_bool = evaluate(spec.where, rows, cache)
-            if not where_is_bool:
-                raise ExpressionError("`where` must be true or false (a comparison)")
-            values = np.where(counts == 1.0, values, np.nan)  # undecided rows do not count
+        part = "value"
+        try:
+            values, is_share = evaluate(spec.value, rows, cache)
+            if spec.where is not None:
+                part = "where"
+                counts, where_is_bool = evaluate(spec.where, rows, cache)
+                if not where_is_bool:
+                    raise ExpressionError("must be true or false (a comparison)")
+                values = np.where(counts == 1.0, values, np.nan)  # undecided: not counted
+        except ExpressionError as exc:
+            expression = spec.value if part == "value" else spec.where
+            error = ExpressionError(f"{spec.code} {part} {expression.text!r}: {exc}")
+            error.indicator, error.part = spec.code, part  # for the caller's line number
+            raise error from None
         columns.append(values * (100.0 if is_share else 1.0))
         shares.append(is_share)
     matrix = np.column_stack(columns)

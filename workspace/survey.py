@@ -121,7 +121,10 @@ def run_survey(
                 )
             tables.append(_estimate(member_rows, member_design, member_specs, parsed))
     except ExpressionError as exc:
-        raise RecipeError(f"{parsed.source}: {exc}") from None
+        codes = [item.code for item in recipe.indicators]
+        code, part = getattr(exc, "indicator", None), getattr(exc, "part", "value")
+        where = parsed.where("indicators", codes.index(code), part) if code in codes else "recipe"
+        raise RecipeError(f"{parsed.source}: {where}: {exc}") from None
     table = pd.concat(tables, ignore_index=True)
     table = table.rename(columns={"area": "area_pcode"})
     table.insert(1, "round", pd.Timestamp(round_value))

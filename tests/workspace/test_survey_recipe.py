@@ -249,3 +249,20 @@ def test_missing_files_exit_1(setup, tmp_path, capsys):
     (tmp_path / "x.docx").write_text("x")
     assert main(["validate", str(tmp_path / "x.docx"), "--recipe", str(recipe)]) == 1
     assert "not a survey file" in capsys.readouterr().err
+
+
+def test_expressions_that_fail_on_the_data_name_their_line(setup, tmp_path, capsys):
+    folder, survey = setup
+    for broken, fragment in (
+        ('value: "walk_minutes"', 'value: "hurt_12m + 1"'),  # arithmetic on text answers
+        ('value: "walk_minutes"', 'value: "hurt_12m"'),  # text, not a number or true/false
+        ('where: "age_years >= 6 and age_years <= 17"', 'where: "age_years * 2"'),
+    ):
+        text = RECIPE.replace(broken, fragment)
+        recipe = tmp_path / "r.yaml"
+        recipe.write_text(text)
+        before = snapshot(folder)
+        assert main(["survey", str(folder), str(survey), "--recipe", str(recipe)]) == 1
+        err = capsys.readouterr().err
+        assert f"line {_line_of(text, fragment)}" in err and "Traceback" not in err, err
+        assert snapshot(folder) == before
