@@ -112,7 +112,7 @@ def demo_observations(areas: pd.DataFrame, framework: Framework, seed: int = SEE
             rng,
         )
         # Read once for both recipes (district and regional), as a file would be.
-        survey = survey_from_frames(_categorical(households), _categorical(members), recipes[0])
+        survey = survey_from_frames(households, members, recipes[0])
         for parsed in recipes:
             result = run_survey(
                 Path(f"meridia-survey-{round_start:%Y-%m}.xlsx"),
@@ -128,17 +128,6 @@ def demo_observations(areas: pd.DataFrame, framework: Framework, seed: int = SEE
     table["source"] = SOURCE
     context = targets.context.assign(source=SOURCE, se=np.nan)
     return pd.concat([table, context], ignore_index=True)
-
-
-def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Answers as categories: the same values, read by the survey path without hashing
-    every row again (an XLSX export gives them as text, which it reads the same)."""
-    text = [c for c in frame.columns if _is_text(frame[c])]
-    return frame.astype({c: "category" for c in text})
-
-
-def _is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
 
 
 def example_round(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -91,18 +91,30 @@ def draw_round(
     def share(code: str) -> np.ndarray:
         return rng.random(n) < np.clip(target[:, column[code]] / 100, 0, 1)
 
-    def yes_no(flag: np.ndarray) -> np.ndarray:
-        return np.where(flag, "yes", "no").astype(object)
+    # Answers are drawn as categories (codes into their options), as the survey path
+    # would see them after reading: no string per row is hashed again.
+    def yes_no(flag: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.where(flag, 0, 1), ["yes", "no"])
 
-    def skip(values: np.ndarray, *codes: str, where: np.ndarray | None = None) -> np.ndarray:
+    def pick(flag: np.ndarray, good: list[str], bad: list[str]) -> pd.Categorical:
+        """One of ``good`` where ``flag`` holds, else one of ``bad``, at random."""
+        codes = np.where(
+            flag, rng.integers(0, len(good), n), len(good) + rng.integers(0, len(bad), n)
+        )
+        return pd.Categorical.from_codes(codes, [*good, *bad])
+
+    def skip(values, *codes: str, where: np.ndarray | None = None):
         """Missing where the module was not asked, or for about 2 % who did not answer."""
-        values = values.astype(object) if values.dtype.kind in "USO" else values.astype(float)
         gone = rng.random(n) < 0.02
         for code in codes:
             gone |= ~is_asked[:, column[code]]
         if where is not None:
             gone |= ~where
-        values[gone] = None if values.dtype == object else np.nan
+        if isinstance(values, pd.Categorical):
+            kept = np.where(gone, -1, values.codes)
+            return pd.Categorical.from_codes(kept, values.categories)
+        values = values.astype(float)
+        values[gone] = np.nan
         return values
 
     sizes = 1 + rng.poisson(3.5, n)
@@ -117,9 +129,7 @@ def draw_round(
     )
     safe = share("safe_walking_night")
     q["grp_safety/feel_safe_night"] = skip(
-        np.where(
-            safe, rng.choice(["very_safe", "safe"], n), rng.choice(["unsafe", "very_unsafe"], n)
-        ),
+        pick(safe, ["very_safe", "safe"], ["unsafe", "very_unsafe"]),
         "safe_walking_night",
     )
     q["grp_food/fies_score"] = skip(
@@ -133,10 +143,10 @@ def draw_round(
         "poor_food_consumption",
     )
     q["grp_shelter/shelter_type"] = skip(
-        np.where(
+        pick(
             share("durable_housing"),
-            rng.choice(["house", "apartment"], n),
-            rng.choice(["tent", "collective_centre", "makeshift"], n),
+            ["house", "apartment"],
+            ["tent", "collective_centre", "makeshift"],
         ),
         "durable_housing",
     )
@@ -156,10 +166,10 @@ def draw_round(
     water = share("basic_water")
     bad_source = rng.random(n) < 0.5
     q["grp_wash/water_source"] = skip(
-        np.where(
+        pick(
             water | ~bad_source,
-            rng.choice(["piped", "borehole", "protected_well"], n),
-            rng.choice(["river", "unprotected_well", "truck"], n),
+            ["piped", "borehole", "protected_well"],
+            ["river", "unprotected_well", "truck"],
         ),
         "basic_water",
     )
@@ -169,11 +179,7 @@ def draw_round(
     )
     sanitation = share("basic_sanitation")
     q["grp_wash/toilet_type"] = skip(
-        np.where(
-            sanitation,
-            rng.choice(["flush", "pit_slab"], n),
-            rng.choice(["pit_open", "bucket", "none"], n),
-        ),
+        pick(sanitation, ["flush", "pit_slab"], ["pit_open", "bucket", "none"]),
         "basic_sanitation",
     )
     poor = share("below_poverty_line")
@@ -228,9 +234,9 @@ def draw_round(
         "grp_location/village_id": [
             f"{c}-V{k + 1}" for c, k in zip(codes[d_of], cluster, strict=True)
         ],
-        "grp_hh/displacement_status": np.array(
-            [GROUP_ANSWERS[("idp", "returnee", "host").index(g)] for g in groups], dtype=object
-        )[g_of],
+        "grp_hh/displacement_status": pd.Categorical.from_codes(
+            g_of, [GROUP_ANSWERS[("idp", "returnee", "host").index(g)] for g in groups]
+        ),
         **q,
         "hh_weight": weight.round(4),
         "stratum": codes[d_of],
@@ -267,10 +273,9 @@ def _roster(households, sizes, d_of, target, is_asked, column, rng, personal) ->
     def draw(code: str) -> np.ndarray:
         return rng.random(m) < np.clip(t[:, column[code]] / 100, 0, 1)
 
-    def answer(flag: np.ndarray, code: str, where: np.ndarray) -> np.ndarray:
-        out = np.where(flag, "yes", "no").astype(object)
-        out[~where | ~asked[:, column[code]] | (rng.random(m) < 0.02)] = None
-        return out
+    def answer(flag: np.ndarray, code: str, where: np.ndarray) -> pd.Categorical:
+        gone = ~where | ~asked[:, column[code]] | (rng.random(m) < 0.02)
+        return pd.Categorical.from_codes(np.where(gone, -1, np.where(flag, 0, 1)), ["yes", "no"])
 
     child = age < 5
     youth, working_age, adult = (age >= 15) & (age <= 24), (age >= 15) & (age <= 64), age >= 18
@@ -284,7 +289,7 @@ def _roster(households, sizes, d_of, target, is_asked, column, rng, personal) ->
         "_parent_index": households["_index"].to_numpy()[parent],
         "_parent_table_name": "meridia_household_survey",
         "member_age": age,
-        "member_sex": rng.choice(["female", "male"], m),
+        "member_sex": pd.Categorical.from_codes(rng.integers(0, 2, m), ["female", "male"]),
         "attends_school": answer(attends, "school_attendance", age >= 5),
         "working": answer(working, "unemployment_rate", age >= 15),
         "looking_for_work": answer(
@@ -335,6 +340,8 @@ def _write_sav(frame: pd.DataFrame, target: Path) -> None:
 
     # No '/' and no leading '_' in SPSS names: Kobo's _index becomes index, and so on.
     frame = frame.drop(columns=["_parent_table_name"], errors="ignore")
+    categories = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    frame = frame.astype(dict.fromkeys(categories, object))
     frame.columns = [c.rsplit("/", 1)[-1].lstrip("_") for c in frame.columns]
     labels = {}
     for name in frame.columns:

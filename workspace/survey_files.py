@@ -246,19 +246,29 @@ def _personal(name: str, column: pd.Series) -> str | None:
     for part, why in _PERSONAL_PARTS.items():
         if part in key:
             return why
-    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+    textual = pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    if not (textual or isinstance(column.dtype, pd.CategoricalDtype)):
         return None
-    sample = column.iloc[:2000].dropna().astype(str).str.strip().iloc[:500]
-    sample = sample[sample != ""]
-    if len(sample) < 5:
+    # The distinct values of the first rows, with how often each occurs: a column of
+    # answers has a handful, a column of names nearly one per row.
+    text = column.iloc[:1000].dropna().astype(str).str.strip()
+    counts = text[text != ""].value_counts()
+    total = counts.sum()
+    if total < 5:
         return None
-    if sample.str.match(_EMAIL).mean() > 0.5:
+    values = pd.Series(counts.index, dtype=object)
+    weights = counts.to_numpy()
+
+    def share(mask: pd.Series) -> float:
+        return float((mask.to_numpy(dtype=bool) * weights).sum() / total)
+
+    if share(values.str.match(_EMAIL)) > 0.5:
         return "e-mail addresses"
-    if (sample.str.match(_PHONE) & (sample.str.count(r"\d") >= 9)).mean() > 0.5:
+    if share(values.str.match(_PHONE) & (values.str.count(r"\d") >= 9)) > 0.5:
         return "phone numbers"
-    if sample.str.match(_GEOPOINT).mean() > 0.5:
+    if share(values.str.match(_GEOPOINT)) > 0.5:
         return "household locations"
     # Names: capitalised words, nearly one per row (an area name repeats over households).
-    if sample.str.match(_PERSON_NAME).mean() > 0.8 and sample.nunique() > 0.5 * len(sample):
+    if share(values.str.match(_PERSON_NAME)) > 0.8 and len(counts) > 0.5 * total:
         return "person names"
     return None
