@@ -188,10 +188,18 @@ def _from_series(series: pd.Series) -> _Column:
         codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    text = np.array([_text_of(u) for u in uniques] + [""], dtype=object)
     codes = np.where(codes < 0, len(text) - 1, codes)  # missing takes the trailing ""
     values = text[codes]
     return _Column(values, values == "", "text", codes, text)
+
+
+def _text_of(value) -> str:
+    """A cell as text: numbers among text (a partly labelled SPSS variable, a mixed
+    spreadsheet column) as they are written, 5.0 as '5'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _as_number(column: _Column) -> _Column:

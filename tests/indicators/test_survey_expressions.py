@@ -140,3 +140,12 @@ def test_values_that_cannot_be_computed_say_why():
         evaluate("age and answer == 'yes'", FRAME)
     with pytest.raises(ExpressionError, match="no column 'nothere'"):
         evaluate("nothere == 1", FRAME)
+
+
+def test_a_partly_labelled_column_compares_labels_and_numbers():
+    """SPSS with labels on some codes only: labels are text, the other codes numbers."""
+    frame = pd.DataFrame({"q": pd.Series(["yes", 5.0, "don't know", 12.0, None], dtype=object)})
+    assert list(evaluate("q == 'yes'", frame)[0][[0, 1, 2, 3]]) == [1, 0, 0, 0]
+    assert list(evaluate("q == 5", frame)[0][[0, 1, 2, 3]]) == [0, 1, 0, 0]
+    got = evaluate("q >= 10", frame)[0]
+    assert np.isnan(got[0]) and got[1] == 0 and np.isnan(got[2]) and got[3] == 1
