@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_cmd_validate)
     validate.add_argument("files", type=Path, nargs="+")
     validate.add_argument("--framework", type=Path, help="framework to check against")
+    validate.add_argument(
+        "--recipe", type=Path, help="FILE is survey microdata: check it with this recipe"
+    )
     _reading_options(validate)
 
     info = commands.add_parser("info", help="what a workspace holds")
@@ -84,7 +87,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--framework", type=Path, help="use this framework instead")
     _report_parser(commands)
+    _survey_parser(commands)
     return parser
+
+
+def _survey_parser(commands) -> None:
+    """``solutions survey DIR FILE --recipe RECIPE.yaml [--round R] [--out FILE.csv]``"""
+    survey = commands.add_parser(
+        "survey", help="household survey microdata -> indicator estimates (DESIGN 3.6)"
+    )
+    survey.set_defaults(func=_cmd_survey)
+    survey.add_argument("dir", type=Path, help="the workspace (read only with --out)")
+    survey.add_argument("file", type=Path, help="CSV, Kobo XLSX, SPSS .sav or Stata .dta")
+    survey.add_argument("--recipe", type=Path, required=True, help="the recipe YAML")
+    survey.add_argument(
+        "--round", dest="round_date", metavar="YYYY-MM", help="the round, over the recipe's"
+    )
+    survey.add_argument(
+        "--out",
+        type=Path,
+        help="write the estimates as a canonical CSV; the workspace is untouched",
+    )
 
 
 def _report_parser(commands) -> None:
@@ -208,6 +231,8 @@ def _cmd_validate(args) -> int:
     from workspace.observations import ObservationError, read_observations
 
     framework = load_framework(args.framework)
+    if args.recipe:
+        return _validate_surveys(args, framework)
     failed = False
     for path in args.files:
         try:
@@ -235,6 +260,51 @@ def _cmd_validate(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed = True
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _validate_surveys(args, framework) -> int:
+    from workspace.observations import ObservationError
+    from workspace.survey import load_recipe, run_survey
+
+    failed = False
+    try:
+        parsed = load_recipe(args.recipe, framework)
+    except ObservationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in args.files:
+        try:
+            result = run_survey(path, parsed, framework, round_date=args.round_date)
+            print("\n".join(result.lines))
+            print(f"{path}: valid with recipe {args.recipe}; nothing was written")
+        except ObservationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_survey(args) -> int:
+    from workspace.store import Workspace
+    from workspace.survey import import_survey, load_recipe, run_survey, write_estimates_csv
+
+    workspace = Workspace(args.dir)
+    if args.out is None:
+        print(import_survey(workspace.require(), args.file, args.recipe, args.round_date))
+        return EXIT_OK
+    # --out: the workspace (if there is one) only lends its framework and areas.
+    framework = workspace.framework
+    areas = workspace.areas() if workspace.exists() else None
+    result = run_survey(
+        args.file,
+        load_recipe(args.recipe, framework),
+        framework,
+        areas=areas,
+        round_date=args.round_date,
+    )
+    write_estimates_csv(result.table, args.out)
+    print("\n".join(result.lines))
+    print(f"{args.out}: {len(result.table)} estimates written; no workspace was changed")
+    return EXIT_OK
 
 
 def _is_geojson(path: Path) -> bool:

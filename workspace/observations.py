@@ -17,7 +17,7 @@ from indicators.cube import GROUPS, parse_rounds
 from indicators.framework import CONTEXT_VARIABLES, Framework
 
 REQUIRED_COLUMNS = ("area_pcode", "round", "group", "indicator", "value")
-OPTIONAL_COLUMNS = ("n", "source")
+OPTIONAL_COLUMNS = ("n", "source", "se")
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 #: How many problems to list before summarising; a file with thousands of bad rows
 #: usually has one cause, and a wall of text hides it.
@@ -73,6 +73,8 @@ def check_rows(
         table["n"] = ""
     if "source" not in table:
         table["source"] = ""
+    if "se" not in table:
+        table["se"] = ""
     row_number = table["row"] if "row" in table else pd.Series(range(2, len(table) + 2))
     row_number.index = table.index
     problems: list[tuple[int, str, str]] = []
@@ -137,10 +139,15 @@ def check_rows(
     flag(sizes.isna() & (table["n"] != ""), "n", lambda r: f"{r['n']!r} is not a number")
     flag(sizes < 0, "n", lambda r: f"{r['n']} is negative: n is a sample size")
 
+    errors = pd.to_numeric(table["se"], errors="coerce")  # DESIGN 3.3: optional, >= 0
+    flag(errors.isna() & (table["se"] != ""), "se", lambda r: f"{r['se']!r} is not a number")
+    flag(errors < 0, "se", lambda r: f"{r['se']} is negative: a standard error cannot be")
+
     if problems:
         raise ObservationError(_problem_report(path, problems, counted[0]))
 
     table["round"] = rounds
+    table["se"] = errors.astype(float)
     table["value"] = values.astype(float)
     table["n"] = sizes.astype(float)
     table.loc[context & (table["group"] == ""), "group"] = ""

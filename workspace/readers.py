@@ -32,7 +32,7 @@ import pandas as pd
 
 from workspace.observations import ObservationError
 
-CANONICAL = ("area_pcode", "round", "group", "indicator", "value", "n", "source")
+CANONICAL = ("area_pcode", "round", "group", "indicator", "value", "n", "source", "se")
 
 #: HXL hashtag (+ attributes that must all be present) -> canonical column, or a context
 #: variable whose values the column holds. Matching ignores case and attribute order;

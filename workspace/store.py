@@ -540,13 +540,15 @@ def _empty_observations() -> pd.DataFrame:
             "value": pd.Series(dtype=float),
             "n": pd.Series(dtype=float),
             "source": pd.Series(dtype=object),
+            "se": pd.Series(dtype=float),
         }
     )
 
 
 def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
     columns = ["area_pcode", "round", "group", "indicator", "value", "n", "source"]
-    stored = table[columns].copy()
+    # `se` (DESIGN 3.3) is optional: survey estimates carry it, other sources leave NaN.
+    stored = table[columns].assign(se=table.get("se", np.nan))
     for column in ("area_pcode", "group", "indicator", "source"):
         stored[column] = stored[column].astype(object)
     stored["round"] = stored["round"].astype("datetime64[ns]")
