@@ -37,8 +37,9 @@ from dashboard.briefing.downloads import (
     scores_title,
     source_coverage,
 )
-from dashboard.briefing.view import ViewState
+from dashboard.briefing.view import BENCHMARKS, GROUPS, ViewState, round_value
 from dashboard.context import AppContext
+from dashboard.i18n import LANGUAGES
 
 #: Characters XML 1.0 (so XLSX) cannot hold; openpyxl refuses them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -215,4 +216,66 @@ def scores_metadata(
         made=made,
         whole=True,
         data_file=data_file,
+    )
+
+
+class ExportInputError(ValueError):
+    """A view an export cannot give; the message names what is wrong and what there is."""
+
+
+def export_view(
+    context: AppContext,
+    *,
+    round: str | None = None,  # the query parameter's name (DESIGN 5)
+    level: int | str | None = None,
+    group: str | None = None,
+    benchmark: str | None = None,
+    core: bool = False,
+    lang: str | None = None,
+) -> ViewState:
+    """The view of an export (``solutions export``, ``/api/v1/scores``), checked against
+    the workspace. Defaults: the latest round with scores, the deepest admin level with
+    scores, IDPs, parity, English. Raises ``ExportInputError``."""
+    rounds = list(context.rounds)
+    levels = list(context.scored_levels)
+    if not rounds or not levels:
+        raise ExportInputError(
+            "the workspace has no scores yet: import boundaries and observations first"
+        )
+    chosen_round = rounds[-1]
+    if round is not None and str(round).strip():
+        chosen_round = round_value(str(round), rounds)
+        if chosen_round is None:
+            raise ExportInputError(
+                f"round {round!r} has no scores in this workspace (rounds are YYYY-MM-DD or "
+                f"YYYY-MM); rounds with scores: {', '.join(rounds)}"
+            )
+    chosen_level = levels[0]
+    if level is not None and str(level).strip():
+        text = str(level).strip()
+        if not text.isdigit() or int(text) not in levels:
+            raise ExportInputError(
+                f"admin level {level!r} has no scores; levels with scores: "
+                + ", ".join(str(v) for v in levels)
+            )
+        chosen_level = int(text)
+    group = "idp" if group is None else str(group).strip()
+    if group not in GROUPS:
+        raise ExportInputError(f"group {group!r} is not one of {', '.join(GROUPS)}")
+    benchmark = "parity" if benchmark is None else str(benchmark).strip()
+    if benchmark not in BENCHMARKS:
+        raise ExportInputError(f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARKS)}")
+    code = "en" if lang is None else str(lang).strip().lower()
+    if code not in LANGUAGES:
+        raise ExportInputError(
+            f"language {lang!r} is not available; languages: {', '.join(LANGUAGES)}"
+        )
+    return ViewState(
+        round=chosen_round,
+        criterion="overall",
+        group=group,
+        benchmark=benchmark,
+        level=chosen_level,
+        core=bool(core),
+        lang=code,
     )
