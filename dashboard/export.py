@@ -12,12 +12,14 @@ its metadata sidecar ``FILE-metadata.json`` (DESIGN 8).
 
 Values are those of the Priorities CSV, withheld by the same rule; text is neutralised
 as in every export. The files are written whole or not at all (temporary file, then
-rename) and never inside the workspace, which an export leaves exactly as it was.
+rename) and never inside the workspace, which an export leaves exactly as it was. A
+sidecar that describes another data file (``m.gpkg`` beside ``m.csv``) is not overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 import uuid
@@ -97,10 +99,12 @@ def geo_table(
     level, group, benchmark = state.level, state.group, state.benchmark
     when = np.datetime64(state.round, "ns")
     criteria = counted_criteria(context, state.core)
-    scores = context.level_scores(level, state.core)["criterion_score"]
-    scores = scores.sel(benchmark=benchmark, group=group, round=when, criterion=criteria)
-    values = scores.reindex(area=pcodes).transpose("area", "criterion").values.astype(float)
-    if withhold_small_samples:
+    values = np.full((len(pcodes), len(criteria)), np.nan)
+    if pcodes:  # rows exist only where the level has this group and round
+        scores = context.level_scores(level, state.core)["criterion_score"]
+        scores = scores.sel(benchmark=benchmark, group=group, round=when, criterion=criteria)
+        values = scores.reindex(area=pcodes).transpose("area", "criterion").values.astype(float)
+    if withhold_small_samples and pcodes:
         hidden = context.withheld(level, group, state.core).reindex(area=pcodes, fill_value=False)
         hide = np.stack(
             [hidden[c].sel(round=when).values.astype(bool) for c in criteria], axis=1
@@ -207,6 +211,14 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def _described_by(sidecar: Path) -> str | None:
+    """The data file an existing sidecar describes (None: no sidecar, or not ours)."""
+    try:
+        return str(json.loads(sidecar.read_text("utf-8"))["data_file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def run_export_command(args) -> int:
     """The ``solutions export`` command (arguments: ``dashboard.cli``)."""
     from workspace.frameworks import load_framework
@@ -221,6 +233,13 @@ def run_export_command(args) -> int:
     workspace = Workspace(args.dir).require()
     if _inside(out, workspace.path):
         return _error(f"{out}: an export is never written inside the workspace {args.dir}")
+    sidecar = out.with_name(sidecar_name(out.name))
+    other = _described_by(sidecar)
+    if other is not None and other != out.name:
+        return _error(
+            f"{sidecar} holds the metadata of {other}; give {out.name} another name so that "
+            "each data file keeps its own metadata"
+        )
     framework = load_framework(args.framework) if args.framework else None
     context = AppContext.load(workspace, framework)
     try:

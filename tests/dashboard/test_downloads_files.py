@@ -278,3 +278,22 @@ def test_export_is_never_written_into_the_workspace(demo_workspace, capsys):
     code = main(["export", str(demo_workspace.path), "--out", str(demo_workspace.path / "x.csv")])
     assert code == 1 and "never written inside the workspace" in capsys.readouterr().err
     assert snapshot(demo_workspace.path) == before
+
+
+def test_export_keeps_each_data_file_its_own_metadata(demo_workspace, tmp_path, capsys):
+    assert main(["export", str(demo_workspace.path), "--out", str(tmp_path / "m.csv")]) == 0
+    code = main(["export", str(demo_workspace.path), "--out", str(tmp_path / "m.gpkg")])
+    assert code == 1 and "holds the metadata of m.csv" in capsys.readouterr().err
+    assert not (tmp_path / "m.gpkg").exists()
+    assert json.loads((tmp_path / "m-metadata.json").read_text())["data_file"] == "m.csv"
+    # The same file again replaces both, whole.
+    assert main(["export", str(demo_workspace.path), "--out", str(tmp_path / "m.csv")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-metadata.json", "m.csv"]
+
+
+def test_a_view_without_rows_exports_empty_files(demo_app_context, tmp_path):
+    for name in ("e.gpkg", "e.geojson", "e.csv"):
+        count, sidecar = write_export(demo_app_context, view(round="1999-01-01"), tmp_path / name)
+        assert count == 0 and json.loads(sidecar.read_text())["data_file"] == name
+    assert pyogrio.read_info(tmp_path / "e.gpkg")["features"] == 0
+    assert len(read_export((tmp_path / "e.csv").read_bytes())) == 2
