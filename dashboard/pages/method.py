@@ -288,12 +288,12 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             html.H4(_("Reliability")),
             html.P(
                 _(
-                    "Reliability runs from 0 (most reliable) to 10 (least reliable). It adds "
-                    "up the share of the framework's indicators without a value (half the "
-                    "weight), the share of values from fewer than {n_min} households (a "
-                    "quarter) and the share of comparisons with a fallback comparator (a "
-                    "quarter). Values of {threshold} or more are marked as low reliability on "
-                    "the map and in the tables."
+                    "Reliability runs from 0 (most reliable) to 10 (least reliable): 10 times "
+                    "the share of the framework's indicators without a value, plus half the "
+                    "share of values from fewer than {n_min} households, plus half the share "
+                    "of comparisons with a fallback comparator, capped at 10. Values of "
+                    "{threshold} or more are marked as low reliability on the map and in the "
+                    "tables."
                 ).format(n_min=n_min, threshold=number(LOW_RELIABILITY, state.lang, 0))
             ),
             html.H4(_("Ranks and their uncertainty")),
