@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import ids
+from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
@@ -543,6 +543,7 @@ def app_for_context(context: AppContext) -> Dash:
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
     importlib.import_module("dashboard.report.export").register(app, context)
+    api.register(app.server, context)  # GET /api/v1/scores: the Priorities CSV as JSON
     return app
 
 

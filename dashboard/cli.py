@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--framework", type=Path, help="use this framework instead")
     _report_parser(commands)
     _survey_parser(commands)
+    _export_parser(commands)
     return parser
 
 
@@ -108,6 +109,40 @@ def _survey_parser(commands) -> None:
         type=Path,
         help="write the estimates as a canonical CSV; the workspace is untouched",
     )
+
+
+def _export_parser(commands) -> None:
+    """``solutions export DIR --out FILE.{gpkg,geojson,csv} [--round R] [--level N] ...``"""
+    export = commands.add_parser(
+        "export",
+        help="scores of one view with geometry (GeoPackage, GeoJSON) or as an HXL-tagged CSV",
+    )
+    export.set_defaults(func=_cmd_export)
+    export.add_argument("dir", type=Path)
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.gpkg, FILE.geojson or FILE.csv; its metadata goes to FILE-metadata.json",
+    )
+    export.add_argument(
+        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
+    )
+    export.add_argument("--level", help="admin level (default: the deepest with scores)")
+    export.add_argument("--group", default="idp", help="displaced group: idp or returnee")
+    export.add_argument(
+        "--benchmark", default="parity", help="parity (with the host community) or absolute"
+    )
+    export.add_argument(
+        "--core", action="store_true", help="IRIS core: the five core criteria only"
+    )
+    export.add_argument("--lang", default="en", help="language of class and criterion names")
+    export.add_argument(
+        "--include-small-samples",
+        action="store_true",
+        help="give the values resting on small samples too (not for public sharing)",
+    )
+    export.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _report_parser(commands) -> None:
@@ -376,6 +411,12 @@ def _cmd_serve(args) -> int:
     app = create_app(workspace, framework_path=args.framework)
     app.run(host=args.host, port=args.port, debug=False)
     return EXIT_OK
+
+
+def _cmd_export(args) -> int:
+    from dashboard.export import run_export_command
+
+    return run_export_command(args)
 
 
 def _cmd_report(args) -> int:

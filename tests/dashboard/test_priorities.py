@@ -9,9 +9,11 @@ import dataclasses
 import io
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from dash import html
 
@@ -160,11 +162,31 @@ def test_layout_without_data_says_so(demo_app_context):
     assert isinstance(layout, html.Div)
 
 
-def test_download_returns_the_csv_of_the_stored_view(demo_app_context):
+def _sent(sent) -> bytes:
+    return base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
+
+
+def test_download_gives_the_workbook_and_the_csv_zip_of_the_stored_view(demo_app_context):
     stored = dataclasses.asdict(view(level=1, benchmark="absolute"))
     sent = priorities.download(demo_app_context, stored)
-    assert sent["filename"] == "priorities-adm1-2025-12-01-idp-absolute.csv"
-    data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
-    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert table[1][0] == "#adm1+code" and len(table[2 : table.index([])]) == 12
+    assert sent["filename"] == "priorities-adm1-2025-12-01-idp-absolute.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(_sent(sent)), read_only=True)
+    assert book.sheetnames == ["Data", "Metadata"]
+    data = [list(r) for r in book["Data"].iter_rows(values_only=True)]
+    assert data[1][0] == "#adm1+code" and data[1][2] == "#country+code" and len(data) == 14
+
+    sent = priorities.download(demo_app_context, stored, "zip")
+    assert sent["filename"] == "priorities-adm1-2025-12-01-idp-absolute.zip"
+    with zipfile.ZipFile(io.BytesIO(_sent(sent))) as archive:
+        assert archive.namelist() == [
+            "priorities-adm1-2025-12-01-idp-absolute.csv",
+            "priorities-adm1-2025-12-01-idp-absolute-metadata.json",
+        ]
+        table = list(
+            csv.reader(io.StringIO(archive.read(archive.namelist()[0]).decode("utf-8-sig")))
+        )
+        metadata = json.loads(archive.read(archive.namelist()[1]))
+    assert table[1][0] == "#adm1+code" and len(table[2:]) == 12
+    assert [c["name"] for c in metadata["columns"]] == table[0]
+    assert [c["hxl"] for c in metadata["columns"]] == table[1]
     assert priorities.download(demo_app_context, None) is None
