@@ -111,6 +111,9 @@ def _serving_options(serve) -> None:
         "(default: .DIR.serving beside the workspace)",
     )
     serve.add_argument("--timeout", type=int, default=120, help="gunicorn worker timeout, s")
+    serve.add_argument(
+        "--access-log", metavar="FILE", help="log every request (worker pid first) to FILE"
+    )
 
 
 def _users_parser(commands) -> None:

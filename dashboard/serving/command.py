@@ -85,6 +85,8 @@ def run_serve_command(args) -> int:
     def build():
         return create_app(workspace, framework_path=args.framework, serving=settings)
 
-    options = gunicorn_options(args.host, args.port, workers, timeout=args.timeout)
+    options = gunicorn_options(
+        args.host, args.port, workers, timeout=args.timeout, access_log=args.access_log
+    )
     DashboardServer(build, options).run()
     return EXIT_OK
