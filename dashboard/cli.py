@@ -112,6 +112,9 @@ def _serving_options(serve) -> None:
     )
     serve.add_argument("--timeout", type=int, default=120, help="gunicorn worker timeout, s")
     serve.add_argument(
+        "--threads", type=int, default=4, help="requests handled at once by each worker"
+    )
+    serve.add_argument(
         "--access-log", metavar="FILE", help="log every request (worker pid first) to FILE"
     )
 

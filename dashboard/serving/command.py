@@ -86,7 +86,12 @@ def run_serve_command(args) -> int:
         return create_app(workspace, framework_path=args.framework, serving=settings)
 
     options = gunicorn_options(
-        args.host, args.port, workers, timeout=args.timeout, access_log=args.access_log
+        args.host,
+        args.port,
+        workers,
+        timeout=args.timeout,
+        access_log=args.access_log,
+        threads=args.threads,
     )
     DashboardServer(build, options).run()
     return EXIT_OK

@@ -44,13 +44,21 @@ def warm(app) -> None:
 
 
 def gunicorn_options(
-    host: str, port: int, workers: int, timeout: int = 120, access_log: str | None = None
+    host: str,
+    port: int,
+    workers: int,
+    timeout: int = 120,
+    access_log: str | None = None,
+    threads: int = 4,
 ) -> dict:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": threads,
+        # Idle connections stay open between a reader's clicks (gunicorn's 2 s default
+        # closes them while a browser or proxy may be reusing them: a failed request).
+        "keepalive": 30,
         "preload_app": True,
         "timeout": timeout,
         "graceful_timeout": 20,
