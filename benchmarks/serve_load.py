@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="alternating one/N phases")
     parser.add_argument("--think", type=float, default=1.0, help="mean pause, seconds")
     args = parser.parse_args(argv)
+    # Stopped from outside, still stop the server (it runs in a session of its own).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     scratch = Path(tempfile.mkdtemp(prefix="serve-load-"))
     workspace = args.workspace

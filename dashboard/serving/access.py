@@ -134,6 +134,18 @@ class AuditLog:
             os.close(descriptor)
 
 
+def client_address(request) -> str | None:
+    """The reader's address: behind a proxy on this machine (the request comes from the
+    loopback), the last address of X-Forwarded-For, the one that proxy appended; else
+    the connection's. Otherwise every reader behind the proxy would share one login
+    allowance and one address in the audit log."""
+    address = request.remote_addr
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and address in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip() or address
+    return address
+
+
 def _safe_next(target: str | None, home: str) -> str:
     """A path of this site to go to after login; anything else (another host,
     ``//host``, a scheme) goes home."""
@@ -270,7 +282,7 @@ def install_access(app, workspace, settings: ServingSettings) -> None:
             event,
             user=identity.user if identity else None,
             role=identity.role if identity else None,
-            address=flask.request.remote_addr,
+            address=client_address(flask.request),
             **fields,
         )
 
@@ -379,7 +391,7 @@ def install_access(app, workspace, settings: ServingSettings) -> None:
         name = request.form.get("name", "").strip()[:64]
         password = request.form.get("password", "")
         limits = {f"name:{name.lower()}": LIMIT_PER_NAME}
-        limits[f"address:{request.remote_addr}"] = LIMIT_PER_ADDRESS
+        limits[f"address:{client_address(request)}"] = LIMIT_PER_ADDRESS
         known = accounts.role_of(name) is not None
         if limiter.blocked(limits):
             audit("login_throttled", Identity(name if known else None, None, "form"))

@@ -13,6 +13,8 @@ workspace's state folder (``dashboard.serving.state``), shared by all of them.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -93,4 +95,11 @@ class DashboardServer(BaseApplication):
         # With preload_app the arbiter calls this once, in the master, before forking.
         app = self.build()
         warm(app)
+        # Said in the log so that an operator (and the 2-worker test) can see that the
+        # build happened in the master, before any "Booting worker" line.
+        print(
+            f"app built and warmed in process {os.getpid()}, before the workers fork",
+            file=sys.stderr,
+            flush=True,
+        )
         return app.server

@@ -18,7 +18,8 @@ no page of the app answers 404 (the page still says so in words); a Dash callbac
 whose body is not a callback of this app answers 400; a component-suite path that Dash
 does not serve answers 404 (Dash itself raises, which would be a 500 and a traceback).
 On a private server, a response that a shared cache could keep (``public``) is marked
-``private``.
+``private``, and one that says nothing of caching (pages, layouts, callback answers)
+``no-store``.
 """
 
 from __future__ import annotations
@@ -136,6 +137,11 @@ def install_security(app, page_exists, public: bool = True) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         cache = response.headers.get("Cache-Control", "")
-        if not public and "public" in cache:
-            response.headers["Cache-Control"] = cache.replace("public", "private")
+        if not public:
+            if "public" in cache:
+                response.headers["Cache-Control"] = cache.replace("public", "private")
+            elif not cache:
+                # Pages, layouts and callback answers of a private server: not kept by
+                # the browser either, so Back after signing out shows nothing.
+                response.headers["Cache-Control"] = "no-store"
         return response

@@ -244,3 +244,12 @@ def test_downloads_are_audited_and_no_password_is_ever_written(private_app, serv
     text = (served_workspace.path / AUDIT_FILE).read_text()
     assert PASSWORD not in text
     assert all({"time", "event", "address"} <= entry.keys() for entry in entries)
+
+
+def test_behind_a_local_proxy_the_forwarded_address_counts(private_app, served_workspace):
+    client = private_app.server.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9, 10.1.2.3"
+    login(client, "nobody-known", "wrong password")
+    failed = [e for e in _audit(served_workspace) if e["event"] == "login_failed"]
+    assert failed[-1]["address"] == "10.1.2.3"
+    assert "user" not in failed[-1]  # not an account: the typed name is not kept

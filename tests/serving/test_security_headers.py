@@ -142,3 +142,5 @@ def test_private_data_is_never_kept_by_shared_caches(client):
     assert response.status_code == 200
     assert "private" in response.headers["Cache-Control"]
     assert "public" not in response.headers["Cache-Control"]
+    for path in ("/", "/_dash-layout"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path

@@ -118,4 +118,9 @@ def test_two_exports_at_once_on_two_workers(browser, two_workers, tmp_path):
     callback_pids = {line.split()[0] for line in lines if "_dash-update-component" in line}
     assert len(callback_pids) == 2, callback_pids
     assert not [line for line in lines if re.search(r'" 5\d\d ', line)]
-    assert "Traceback" not in server_log.read_text()
+    log = server_log.read_text()
+    assert "Traceback" not in log
+    # Built once, in the master (the pid gunicorn listens with), before any worker booted.
+    master = re.search(r"Listening at: \S+ \((\d+)\)", log).group(1)
+    built = log.index(f"app built and warmed in process {master}, before the workers fork")
+    assert built < log.index("Booting worker")
