@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--framework", type=Path, help="use this framework instead")
+    _serving_options(serve)
+    _users_parser(commands)
     _report_parser(commands)
     _survey_parser(commands)
     _export_parser(commands)
@@ -143,6 +145,56 @@ def _export_parser(commands) -> None:
         help="give the values resting on small samples too (not for public sharing)",
     )
     export.add_argument("--framework", type=Path, help="use this framework instead")
+
+def _serving_options(serve) -> None:
+    """``solutions serve DIR ... [--workers N] [--public] [--trust-header NAME]``"""
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the production server (gunicorn); default: the "
+        "development server, one process",
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="anonymous readers get the public view (viewer role) without logging in",
+    )
+    serve.add_argument(
+        "--trust-header",
+        metavar="NAME",
+        help="take the user from this request header, set by a single sign-on proxy",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        help="folder shared by the workers for sessions and background jobs "
+        "(default: .DIR.serving beside the workspace)",
+    )
+    serve.add_argument("--timeout", type=int, default=120, help="gunicorn worker timeout, s")
+    serve.add_argument(
+        "--threads", type=int, default=4, help="requests handled at once by each worker"
+    )
+    serve.add_argument(
+        "--access-log", metavar="FILE", help="log every request (worker pid first) to FILE"
+    )
+
+
+def _users_parser(commands) -> None:
+    """``solutions users DIR add|remove|list [NAME] [--role R] [--password-stdin]``"""
+    users = commands.add_parser("users", help="accounts of the served dashboard")
+    users.set_defaults(func=_cmd_users)
+    users.add_argument("dir", type=Path)
+    users.add_argument("action", choices=("add", "remove", "list"))
+    users.add_argument("name", nargs="?")
+    users.add_argument("--role", default="viewer", choices=("viewer", "analyst", "admin"))
+    users.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts); "
+        "otherwise it is asked for, twice, without echo",
+    )
 
 
 def _report_parser(commands) -> None:
@@ -404,13 +456,15 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from dashboard.app import create_app
-    from workspace.store import Workspace
+    from dashboard.serving.command import run_serve_command
 
-    workspace = Workspace(args.dir).require()
-    app = create_app(workspace, framework_path=args.framework)
-    app.run(host=args.host, port=args.port, debug=False)
-    return EXIT_OK
+    return run_serve_command(args)
+
+
+def _cmd_users(args) -> int:
+    from dashboard.serving.command import run_users_command
+
+    return run_users_command(args)
 
 
 def _cmd_export(args) -> int:
