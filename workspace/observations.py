@@ -15,6 +15,7 @@ import pandas as pd
 
 from indicators.cube import GROUPS, parse_rounds
 from indicators.framework import CONTEXT_VARIABLES, Framework
+from workspace.numbers import read_numbers
 
 REQUIRED_COLUMNS = ("area_pcode", "round", "group", "indicator", "value")
 OPTIONAL_COLUMNS = ("n", "source")
@@ -22,6 +23,12 @@ COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 #: How many problems to list before summarising; a file with thousands of bad rows
 #: usually has one cause, and a wall of text hides it.
 MAX_LISTED = 25
+#: Codes, names and sources are short; a cell longer than this is a pasted paragraph or
+#: a shifted column, and would bloat every page that shows it.
+MAX_TEXT_CELL = 300
+TEXT_COLUMNS = ("area_pcode", "group", "indicator", "source", "area_name", "parent_name")
+#: Displacement statistics start after the Second World War; an earlier round is a typo.
+EARLIEST_ROUND = pd.Timestamp("1950-01-01")
 
 
 class ObservationError(ValueError):
@@ -38,23 +45,33 @@ def read_observations(
     path: str | Path,
     framework: Framework,
     *,
-    encoding: str | None = None,
-    round_date: str | None = None,
+    decimal: str | None = None,
+    allow_any_date: bool = False,
+    **reading,
 ) -> ReadResult:
     """Read any recognised observation file and check every row against ``framework``.
 
-    Area codes are checked for presence only; placing them on the workspace's areas is
-    the store's job (it knows the areas).
+    ``reading`` goes to `workspace.readers.read_source` (encoding, round_date,
+    value_column, level). Area codes are checked for presence only; placing them on the
+    workspace's areas is the store's job (it knows the areas).
     """
     from workspace.readers import read_source
 
-    source = read_source(path, encoding=encoding, round_date=round_date)
+    source = read_source(path, **reading)
     if (source.frame["area_pcode"] == "").all() and "area_name" in source.frame:
         raise ObservationError(
             f"{path}: the file names areas but gives no P-codes; import it into a "
             "workspace with --match-names to match the names to its areas"
         )
-    return check_rows(Path(path), source.frame, framework, list(source.notes), source.columns)
+    return check_rows(
+        Path(path),
+        source.frame,
+        framework,
+        list(source.notes),
+        source.columns,
+        decimal=decimal,
+        allow_any_date=allow_any_date,
+    )
 
 
 def check_rows(
@@ -63,10 +80,15 @@ def check_rows(
     framework: Framework,
     notes: list[str],
     columns: dict[str, str] | None = None,
+    *,
+    decimal: str | None = None,
+    allow_any_date: bool = False,
 ) -> ReadResult:
     """Check text rows in canonical columns (plus ``row``, the file's row number).
 
-    ``columns`` maps canonical columns to the file's own names, which messages use."""
+    ``columns`` maps canonical columns to the file's own names, which messages use;
+    ``decimal`` states the decimal mark ("." or ","), else the column must show it;
+    rounds in the future or before 1950 are refused unless ``allow_any_date``."""
     named = columns or {}
     table = table.copy()
     if "n" not in table:
@@ -88,8 +110,49 @@ def check_rows(
     table["group"] = table["group"].str.lower()
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
+    for column in TEXT_COLUMNS:
+        if column in table:
+            flag(
+                table[column].str.len() > MAX_TEXT_CELL,
+                column,
+                lambda r, c=column: (
+                    f"a text of {len(r[c])} characters (more than {MAX_TEXT_CELL}): "
+                    "not a code or a name; check the file"
+                ),
+            )
+
     rounds = parse_rounds(table["round"], errors="coerce")
+    written = rounds.isna() & table["round"].str.contains(r"[A-Za-z]{3}", regex=True)
+    if written.any():
+        # "1 March 2015", "March 2015", "01-Mar-2015": month names leave no doubt
+        rounds[written] = pd.to_datetime(
+            table.loc[written, "round"], format="mixed", dayfirst=True, errors="coerce"
+        ).dt.normalize()
+        if rounds[written].notna().any():
+            notes.append(
+                f"{int(rounds[written].notna().sum())} written date(s) read, e.g. "
+                f"{table.loc[written, 'round'].iloc[0]!r} as "
+                f"{rounds[written].dropna().iloc[0]:%Y-%m-%d}"
+            )
     flag(rounds.isna(), "round", lambda r: f"{r['round']!r} is not a date YYYY-MM-DD or YYYY-MM")
+    if not allow_any_date:
+        today = pd.Timestamp.now().normalize()
+        flag(
+            rounds > today,
+            "round",
+            lambda r: (
+                f"{r['round']!r} is in the future; a typo? If it is meant, run again with "
+                "--allow-any-date"
+            ),
+        )
+        flag(
+            rounds < EARLIEST_ROUND,
+            "round",
+            lambda r: (
+                f"{r['round']!r} is before {EARLIEST_ROUND:%Y}; a typo? If it is meant, run "
+                "again with --allow-any-date"
+            ),
+        )
 
     known = set(framework.indicator_codes) | set(CONTEXT_VARIABLES)
     flag(
@@ -108,9 +171,16 @@ def check_rows(
         lambda r: f"unknown group {r['group']!r}; use idp, returnee or host",
     )
 
-    values = parse_numbers(table["value"])
+    reading = read_numbers(table["value"], decimal=decimal, rows=row_number)
+    values = reading.values
+    notes.extend(reading.notes)
+    unreadable = pd.Series(False, index=table.index)
+    unreadable[list(reading.problems)] = True
+    flag(unreadable, "value", lambda r: reading.problems[r.name])
     flag(
-        values.isna() & (table["value"] != ""), "value", lambda r: f"{r['value']!r} is not a number"
+        values.isna() & (table["value"] != "") & ~unreadable,
+        "value",
+        lambda r: f"{r['value']!r} is not a number",
     )
     flag(table["value"] == "", "value", "empty value; leave the row out instead")
     flag(
@@ -133,7 +203,7 @@ def check_rows(
         lambda r: f"{r['value']} is negative, below the scale of {r['indicator']}",
     )
 
-    sizes = pd.to_numeric(table["n"], errors="coerce")
+    sizes = read_numbers(table["n"], decimal=decimal, rows=row_number).values
     flag(sizes.isna() & (table["n"] != ""), "n", lambda r: f"{r['n']!r} is not a number")
     flag(sizes < 0, "n", lambda r: f"{r['n']} is negative: n is a sample size")
 
@@ -150,41 +220,37 @@ def check_rows(
     repeated = table.duplicated(keys, keep=False)
     if repeated.any():
         groups = table[repeated].groupby(keys, sort=False)
-        conflicts = []
-        for key, rows in groups:
-            if rows[["value", "n"]].drop_duplicates().shape[0] > 1:
-                conflicts.append((key, rows["row"].tolist()))
-        if conflicts:
-            problems = [
-                (
-                    rows[0],
-                    named.get("value", "value"),
-                    f"conflicting values for {_key_text(key)} in rows "
-                    f"{', '.join(map(str, rows))}; keep one of them",
+        # vectorised: a million repeated rows must not mean a million Python groups
+        repeated_rows = table[repeated]
+        distinct = repeated_rows.drop_duplicates([*keys, "value", "n"])
+        clashing = distinct[distinct.duplicated(keys, keep=False)][keys].drop_duplicates()
+        if not clashing.empty:
+            involved = repeated_rows.merge(clashing, on=keys)
+            problems = []
+            for key, rows in involved.groupby(keys, sort=False):
+                if len(problems) == MAX_LISTED:
+                    break
+                numbers = rows["row"].tolist()
+                problems.append(
+                    (
+                        numbers[0],
+                        named.get("value", "value"),
+                        f"conflicting values for {_key_text(key)} in {_rows_text(numbers)}; "
+                        "keep one of them",
+                    )
                 )
-                for key, rows in conflicts
-            ]
-            raise ObservationError(_problem_report(path, problems))
+            raise ObservationError(_problem_report(path, problems, len(clashing)))
         dropped = int(table.duplicated(keys).sum())
         table = table.drop_duplicates(keys)
         notes.append(f"dropped {dropped} row(s) repeating an identical earlier row")
     return ReadResult(table.reset_index(drop=True), notes)
 
 
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
-_DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
-
-
-def parse_numbers(text: pd.Series) -> pd.Series:
-    """Numbers as spreadsheets write them: ``12,345`` (thousands), ``12,5`` (decimal
-    comma, when it cannot be thousands), ``45%``; anything else that is not a number
-    becomes NaN."""
-    text = text.astype(str).str.strip().str.replace(r"\s*%$", "", regex=True)
-    thousands = text.str.match(_THOUSANDS)
-    decimal_comma = text.str.match(_DECIMAL_COMMA) & ~thousands
-    text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    text = text.where(~decimal_comma, text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text, errors="coerce")
+def _rows_text(numbers: list[int], limit: int = 20) -> str:
+    """``rows 2, 5, 9`` or, for many, the first ``limit`` and a count."""
+    shown = ", ".join(map(str, numbers[:limit]))
+    more = f" and {len(numbers) - limit} more ({len(numbers)} rows)" if len(numbers) > limit else ""
+    return f"rows {shown}{more}"
 
 
 def _key_text(key: tuple) -> str:

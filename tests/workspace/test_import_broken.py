@@ -44,7 +44,7 @@ BROKEN: dict[str, str] = {
     "percent_above_100.csv": "row 3, column value: 140 is outside 0-100 for a percentage",
     "unknown_group.csv": "row 2, column group: unknown group 'refugee'",
     "impossible_date.csv": "row 2, column round: '2024-02-30' is not a date",
-    "round_not_a_date.csv": "row 3, column round: 'March 2024' is not a date",
+    "round_not_a_date.csv": "row 3, column round: 'spring 2024' is not a date",
     "conflicting_duplicates.csv": (
         "row 2, column value: conflicting values for ZZ01001 / 2024-03-01 / idp / "
         "violence_12m in rows 2, 4"
