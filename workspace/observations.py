@@ -219,7 +219,6 @@ def check_rows(
     keys = ["area_pcode", "round", "group", "indicator"]
     repeated = table.duplicated(keys, keep=False)
     if repeated.any():
-        groups = table[repeated].groupby(keys, sort=False)
         # vectorised: a million repeated rows must not mean a million Python groups
         repeated_rows = table[repeated]
         distinct = repeated_rows.drop_duplicates([*keys, "value", "n"])

@@ -33,6 +33,8 @@ class Placement:
     code_for: dict[str, str] = field(default_factory=dict)
     respelled: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
+    #: unplaced code -> why (a look-alike letter, a repair that would change level)
+    reasons: dict[str, str] = field(default_factory=dict)
     name_matches: dict[str, str] = field(default_factory=dict)
     near_matches: dict[str, tuple[str, float]] = field(default_factory=dict)
     name_misses: list[str] = field(default_factory=list)
@@ -82,31 +84,63 @@ def _without_zero_padding(code: str) -> str:
     return re.sub(r"\d+", lambda m: str(int(m.group())), code)
 
 
-def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
+def place_codes(
+    codes: Iterable[str],
+    known: Iterable[str],
+    levels: dict[str, int] | None = None,
+    declared: dict[str, int] | None = None,
+) -> Placement:
+    """Map each file code to one workspace P-code, or list it as unplaced.
+
+    ``levels`` gives each workspace code's admin level; ``declared`` the level the file
+    states for a code (its column ``admin2Pcode`` or tag ``#adm2+code``). A repaired
+    code (respelled, zero padding restored) must land on an area of the declared level
+    (else of the level the file's other codes have) and of that level's code length: a
+    repair that would put an admin-2 code on an admin-1 area of the same digits
+    (``XX011`` on ``XX11``) is refused and the code listed as unknown.
+    """
     known = list(known)
     known_set = set(known)
+    levels = levels or {}
+    declared = declared or {}
     iso3_to_iso2 = _country_prefixes(known)
     by_compact: dict[str, set[str]] = defaultdict(set)
     by_unpadded: dict[str, set[str]] = defaultdict(set)
+    lengths: dict[int, set[int]] = defaultdict(set)
     for code in known:
         by_compact[_compact(code)].add(code)
         by_unpadded[_without_zero_padding(_compact(code))].add(code)
+        lengths[levels.get(code, -1)].add(len(code))
+    codes = list(dict.fromkeys(codes))
+    exact_levels = [levels[c] for c in codes if c in known_set and c in levels]
+    usual = max(set(exact_levels), key=exact_levels.count) if exact_levels else None
 
     placement = Placement()
-    for code in dict.fromkeys(codes):
+    for code in codes:
         if code in known_set:
             placement.code_for[code] = code
+            continue
+        odd = _look_alikes(code)
+        if odd:
+            placement.unplaced.append(code)
+            placement.reasons[code] = odd
             continue
         compact = _compact(code)
         if compact[:3] in iso3_to_iso2:
             candidates = [compact, iso3_to_iso2[compact[:3]] + compact[3:]]
         else:
             candidates = [compact]
+        want = declared.get(code, usual)
         found: set[str] = set()
+        elsewhere: set[str] = set()
         for candidate in candidates:
             found = by_compact.get(candidate, set())
             if not found:
                 found = by_unpadded.get(_without_zero_padding(candidate), set())
+            if want is not None and levels:
+                elsewhere = {f for f in found if levels.get(f) != want}
+                found = {f for f in found if levels.get(f) == want}
+                found = {f for f in found if len(f) in lengths[want]}
             if found:
                 break
         if len(found) == 1:
@@ -115,7 +149,28 @@ def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
             placement.respelled[code] = match
         else:
             placement.unplaced.append(code)
+            if elsewhere and not found:
+                other = sorted(elsewhere)[0]
+                placement.reasons[code] = (
+                    f"would match {other}, an admin-{levels[other]} area, but the file gives "
+                    f"admin-{want} codes here; not placed"
+                )
+            elif len(found) > 1:
+                placement.reasons[code] = f"matches {len(found)} areas ({', '.join(sorted(found))})"
     return placement
+
+
+def _look_alikes(code: str) -> str | None:
+    """Non-ASCII letters that look like Latin ones (Cyrillic А, Greek Ο, full-width
+    digits) make a code that no P-code list holds; name them, never guess."""
+    odd = [(i, ch) for i, ch in enumerate(code) if ord(ch) > 127 and not ch.isspace()]
+    if not odd:
+        return None
+    shown = ", ".join(
+        f"{ch!r} ({unicodedata.name(ch, f'U+{ord(ch):04X}')}) at position {i + 1}"
+        for i, ch in odd[:3]
+    )
+    return f"holds non-ASCII character(s) {shown}; retype them as plain letters and digits"
 
 
 def normalise_name(name: str) -> str:

@@ -34,8 +34,9 @@ import geodata
 from indicators.cube import build_cube
 from indicators.framework import CONTEXT_VARIABLES, Framework, FrameworkError
 from workspace.frameworks import load_framework
-from workspace.observations import ObservationError, check_rows, suspicious_jumps
-from workspace.pcodes import name_keys, place_codes, place_names
+from workspace.numbers import read_numbers
+from workspace.observations import COLUMNS, ObservationError, check_rows, suspicious_jumps
+from workspace.pcodes import Placement, name_keys, place_codes, place_names
 from workspace.readers import read_source
 from workspace.transaction import Transaction, workspace_lock
 
@@ -99,6 +100,15 @@ class Workspace:
         if not path.exists():
             return {"format": FORMAT_VERSION, "workspace": {}, "imports": [], "frameworks": []}
         return json.loads(path.read_text(encoding="utf-8"))
+
+    @property
+    def generation(self) -> int:
+        """The data generation (0 for a workspace never changed): read from the manifest
+        alone, so a server can poll it cheaply."""
+        path = self.path / MANIFEST
+        if not path.exists():
+            return 0
+        return int(json.loads(path.read_text(encoding="utf-8")).get("generation", 0))
 
     def exists(self) -> bool:
         return (self.path / MANIFEST).exists()
@@ -174,11 +184,16 @@ class Workspace:
             "indicators": ordered,
             "observations": len(observations),
             "imports": len(manifest["imports"]),
+            "generation": int(manifest.get("generation", 0)),
+            "updated": manifest.get("updated"),
             "framework": {"name": framework.name, "version": framework.version},
         }
 
     # -- writing -----------------------------------------------------------------------
     def _commit(self, transaction: Transaction, manifest: dict) -> None:
+        # one generation per successful change (DESIGN 3.2): derived data is keyed by it
+        manifest["generation"] = int(manifest.get("generation", 0)) + 1
+        manifest["updated"] = _now()
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
         transaction.stage_bytes(MANIFEST, data)
         transaction.commit()
@@ -310,8 +325,16 @@ class Workspace:
         match_names: bool = False,
         encoding: str | None = None,
         round_date: str | None = None,
+        decimal: str | None = None,
+        allow_any_date: bool = False,
+        value_column: str | None = None,
+        level: int | None = None,
+        roll_up: bool = False,
     ) -> Report:
-        """Add observation files; all of them are checked before any is stored."""
+        """Add observation files; all of them are checked before any is stored.
+
+        ``level`` reads one admin level of a file that mixes levels; ``roll_up`` adds
+        figures of areas below the workspace's deepest level into their parents."""
         report = Report()
         framework = self.framework
         areas = self.areas()
@@ -334,18 +357,36 @@ class Workspace:
                 if earlier:
                     report.add(f"{path}: already imported on {earlier['time']}; nothing to do")
                     continue
-                source = read_source(path, encoding=encoding, round_date=round_date)
-                frame, placement_lines = _place_areas(
-                    path, source.frame, areas, match_names, source.notes
+                source = read_source(
+                    path,
+                    encoding=encoding,
+                    round_date=round_date,
+                    value_column=value_column,
+                    level=level,
                 )
-                result = check_rows(path, frame, framework, source.notes, source.columns)
+                frame = source.frame
+                if roll_up:
+                    frame = _roll_up(path, frame, areas, source.notes)
+                frame, placement = _place_areas(path, frame, areas, match_names, source.notes)
+                placement_lines = placement.lines()
+                result = check_rows(
+                    path,
+                    frame,
+                    framework,
+                    source.notes,
+                    source.columns,
+                    decimal=decimal,
+                    allow_any_date=allow_any_date,
+                )
                 table = result.table
                 unknown = ~table["area_pcode"].isin(known_areas)
                 rejects_name = None
                 if unknown.any():
                     by_name = (source.frame["area_pcode"] == "").all()
                     column = source.columns.get("area_name" if by_name else "area_pcode")
-                    listing = _unknown_listing(table[unknown], column or "area_pcode")
+                    listing = _unknown_listing(
+                        table[unknown], column or "area_pcode", placement.reasons
+                    )
                     if not skip_unknown:
                         raise ObservationError(
                             f"{path}: {unknown.sum()} row(s) name areas that are not in the "
@@ -358,7 +399,7 @@ class Workspace:
                     rejected = _for_storage(table[unknown]).assign(
                         row=table.loc[unknown, "row"].to_numpy(), reason="area not in workspace"
                     )
-                    transaction.stage_bytes(rejects_name, rejected.to_csv(index=False).encode())
+                    transaction.stage_bytes(rejects_name, _people_csv(rejected))
                     table = table[~unknown]
                 table, dropped = _against_store(path, table, pd.concat(accepted_tables))
                 if table.empty:
@@ -457,7 +498,7 @@ class Workspace:
 
 def _place_areas(
     path: Path, frame: pd.DataFrame, areas: pd.DataFrame, match_names: bool, notes: list[str]
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, Placement]:
     """Put the workspace's P-codes in ``area_pcode``: respell codes, or match names."""
     frame = frame.copy()
     if "country" in frame:
@@ -474,10 +515,15 @@ def _place_areas(
         placement = place_names(frame["area_name"], areas, parents)
         keys = name_keys(frame["area_name"], parents)
         frame["area_pcode"] = keys.map(placement.code_for).fillna(frame["area_name"])
-        return frame, placement.lines()
-    placement = place_codes(codes[codes != ""], areas["pcode"])
+        return frame, placement
+    levels = dict(zip(areas["pcode"], areas["level"].astype(int), strict=True))
+    declared = {}
+    if "level" in frame:
+        stated = frame.loc[(codes != "") & (frame["level"].astype(int) > 0)]
+        declared = dict(zip(stated["area_pcode"], stated["level"].astype(int), strict=True))
+    placement = place_codes(codes[codes != ""], areas["pcode"], levels, declared)
     frame["area_pcode"] = codes.map(placement.code_for).fillna(codes)
-    return frame, placement.lines()
+    return frame, placement
 
 
 def _this_country(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[str]):
@@ -545,7 +591,7 @@ def _empty_observations() -> pd.DataFrame:
 
 
 def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
-    columns = ["area_pcode", "round", "group", "indicator", "value", "n", "source"]
+    columns = [c for c in COLUMNS if c in table]
     stored = table[columns].copy()
     for column in ("area_pcode", "group", "indicator", "source"):
         stored[column] = stored[column].astype(object)
@@ -577,7 +623,8 @@ def _against_store(
     clash = merged["value_stored"].notna()
     same = (
         clash
-        & np.isclose(merged["value"], merged["value_stored"])
+        # exact: counts of a million differ in the last digit (isclose called them equal)
+        & np.isclose(merged["value"], merged["value_stored"], rtol=1e-12, atol=0)
         & ((merged["n"] == merged["n_stored"]) | (merged["n"].isna() & merged["n_stored"].isna()))
     )
     conflict = clash & ~same
@@ -596,12 +643,16 @@ def _against_store(
     return kept, int(same.sum())
 
 
-def _unknown_listing(rows: pd.DataFrame, column: str = "area_pcode") -> str:
+def _unknown_listing(
+    rows: pd.DataFrame, column: str = "area_pcode", reasons: dict[str, str] | None = None
+) -> str:
     by_code = rows.groupby("area_pcode")["row"].apply(list)
+    reasons = reasons or {}
     lines = []
     for code, numbers in list(by_code.items())[:30]:
         shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
-        lines.append(f"  {code!r} (column {column}, rows {shown})")
+        why = f": {reasons[code]}" if code in reasons else ""
+        lines.append(f"  {code!r} (column {column}, rows {shown}){why}")
     if len(by_code) > 30:
         lines.append(f"  ... and {len(by_code) - 30} more codes")
     return "\n".join(lines)
@@ -610,3 +661,80 @@ def _unknown_listing(rows: pd.DataFrame, column: str = "area_pcode") -> str:
 def _safe_stem(path: Path) -> str:
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in path.stem)
     return stem[:60] or "observations"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _people_csv(table: pd.DataFrame) -> bytes:
+    """CSV for people to open (rejects): a cell that a spreadsheet would run as a
+    formula (``=HYPERLINK(...)``, ``+cmd``, ``@SUM``) gets a leading apostrophe
+    (OWASP's advice against CSV injection); numbers such as ``-5`` stay numbers."""
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype != object:
+            continue
+        text = safe[column].astype(str)
+        risky = text.str.startswith(_FORMULA_START) & ~text.str.fullmatch(r"[+-]?[\d.,]+")
+        safe[column] = safe[column].where(~risky, "'" + text)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def _roll_up(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[str]):
+    """``--roll-up``: counts given for areas one level below the workspace's deepest
+    level are added into their parents (the file's own parent code column). Only counts
+    of people add up; other indicators are refused at that level as before."""
+    deepest = int(areas["level"].max())
+    if "level" not in frame or "parent_pcode" not in frame:
+        raise ObservationError(
+            f"{path}: --roll-up needs a file that gives each area's parent code "
+            "(admin1Pcode beside admin2Pcode, or #adm1+code beside #adm2+code)"
+        )
+    below = frame["level"].astype(int) == deepest + 1
+    counts = frame["indicator"].isin(CONTEXT_VARIABLES)
+    if not (below & counts).any():
+        notes.append(f"--roll-up: no counts below admin level {deepest}; nothing rolled up")
+        return frame
+    moved = frame[below & counts].copy()
+    missing = moved["parent_pcode"] == ""
+    if missing.any():
+        row = int(moved.loc[missing, "row"].iloc[0])
+        raise ObservationError(f"{path}: row {row}: --roll-up needs the parent's code; it is empty")
+    reading = read_numbers(moved["value"], rows=moved["row"])
+    if reading.values.isna().any() or reading.problems:
+        return frame  # the row checks name the cells that are not numbers
+    moved["value"] = reading.values
+    keys = ["parent_pcode", "round", "group", "indicator"]
+    summed = (
+        moved.groupby(keys, sort=False, dropna=False)
+        .agg(
+            value=("value", "sum"),
+            row=("row", "first"),
+            source=("source", "first"),
+            children=("area_pcode", "nunique"),
+        )
+        .reset_index()
+    )
+    whole = (summed["value"] == summed["value"].round()).all()
+    summed["value"] = summed["value"].astype("int64" if whole else float).astype(str)
+    summed = summed.rename(columns={"parent_pcode": "area_pcode"}).assign(
+        level=deepest, parent_pcode="", n=""
+    )
+    given = frame[~(below & counts)]
+    clash = summed.merge(given, on=["area_pcode", "round", "group", "indicator"])
+    if not clash.empty:
+        notes.append(
+            f"--roll-up: {len(clash)} parent figure(s) given in the file as well; the "
+            "file's own figure is kept (check them: {})".format(
+                ", ".join(sorted(set(clash["area_pcode"]))[:10])
+            )
+        )
+        keep = ~summed.set_index(["area_pcode", "round", "group", "indicator"]).index.isin(
+            clash.set_index(["area_pcode", "round", "group", "indicator"]).index
+        )
+        summed = summed[keep]
+    notes.append(
+        f"--roll-up: {len(moved)} admin-{deepest + 1} figure(s) added into "
+        f"{len(summed)} admin-{deepest} figure(s)"
+    )
+    return pd.concat([given, summed.drop(columns="children")], ignore_index=True)
