@@ -9,6 +9,7 @@ Layout (DESIGN 3.2)::
     framework.yaml         the framework in force (absent: the shipped default)
     frameworks/            frameworks that were replaced, kept
     rejects/               rows skipped by ``import --skip-unknown``
+    .staging/              only while a change is being made (see workspace.transaction)
 
 Every change is checked in full before anything is written; files are written under
 temporary names and renamed into place, the manifest last, and a failure on the way puts
@@ -38,16 +39,12 @@ from workspace.numbers import read_numbers
 from workspace.observations import COLUMNS, ObservationError, check_rows, suspicious_jumps
 from workspace.pcodes import Placement, name_keys, place_codes, place_names
 from workspace.readers import read_source
-from workspace.transaction import Transaction, workspace_lock
+from workspace.transaction import Transaction, WorkspaceError, workspace_lock
 
 MANIFEST = "manifest.json"
 AREAS = "areas.gpkg"
 FRAMEWORK = "framework.yaml"
 FORMAT_VERSION = 1
-
-
-class WorkspaceError(ValueError):
-    """A workspace operation that cannot go ahead; nothing was changed."""
 
 
 @dataclass
