@@ -51,20 +51,23 @@ def _free_bytes(path: Path) -> int | None:
 def plain_error(root: Path, error: BaseException) -> WorkspaceError | None:
     """The message a person needs for a host failure, or None if it is not one."""
     code = getattr(error, "errno", None)
-    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return WorkspaceError(
-            f"{root}: the workspace folder cannot be written ({os.strerror(code)}); nothing "
-            "was changed. Make it writable (mount it read-write, or copy it to a writable "
-            "place) and run the command again."
-        )
     free = _free_bytes(root if root.exists() else root.parent)
+    # netCDF/HDF5 report a full disk as "Permission denied" or with no errno at all:
+    # the free space decides
+    full = free is not None and free < _NEARLY_FULL
     if code in (errno.ENOSPC, errno.EDQUOT) or (
-        code is None and free is not None and free < _NEARLY_FULL
+        full and code in (None, errno.EACCES, errno.EPERM, errno.EIO)
     ):
         shown = f"; {free // 2**20} MB free" if free is not None else ""
         return WorkspaceError(
             f"{root}: the disk holding the workspace is full (No space left on device"
             f"{shown}); nothing was changed. Free some space and run the command again."
+        )
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return WorkspaceError(
+            f"{root}: the workspace folder cannot be written ({os.strerror(code)}); nothing "
+            "was changed. Make it writable (mount it read-write, or copy it to a writable "
+            "place) and run the command again."
         )
     return None
 
@@ -176,39 +179,54 @@ def workspace_lock(root: Path) -> Iterator[None]:
     created = not root.exists()
     area = root / STAGING
     lock_path = area / _LOCK
-    with plainly(root):
-        area.mkdir(parents=True, exist_ok=True)
-        while True:
-            descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(descriptor, 64).decode(errors="replace").strip()
-                os.close(descriptor)
-                raise OSError(
-                    errno.EBUSY,
-                    "another command is changing this workspace"
-                    + (f" (process {holder})" if holder else "")
-                    + "; try again when it has finished",
-                    str(root),
-                ) from None
-            # the holder we waited for may have removed the file as it released it
-            try:
-                same = os.fstat(descriptor).st_ino == os.stat(lock_path).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-            os.close(descriptor)
-        # whatever a killed holder wrote here is stale: the kernel dropped its flock
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, str(os.getpid()).encode())
+    descriptor = None
+    try:
+        with plainly(root):
+            area.mkdir(parents=True, exist_ok=True)
+            descriptor = _acquire(root, lock_path)
+        with suppress(OSError):  # on a full disk the pid is a nicety, not a need
+            # whatever a killed holder wrote here is stale: the kernel dropped its flock
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, str(os.getpid()).encode())
+    except BaseException:
+        _release(descriptor, lock_path, area, root, created)
+        raise
     try:
         yield
     finally:
+        _release(descriptor, lock_path, area, root, created)
+
+
+def _acquire(root: Path, lock_path: Path) -> int:
+    while True:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 64).decode(errors="replace").strip()
+            os.close(descriptor)
+            raise OSError(
+                errno.EBUSY,
+                "another command is changing this workspace"
+                + (f" (process {holder})" if holder else "")
+                + "; try again when it has finished",
+                str(root),
+            ) from None
+        # the holder we waited for may have removed the file as it released it
+        try:
+            same = os.fstat(descriptor).st_ino == os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return descriptor
+        os.close(descriptor)
+
+
+def _release(descriptor: int | None, lock_path: Path, area: Path, root: Path, created: bool):
+    if descriptor is not None:
         lock_path.unlink(missing_ok=True)
         fcntl.flock(descriptor, fcntl.LOCK_UN)
         os.close(descriptor)
-        for folder in (area, root) if created else (area,):
-            with suppress(OSError):
-                folder.rmdir()  # only when empty: nothing else is ever removed here
+    for folder in (area, root) if created else (area,):
+        with suppress(OSError):
+            folder.rmdir()  # only when empty: nothing else is ever removed here

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 
+# SIGKILLed subprocesses and a 3-second lock holder: minutes on a busy machine
+pytestmark = pytest.mark.slow
+
 from dashboard.cli import main
 from tests.helpers import snapshot
 from workspace.store import Workspace
