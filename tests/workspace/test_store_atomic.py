@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-# SIGKILLed subprocesses and a 3-second lock holder: minutes on a busy machine
-pytestmark = pytest.mark.slow
-
 from dashboard.cli import main
 from tests.helpers import snapshot
 from workspace.store import Workspace
 from workspace.transaction import workspace_lock
+
+# SIGKILLed subprocesses and a 3-second lock holder: minutes on a busy machine
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "geodata" / "fixtures"

@@ -83,8 +83,9 @@ def test_a_full_disk_gets_a_plain_message_and_changes_nothing(tmp_path):
                 handle.write(b"\0" * 65536)
                 handle.flush()
         big = tmp_path / "big.csv"
+        areas = ("ZZ01001", "ZZ01002", "ZZ02001")
         rows = [
-            f"{('ZZ01001', 'ZZ01002', 'ZZ02001')[i % 3]},{2010 + i // 36}-{1 + (i // 3) % 12:02d},,idps_present,{i},"
+            f"{areas[i % 3]},{2010 + i // 36}-{1 + (i // 3) % 12:02d},,idps_present,{i},"
             for i in range(400)
         ]
         big.write_text("area_pcode,round,group,indicator,value,n\n" + "\n".join(rows) + "\n")
