@@ -121,8 +121,18 @@ def check_rows(
                 ),
             )
 
-    rounds = parse_rounds(table["round"], errors="coerce")
+    # nanosecond timestamps hold 1678-2262: a year such as 2999 (a typo) would not parse
+    year = pd.to_numeric(table["round"].str.extract(r"^(\d{4})-", expand=False), errors="coerce")
+    unstorable = (year > 2200) | (year < 1700)
+    flag(
+        unstorable,
+        "round",
+        lambda r: f"{r['round']!r} is far in the future or the past; a typo of the year?",
+    )
+    rounds = parse_rounds(table["round"].where(~unstorable, "2000-01-01"), errors="coerce")
+    # a month name and a year: "March" alone would be read as year 1
     written = rounds.isna() & table["round"].str.contains(r"[A-Za-z]{3}", regex=True)
+    written &= table["round"].str.contains(r"(?<!\d)(19|20)\d\d(?!\d)", regex=True)
     if written.any():
         # "1 March 2015", "March 2015", "01-Mar-2015": month names leave no doubt
         rounds[written] = pd.to_datetime(

@@ -38,6 +38,8 @@ class Placement:
     name_matches: dict[str, str] = field(default_factory=dict)
     near_matches: dict[str, tuple[str, float]] = field(default_factory=dict)
     name_misses: list[str] = field(default_factory=list)
+    region_mismatches: list[str] = field(default_factory=list)
+    shared_targets: list[str] = field(default_factory=list)
 
     def lines(self, limit: int = 100_000) -> list[str]:
         lines = []
@@ -60,6 +62,18 @@ class Placement:
         if self.name_misses:
             lines.append(f"{len(self.name_misses)} area name(s) not matched:")
             lines += [f"    {a!r}" for a in sorted(self.name_misses)[:limit]]
+        if self.region_mismatches:
+            lines.append(
+                f"warning: {len(self.region_mismatches)} match(es) disagree with the file's "
+                "region; check them:"
+            )
+            lines += [f"    {line}" for line in self.region_mismatches[:limit]]
+        if self.shared_targets:
+            lines.append(
+                f"warning: {len(self.shared_targets)} area(s) matched by two or more names "
+                "of the file; their rows would be one area's:"
+            )
+            lines += [f"    {line}" for line in self.shared_targets[:limit]]
         return lines
 
 
@@ -117,7 +131,10 @@ def place_codes(
 
     placement = Placement()
     for code in codes:
-        if code in known_set:
+        want = declared.get(code, usual)
+        # an exact code counts only at the file's level: `XX7` in an admin-2 column is
+        # admin-2 `XX0007` with its zeros lost, not admin-1 `XX7`
+        if code in known_set and (want is None or not levels or levels.get(code) == want):
             placement.code_for[code] = code
             continue
         odd = _look_alikes(code)
@@ -130,7 +147,6 @@ def place_codes(
             candidates = [compact, iso3_to_iso2[compact[:3]] + compact[3:]]
         else:
             candidates = [compact]
-        want = declared.get(code, usual)
         found: set[str] = set()
         elsewhere: set[str] = set()
         for candidate in candidates:
@@ -220,7 +236,33 @@ def place_names(
                 placement.near_matches[label] = (index[close[0]][0], score)
                 continue
         placement.name_misses.append(label)
+    _check_matches(placement, pairs, areas, name_of)
     return placement
+
+
+def _check_matches(placement: Placement, pairs, areas: pd.DataFrame, name_of: dict) -> None:
+    """A match whose region (the file's parent name) is not the area's parent, and two
+    names of the file landing on one area, are reported: both usually mean a wrong match."""
+    parent_of = dict(zip(areas["pcode"], areas["parent_pcode"], strict=True))
+    landed: dict[str, list[str]] = defaultdict(list)
+    for name, parent in pairs.drop_duplicates().itertuples(index=False):
+        code = placement.code_for.get(_name_key(name, parent))
+        if code is None:
+            continue
+        landed[code].append(name)
+        if parent:
+            actual = str(name_of.get(parent_of.get(code), "") or "")
+            if actual and normalise_name(actual) != normalise_name(parent):
+                placement.region_mismatches.append(
+                    f"{name!r} is in {parent!r} in the file, but {code} ({name_of[code]}) "
+                    f"is in {actual!r}"
+                )
+    for code, names in landed.items():
+        distinct = sorted({normalise_name(n): n for n in names}.values())
+        if len(distinct) > 1:
+            placement.shared_targets.append(
+                f"{', '.join(map(repr, distinct))} all matched {code} ({name_of[code]})"
+            )
 
 
 def _parent_of(areas: pd.DataFrame, pcode: str) -> str:

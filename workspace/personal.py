@@ -119,21 +119,23 @@ def value_reason(values: pd.Series, *, numeric_ok: bool = False) -> str | None:
         return float(values.str.match(pattern, case=False).mean())
 
     digits = values.str.count(r"\d")
-    phone = values.str.match(_PHONE) & ~values.str.match(_ISO_DATE) & (digits >= 9)
-    # a bare run of 9-13 digits is a phone number in a text column, a count in a figure one
-    punctuated = values.str.contains(r"^\+|[\s\-()]", regex=True)
-    phone &= punctuated if numeric_ok else (punctuated | digits.between(9, 13))
-    if phone.mean() > 0.5:
-        return "phone numbers"
     if share(_EMAIL) > 0.5:
         return "e-mail addresses"
     if share(_COORDINATE_PAIR) > 0.5:
         return "household GPS points"
-    if not numeric_ok:
-        if share(_ID_NUMBER) > 0.5 and values.nunique() > 0.9 * len(values):
-            return "ID numbers"
-        if share(_COORDINATE) > 0.8:
-            return "household GPS points"
+    phone = values.str.match(_PHONE) & ~values.str.match(_ISO_DATE) & (digits >= 9)
+    punctuated = values.str.contains(r"^\+|[\s\-()]", regex=True)
+    if (phone & punctuated).mean() > 0.5:
+        return "phone numbers"
+    if numeric_ok:
+        return None
+    if share(_ID_NUMBER) > 0.5 and values.nunique() > 0.9 * len(values):
+        return "ID numbers"
+    # a bare run of 9-13 digits is a phone number in a text column, a count in a figure one
+    if (phone & digits.between(9, 13)).mean() > 0.5:
+        return "phone numbers"
+    if share(_COORDINATE) > 0.8:
+        return "household GPS points"
     return None
 
 
