@@ -43,6 +43,15 @@ _SPACED = rf"^[+-]?\d{{1,3}}({_SPACES}\d{{3}})+([.,]\d+)?$"  # 1 234 567 (French
 DECIMAL_MARKS = (".", ",")
 
 
+def by_unique(series: pd.Series, function) -> pd.Series:
+    """``function`` applied to the distinct values only, then spread back: without
+    pyarrow, pandas string methods make a Python call per cell, and real columns (codes,
+    rounds, indicators) repeat a few thousand values over a million rows."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    result = function(pd.Series(uniques, dtype=object))
+    return pd.Series(np.asarray(result)[codes], index=series.index)
+
+
 @dataclass
 class NumberReading:
     """Values of one column, and how its text was read."""
@@ -62,8 +71,33 @@ def read_numbers(
 
     ``rows`` (the file's row numbers, same index) are only used to name examples in notes.
     """
-    text = text.astype(str).str.strip().str.replace(r"\s*%$", "", regex=True)
     rows = rows if rows is not None else pd.Series(np.arange(len(text)) + 2, index=text.index)
+    text = text.astype(str)
+    if decimal != ",":
+        # the machine format first, in C: most files need nothing else
+        fast = by_unique(text, lambda u: pd.to_numeric(u, errors="coerce")).astype(float)
+        if not (fast.isna() & (text != "")).any():
+            notes = [f"numbers read with {decimal!r} as decimal mark, as stated"] if decimal else []
+            return NumberReading(values=fast, decimal=decimal, notes=notes)
+    # the rest works on distinct cells (regular expressions are a Python call per cell)
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first()
+    distinct = _read_distinct(
+        pd.Series(uniques, dtype=object), decimal, pd.Series(rows.to_numpy()[first.to_numpy()])
+    )
+    values = pd.Series(distinct.values.to_numpy()[codes], index=text.index)
+    problems = {}
+    if distinct.problems:
+        bad = np.isin(codes, list(distinct.problems))
+        problems = {
+            index: distinct.problems[code]
+            for index, code in zip(text.index[bad], codes[bad], strict=True)
+        }
+    return NumberReading(values, distinct.decimal, problems, distinct.notes)
+
+
+def _read_distinct(text: pd.Series, decimal: str | None, rows: pd.Series) -> NumberReading:
+    text = text.astype(str).str.strip().str.replace(r"\s*%$", "", regex=True)
     spaced = text.str.match(_SPACED)
     reading = NumberReading(values=pd.Series(np.nan, index=text.index))
     if spaced.any():

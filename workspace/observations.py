@@ -7,15 +7,15 @@ Rows are numbered as a spreadsheet shows them (the header is row 1).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from indicators.cube import GROUPS, parse_rounds
 from indicators.framework import CONTEXT_VARIABLES, Framework
-from workspace.numbers import read_numbers
+from workspace.numbers import by_unique, read_numbers
 
 REQUIRED_COLUMNS = ("area_pcode", "round", "group", "indicator", "value")
 OPTIONAL_COLUMNS = ("n", "source")
@@ -107,13 +107,13 @@ def check_rows(
             text_message = message(table.loc[index]) if callable(message) else message
             problems.append((int(row_number[index]), named.get(column, column), text_message))
 
-    table["group"] = table["group"].str.lower()
+    table["group"] = by_unique(table["group"], lambda u: u.str.lower())
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
     for column in TEXT_COLUMNS:
         if column in table:
             flag(
-                table[column].str.len() > MAX_TEXT_CELL,
+                by_unique(table[column], lambda u: u.str.len() > MAX_TEXT_CELL).astype(bool),
                 column,
                 lambda r, c=column: (
                     f"a text of {len(r[c])} characters (more than {MAX_TEXT_CELL}): "
@@ -122,17 +122,26 @@ def check_rows(
             )
 
     # nanosecond timestamps hold 1678-2262: a year such as 2999 (a typo) would not parse
-    year = pd.to_numeric(table["round"].str.extract(r"^(\d{4})-", expand=False), errors="coerce")
+    year = by_unique(
+        table["round"],
+        lambda u: pd.to_numeric(u.str.extract(r"^(\d{4})-", expand=False), errors="coerce"),
+    ).astype(float)
     unstorable = (year > 2200) | (year < 1700)
     flag(
         unstorable,
         "round",
         lambda r: f"{r['round']!r} is far in the future or the past; a typo of the year?",
     )
-    rounds = parse_rounds(table["round"].where(~unstorable, "2000-01-01"), errors="coerce")
+    rounds = by_unique(
+        table["round"].where(~unstorable, "2000-01-01"),
+        lambda u: parse_rounds(u, errors="coerce"),
+    ).astype("datetime64[ns]")
     # a month name and a year: "March" alone would be read as year 1
-    written = rounds.isna() & table["round"].str.contains(r"[A-Za-z]{3}", regex=True)
-    written &= table["round"].str.contains(r"(?<!\d)(19|20)\d\d(?!\d)", regex=True)
+    undated = table.loc[rounds.isna(), "round"]
+    written = pd.Series(False, index=table.index)
+    written[undated.index] = undated.str.contains(
+        r"[A-Za-z]{3}", regex=True
+    ) & undated.str.contains(r"(?<!\d)(?:19|20)\d\d(?!\d)", regex=True)
     if written.any():
         # "1 March 2015", "March 2015", "01-Mar-2015": month names leave no doubt
         rounds[written] = pd.to_datetime(
@@ -194,7 +203,9 @@ def check_rows(
     )
     flag(table["value"] == "", "value", "empty value; leave the row out instead")
     flag(
-        values.map(lambda v: isinstance(v, float) and math.isinf(v)), "value", "not a finite number"
+        pd.Series(np.isinf(values.to_numpy(dtype=float)), index=values.index),
+        "value",
+        "not a finite number",
     )
     units = {i.code: i.unit for i in framework.indicators}
     is_percent = table["indicator"].map(units).eq("percent")

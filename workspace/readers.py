@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from workspace.hxl import Tag, find_tag_row
+from workspace.numbers import by_unique
 from workspace.observations import ObservationError
 from workspace.personal import refuse_personal_data
 from workspace.shapes import SourceTable, cell_text, dispatch
@@ -94,8 +95,8 @@ def _header_and_tags(raw: pd.DataFrame, tags: list[str] | None, notes: list[str]
     """Raw rows (no header; index = the row's number in the file) -> data frame with
     column names, the parsed tags (or None) and the file's row numbers of the data."""
     raw = raw.fillna("").astype(str)
-    for column in raw.columns:  # column-wise, not a Python call per cell
-        raw[column] = raw[column].str.strip()
+    for column in raw.columns:  # column-wise, on distinct cells: no Python call per cell
+        raw[column] = by_unique(raw[column], lambda u: u.str.strip())
     filled = (raw != "").any(axis=1)
     raw = raw[filled]
     if raw.empty:
