@@ -91,6 +91,9 @@ def check_rows(
     rounds in the future or before 1950 are refused unless ``allow_any_date``."""
     named = columns or {}
     table = table.copy()
+    # categorical text (from the reader) is compared and looked up per distinct value;
+    # the text columns are plain strings again once checked (below)
+    categorical = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
     if "n" not in table:
         table["n"] = ""
     if "source" not in table:
@@ -122,19 +125,15 @@ def check_rows(
             )
 
     # nanosecond timestamps hold 1678-2262: a year such as 2999 (a typo) would not parse
-    year = by_unique(
-        table["round"],
-        lambda u: pd.to_numeric(u.str.extract(r"^(\d{4})-", expand=False), errors="coerce"),
-    ).astype(float)
-    unstorable = (year > 2200) | (year < 1700)
+    unstorable = by_unique(table["round"], _impossible_year).astype(bool)
     flag(
         unstorable,
         "round",
         lambda r: f"{r['round']!r} is far in the future or the past; a typo of the year?",
     )
     rounds = by_unique(
-        table["round"].where(~unstorable, "2000-01-01"),
-        lambda u: parse_rounds(u, errors="coerce"),
+        table["round"],
+        lambda u: parse_rounds(u.where(~_impossible_year(u), "2000-01-01"), errors="coerce"),
     ).astype("datetime64[ns]")
     # a month name and a year: "March" alone would be read as year 1
     undated = table.loc[rounds.isna(), "round"]
@@ -231,6 +230,9 @@ def check_rows(
     if problems:
         raise ObservationError(_problem_report(path, problems, counted[0]))
 
+    for column in categorical:
+        if column in table and isinstance(table[column].dtype, pd.CategoricalDtype):
+            table[column] = table[column].astype(object)
     table["round"] = rounds
     table["value"] = values.astype(float)
     table["n"] = sizes.astype(float)
@@ -264,6 +266,13 @@ def check_rows(
         table = table.drop_duplicates(keys)
         notes.append(f"dropped {dropped} row(s) repeating an identical earlier row")
     return ReadResult(table.reset_index(drop=True), notes)
+
+
+def _impossible_year(rounds: pd.Series) -> pd.Series:
+    year = pd.to_numeric(
+        rounds.astype(str).str.extract(r"^(\d{4})-", expand=False), errors="coerce"
+    )
+    return (year > 2200) | (year < 1700)
 
 
 def _rows_text(numbers: list[int], limit: int = 20) -> str:

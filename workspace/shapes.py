@@ -50,7 +50,10 @@ def dispatch(path, frame, tags, rows, notes, *, round_date, value_column, level)
     if {"round", "group", "indicator", "value"} <= set(lowered) and (
         "area_pcode" in lowered or "area_name" in lowered
     ):
+        # the big files: their categorical columns go to the row checks as they are
         return _from_canonical(frame, lowered, notes, rows)
+    # the other shapes build new text (joins, dates, sums): plain strings are simpler
+    frame = frame.astype(object)
     if "numPresentIdpInd" in frame.columns and "reportingDate" in frame.columns:
         return _from_dtm(path, frame, notes, rows, level=level)
     if tags is not None:

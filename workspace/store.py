@@ -151,8 +151,7 @@ class Workspace:
         for entry in self.manifest["imports"]:
             if entry["kind"] != "observations":
                 continue
-            with xr.open_dataset(self.path / entry["stored_as"], engine="netcdf4") as stored:
-                frames.append(stored.load().to_dataframe().reset_index(drop=True))
+            frames.append(_read_netcdf(self.path / entry["stored_as"]))
         if not frames:
             return _empty_observations()
         return pd.concat(frames, ignore_index=True)
@@ -406,8 +405,9 @@ class Workspace:
                 stored_as = f"observations/{number:04d}-{_safe_stem(path)}.nc"
                 stored = _for_storage(table)
                 transaction.stage(stored_as, lambda target, s=stored: _write_netcdf(s, target))
-                known_rounds = set(pd.concat(accepted_tables)["round"])
-                added_rounds = sorted(set(table["round"]) - known_rounds)
+                # distinct values first: a set of a million Timestamps costs seconds
+                known_rounds = set(pd.concat(accepted_tables)["round"].unique())
+                added_rounds = sorted(set(table["round"].unique()) - known_rounds)
                 accepted_tables.append(stored)
                 entry = {
                     "kind": "observations",
@@ -597,14 +597,41 @@ def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_netcdf(table: pd.DataFrame, target: Path) -> None:
-    dataset = xr.Dataset({column: ("row", table[column].to_numpy()) for column in table.columns})
-    # Variable-length strings cannot be compressed in netCDF4; character arrays can, and
-    # codes repeat so much that this makes the file about twenty times smaller.
-    encoding = {
-        column: {"zlib": True, "complevel": 4, **({"dtype": "S1"} if kind == "O" else {})}
-        for column, kind in ((c, table[c].dtype.kind) for c in table.columns)
-    }
-    dataset.to_netcdf(target, engine="netcdf4", encoding=encoding)
+    """Text columns are stored as integer codes into a short list of their distinct
+    values (``<column>__values``): a million codes and rounds repeat a few thousand
+    strings, and writing each as a character array costs seconds (DESIGN 7)."""
+    variables = {}
+    encoding = {}
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(values.astype(object).fillna(""), sort=True)
+            listed = f"{column}__values"
+            variables[column] = ("row", codes.astype("int32"), {"values_in": listed})
+            variables[listed] = (listed, np.asarray(uniques, dtype=object))
+            encoding[column] = {"zlib": True, "complevel": 4}
+            # character arrays compress; variable-length strings cannot in netCDF4
+            encoding[listed] = {"zlib": True, "complevel": 4, "dtype": "S1"}
+        else:
+            variables[column] = ("row", values.to_numpy())
+            encoding[column] = {"zlib": True, "complevel": 4}
+    xr.Dataset(variables).to_netcdf(target, engine="netcdf4", encoding=encoding)
+
+
+def _read_netcdf(path: Path) -> pd.DataFrame:
+    with xr.open_dataset(path, engine="netcdf4") as stored:
+        stored = stored.load()
+    columns = {}
+    for name, variable in stored.data_vars.items():
+        if variable.dims != ("row",):
+            continue
+        listed = variable.attrs.get("values_in")
+        if listed:  # coded text: codes -> the listed values
+            values = stored[listed].to_numpy().astype(object)
+            columns[name] = values[variable.to_numpy()]
+        else:
+            columns[name] = variable.to_numpy()
+    return pd.DataFrame(columns)
 
 
 def _against_store(
