@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     areas.add_argument("--code-column", help="column holding the P-code")
     areas.add_argument("--name-column", help="column holding the area name")
     areas.add_argument("--parent-column", help="column holding the parent's P-code")
+    areas.add_argument(
+        "--parent-from-geometry",
+        action="store_true",
+        help="no parent column: take as parent the area one level up holding most of each area",
+    )
 
     observations = commands.add_parser("import", help="add observation files to a workspace")
     observations.set_defaults(func=_cmd_import)
@@ -202,6 +207,7 @@ def _cmd_import_areas(args) -> int:
         code_column=args.code_column,
         name_column=args.name_column,
         parent_column=args.parent_column,
+        parent_from_geometry=args.parent_from_geometry,
     )
     print(report)
     return EXIT_OK

@@ -219,8 +219,12 @@ class Workspace:
         code_column: str | None = None,
         name_column: str | None = None,
         parent_column: str | None = None,
+        parent_from_geometry: bool = False,
     ) -> Report:
-        """Add admin-area layers; a level already present is replaced by the new layer."""
+        """Add admin-area layers; a level already present is replaced by the new layer.
+
+        ``parent_from_geometry``: a layer without a parent column gets, for each area,
+        the area one level up (in the workspace or among the files) holding most of it."""
         report = Report()
         files = [Path(f) for f in files]
         layers = []
@@ -243,6 +247,8 @@ class Workspace:
             return report
 
         existing = self.areas()
+        if parent_from_geometry:
+            _derive_parents(layers, existing)
         named = ", ".join(str(path) for path, _, _ in layers)
         new_levels = {int(layer["level"].iloc[0]) for _, _, layer in layers}
         if len(new_levels) != len(layers):
@@ -762,3 +768,25 @@ def _roll_up(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[s
         f"{len(summed)} admin-{deepest} figure(s)"
     )
     return pd.concat([given, summed.drop(columns="children")], ignore_index=True)
+
+
+def _derive_parents(layers: list, existing: gpd.GeoDataFrame) -> None:
+    from geodata.areas import parents_from_geometry
+
+    by_level = {int(layer["level"].iloc[0]): layer for _, _, layer in layers}
+    for path, _, layer in layers:
+        level = int(layer["level"].iloc[0])
+        named = layer["parent_pcode"].notna() & (layer["parent_pcode"] != "")
+        if level == 0 or named.any():
+            continue  # the file names its parents: they are kept
+        above = by_level.get(level - 1)
+        if above is None:
+            above = existing[existing["level"] == level - 1]
+        if above is None or len(above) == 0:
+            raise WorkspaceError(
+                f"{path}: --parent-from-geometry needs the admin level {level - 1} areas, in "
+                "the workspace or in the same command"
+            )
+        codes, notes = parents_from_geometry(layer, above)
+        layer["parent_pcode"] = codes
+        layer.attrs.setdefault("notes", []).extend(f"{path}: {note}" for note in notes)
