@@ -127,7 +127,15 @@ def _pattern(pattern: str) -> tuple[str, frozenset[str], frozenset[str]]:
     return hashtag, include, exclude
 
 
+#: The attributes an ``#indicator`` tag of observations may carry. Exports tag other
+#: figures ``#indicator+score+num``, ``#indicator+weakest+code``: those are not values of
+#: an indicator and must not be read as such.
+_INDICATOR_ATTRIBUTES = frozenset({"code", "value", "num", "id"})
+
+
 def target_of(tag: Tag) -> str | None:
+    if tag.hashtag == "#indicator" and tag.attributes - _INDICATOR_ATTRIBUTES:
+        return None
     best, best_size = None, -1
     for pattern, target in HXL_COLUMNS.items():
         if tag.matches(pattern):

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from workspace.hxl import Tag, find_tag_row
+from workspace.numbers import by_unique
 from workspace.observations import ObservationError
 from workspace.personal import refuse_personal_data
 from workspace.shapes import SourceTable, cell_text, dispatch
@@ -104,6 +105,12 @@ def _header_and_tags(raw: pd.DataFrame, tags: list[str] | None, notes: list[str]
         else:  # " a" and "a": the same cell once stripped
             raw[column] = pd.Categorical(stripped.to_numpy()[codes])
     filled = (raw != "").any(axis=1)
+    # the product's own exports end with a blank row and a "metadata,value" block
+    first = by_unique(raw.iloc[:, 0], lambda u: u.astype(str).str.strip().str.lower())
+    block = np.flatnonzero((first == "metadata").to_numpy() & ~np.roll(filled.to_numpy(), 1))
+    if len(block) and block[0] > 0:
+        notes.append(f"the metadata block from row {block[0] + 1} on is not data; left out")
+        filled &= np.arange(len(raw)) < block[0]
     raw = raw[filled]
     if raw.empty:
         raise ObservationError("the file is empty")

@@ -525,7 +525,8 @@ def _place_areas(
         stated = frame.loc[(codes != "") & (frame["level"].astype(int) > 0)]
         declared = dict(zip(stated["area_pcode"], stated["level"].astype(int), strict=True))
     placement = place_codes(codes[codes != ""], areas["pcode"], levels, declared)
-    frame["area_pcode"] = codes.map(placement.code_for).fillna(codes)
+    mapped = codes.map(placement.code_for).astype(object)
+    frame["area_pcode"] = mapped.where(mapped.notna(), codes)
     return frame, placement
 
 
@@ -740,8 +741,13 @@ def _roll_up(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[s
         .agg(
             value=("value", "sum"),
             row=("row", "first"),
-            source=("source", "first"),
             children=("area_pcode", "nunique"),
+            # what the children share (source, country, DTM round) goes up with them
+            **{
+                c: (c, "first")
+                for c in ("source", "country", "dtm_round", "parent_name")
+                if c in moved
+            },
         )
         .reset_index()
     )

@@ -258,3 +258,30 @@ def test_a_name_header_without_a_tag_is_refused(tmp_path):
     text = "area_pcode,round,group,indicator,value,Name\nZZ01001,2024-01,,idps_present,5,Ali\n"
     with pytest.raises(ObservationError, match="column 'Name' looks like person names"):
         read_source(write(tmp_path, "p.csv", text))
+
+
+def test_the_products_own_priorities_export_reads_back(tmp_path):
+    """An export (header, HXL tags with `Name` as #adm2+name, data, a blank row and a
+    metadata block) imports its idps_present figures, and nothing else by mistake."""
+    from dashboard.exports import PRIORITY_COLUMNS, Column, csv_bytes
+
+    columns = [Column(c.name, c.tag.format(level=2, parent=1)) for c in PRIORITY_COLUMNS]
+    row = dict.fromkeys((c.name for c in columns), "")
+    row.update(
+        pcode="ZZ01001",
+        name="=Alpha",  # neutralised on the way out
+        parent_pcode="ZZ01",
+        parent_name="North Zed",
+        round="2024-03-01",
+        score=41.5,
+        idps_present=12_345_678,
+        weakest_criterion="livelihoods",
+        weakest_criterion_score=12.0,
+    )
+    data = csv_bytes(columns, [[row[c.name] for c in columns]], [("made", "2024-04-01")])
+    path = tmp_path / "priorities.csv"
+    path.write_bytes(data)
+    source = read_source(path)
+    assert figures(source) == {("ZZ01001", "idps_present"): "12345678"}
+    assert list(source.frame["parent_pcode"]) == ["ZZ01"]
+    assert any("metadata block" in n for n in source.notes)
