@@ -49,7 +49,10 @@ def by_unique(series: pd.Series, function) -> pd.Series:
     rounds, indicators) repeat a few thousand values over a million rows."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
     result = function(pd.Series(uniques, dtype=object))
-    return pd.Series(np.asarray(result)[codes], index=series.index)
+    spread = np.asarray(result)[codes]
+    # object, not pandas' inferred "str" dtype, whose every comparison checks for NA
+    dtype = object if spread.dtype == object else None
+    return pd.Series(spread, index=series.index, dtype=dtype)
 
 
 @dataclass

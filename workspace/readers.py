@@ -98,7 +98,14 @@ def _header_and_tags(raw: pd.DataFrame, tags: list[str] | None, notes: list[str]
         # Categorical columns: stripping, comparisons and lookups work on the distinct
         # cells (a few thousand codes, rounds, indicators over a million rows), not once
         # per cell as pandas' string methods do without pyarrow (DESIGN 7 budget).
-        codes, uniques = pd.factorize(raw[column], use_na_sentinel=False)
+        values = raw[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+            if (codes < 0).any():  # cells past the end of a short (ragged) row
+                codes = np.where(codes < 0, len(uniques), codes)
+                uniques = uniques.append(pd.Index([""]))
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
         stripped = pd.Series(uniques, dtype=object).fillna("").astype(str).str.strip()
         if stripped.is_unique:
             raw[column] = pd.Categorical.from_codes(codes, categories=stripped)
@@ -267,7 +274,7 @@ def _read_csv(path: Path, encoding: str | None, notes: list[str], separator: str
     if not text.strip():
         raise ObservationError(f"{path}: the file is empty")
     if separator is None:
-        sample = "\n".join(text.splitlines()[:30])
+        sample = "\n".join(text[:65536].splitlines()[:30])  # not a split of the whole file
         try:
             separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
@@ -277,7 +284,9 @@ def _read_csv(path: Path, encoding: str | None, notes: list[str], separator: str
     options = {
         "sep": separator,
         "header": None,
-        "dtype": str,
+        # categorical straight from the C parser: faster than strings, and each distinct
+        # cell is a Python object once
+        "dtype": "category",
         "keep_default_na": False,
         "skip_blank_lines": False,  # keep the file's row numbers
     }
@@ -301,7 +310,9 @@ def _read_csv(path: Path, encoding: str | None, notes: list[str], separator: str
 
 def _ragged_widths(text: str, separator: str) -> list[int] | None:
     """Row widths of an HXL file (where ragged rows are legal), else None."""
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:25])), delimiter=separator))
+    head = list(
+        csv.reader(io.StringIO("\n".join(text[:65536].splitlines()[:25])), delimiter=separator)
+    )
     width = max((len(row) for row in head), default=0)
     if find_tag_row(pd.DataFrame([row + [""] * (width - len(row)) for row in head])) is None:
         return None

@@ -612,16 +612,18 @@ def _write_netcdf(table: pd.DataFrame, target: Path) -> None:
     for column in table.columns:
         values = table[column]
         if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
-            codes, uniques = pd.factorize(values.astype(object).fillna(""), sort=True)
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
             listed = f"{column}__values"
+            uniques = pd.Series(uniques, dtype=object).fillna("").to_numpy(dtype=object)
             variables[column] = ("row", codes.astype("int32"), {"values_in": listed})
-            variables[listed] = (listed, np.asarray(uniques, dtype=object))
-            encoding[column] = {"zlib": True, "complevel": 4}
+            variables[listed] = (listed, uniques)
+            # zlib level 1: a third of level 4's time for nearly its size on codes
+            encoding[column] = {"zlib": True, "complevel": 1}
             # character arrays compress; variable-length strings cannot in netCDF4
             encoding[listed] = {"zlib": True, "complevel": 4, "dtype": "S1"}
         else:
             variables[column] = ("row", values.to_numpy())
-            encoding[column] = {"zlib": True, "complevel": 4}
+            encoding[column] = {"zlib": True, "complevel": 1}
     xr.Dataset(variables).to_netcdf(target, engine="netcdf4", encoding=encoding)
 
 
