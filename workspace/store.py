@@ -525,8 +525,7 @@ def _place_areas(
         stated = frame.loc[(codes != "") & (frame["level"].astype(int) > 0)]
         declared = dict(zip(stated["area_pcode"], stated["level"].astype(int), strict=True))
     placement = place_codes(codes[codes != ""], areas["pcode"], levels, declared)
-    mapped = codes.map(placement.code_for).astype(object)
-    frame["area_pcode"] = mapped.where(mapped.notna(), codes)
+    frame["area_pcode"] = _respelled(codes, placement.code_for)
     return frame, placement
 
 
@@ -798,3 +797,18 @@ def _derive_parents(layers: list, existing: gpd.GeoDataFrame) -> None:
         codes, notes = parents_from_geometry(layer, above)
         layer["parent_pcode"] = codes
         layer.attrs.setdefault("notes", []).extend(f"{path}: {note}" for note in notes)
+
+
+def _respelled(codes: pd.Series, code_for: dict[str, str]) -> pd.Series:
+    """Codes mapped to the workspace's spelling; categorical columns (from the reader) are
+    mapped through their distinct values and stay categorical."""
+    if isinstance(codes.dtype, pd.CategoricalDtype):
+        renamed = [code_for.get(c, c) for c in codes.cat.categories]
+        if len(set(renamed)) == len(renamed):
+            return codes.cat.rename_categories(renamed)
+        return pd.Series(
+            pd.Categorical(np.asarray(renamed, dtype=object)[codes.cat.codes.to_numpy()]),
+            index=codes.index,
+        )
+    mapped = codes.map(code_for).astype(object)
+    return mapped.where(mapped.notna(), codes)
