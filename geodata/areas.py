@@ -657,8 +657,11 @@ def write_areas(gdf: gpd.GeoDataFrame, gpkg_path: str | os.PathLike) -> None:
             tmp.unlink()
 
 
-def load_areas(gpkg_path: str | os.PathLike) -> gpd.GeoDataFrame:
-    """Read back all ``level_N`` layers written by write_areas, as one canonical frame."""
+def load_areas(gpkg_path: str | os.PathLike, *, geometry: bool = True) -> gpd.GeoDataFrame:
+    """Read back all ``level_N`` layers written by write_areas, as one canonical frame.
+
+    ``geometry=False`` reads the attributes only (a plain DataFrame): placing a million
+    observations on their areas needs codes, names and levels, not polygons."""
     path = Path(gpkg_path)
     if not path.exists():
         raise AreaError(f"{path}: file not found. Import area layers first.")
@@ -669,6 +672,18 @@ def load_areas(gpkg_path: str | os.PathLike) -> gpd.GeoDataFrame:
     layers = [n for n in names if re.fullmatch(rf"{_LAYER_PREFIX}\d+", n)]
     if not layers:
         raise AreaError(f"{path}: holds no area layers (level_0, level_1, ...).")
+    if not geometry:
+        parts = [pyogrio.read_dataframe(path, layer=n, read_geometry=False) for n in layers]
+        raw = pd.concat(parts, ignore_index=True)
+        table = pd.DataFrame(
+            {
+                "pcode": raw["pcode"].astype(object),
+                "name": raw["name"].astype(object),
+                "level": raw["level"].astype(int),
+                "parent_pcode": raw["parent_pcode"].astype(object),
+            }
+        )
+        return table
     parts = [gpd.read_file(path, layer=n, engine="pyogrio") for n in layers]
     raw = pd.concat(parts, ignore_index=True)
     return _canonical_frame(

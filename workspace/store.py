@@ -140,6 +140,13 @@ class Workspace:
             )
         return geodata.load_areas(path)
 
+    def area_table(self) -> pd.DataFrame:
+        """The areas without their polygons (pcode, name, level, parent_pcode): cheap."""
+        path = self.path / AREAS
+        if not path.exists():
+            return pd.DataFrame({"pcode": [], "name": [], "level": [], "parent_pcode": []})
+        return geodata.load_areas(path, geometry=False)
+
     def levels(self) -> list[int]:
         return sorted(int(level) for level in self.manifest.get("levels", {}))
 
@@ -339,7 +346,7 @@ class Workspace:
         figures of areas below the workspace's deepest level into their parents."""
         report = Report()
         framework = self.framework
-        areas = self.areas()
+        areas = self.area_table()
         known_areas = set(areas["pcode"])
         if not known_areas:
             raise WorkspaceError(
@@ -562,6 +569,7 @@ def _coverage_lines(table: pd.DataFrame, areas: pd.DataFrame) -> list[str]:
     level_of = dict(zip(areas["pcode"], areas["level"], strict=True))
     name_of = dict(zip(areas["pcode"], areas["name"], strict=True))
     lines = []
+    table = table[table["indicator"].isin(CONTEXT_VARIABLES)]  # the only ones listed
     levels = table["area_pcode"].map(level_of)
     for (indicator, level), rows in table.groupby([table["indicator"], levels]):
         if indicator not in CONTEXT_VARIABLES:
