@@ -130,7 +130,7 @@ def _pattern(pattern: str) -> tuple[str, frozenset[str], frozenset[str]]:
 #: The attributes an ``#indicator`` tag of observations may carry. Exports tag other
 #: figures ``#indicator+score+num``, ``#indicator+weakest+code``: those are not values of
 #: an indicator and must not be read as such.
-_INDICATOR_ATTRIBUTES = frozenset({"code", "value", "num", "id"})
+_INDICATOR_ATTRIBUTES = frozenset({"code", "value", "num", "id", "pct", "percent", "rate"})
 
 
 def target_of(tag: Tag) -> str | None:
