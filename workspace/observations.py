@@ -22,7 +22,7 @@ OPTIONAL_COLUMNS = ("n", "source")
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 #: How many problems to list before summarising; a file with thousands of bad rows
 #: usually has one cause, and a wall of text hides it.
-MAX_LISTED = 25
+MAX_LISTED = 20
 #: Codes, names and sources are short; a cell longer than this is a pasted paragraph or
 #: a shifted column, and would bloat every page that shows it.
 MAX_TEXT_CELL = 300

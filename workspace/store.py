@@ -36,7 +36,13 @@ from indicators.cube import build_cube
 from indicators.framework import CONTEXT_VARIABLES, Framework, FrameworkError
 from workspace.frameworks import load_framework
 from workspace.numbers import read_numbers
-from workspace.observations import COLUMNS, ObservationError, check_rows, suspicious_jumps
+from workspace.observations import (
+    COLUMNS,
+    MAX_LISTED,
+    ObservationError,
+    check_rows,
+    suspicious_jumps,
+)
 from workspace.pcodes import Placement, name_keys, place_codes, place_names
 from workspace.readers import read_source
 from workspace.transaction import Transaction, WorkspaceError, workspace_lock
@@ -276,7 +282,12 @@ class Workspace:
         if problems:
             raise WorkspaceError(
                 f"{named}: the admin hierarchy does not hold:\n"
-                + "\n".join(f"  {p}" for p in problems[:30])
+                + "\n".join(f"  {p}" for p in problems[:MAX_LISTED])
+                + (
+                    f"\n  ... and {len(problems) - MAX_LISTED} more"
+                    if len(problems) > MAX_LISTED
+                    else ""
+                )
             )
         observed = set(self.observations()["area_pcode"])
         lost = sorted(observed - set(combined["pcode"]))
@@ -689,12 +700,12 @@ def _unknown_listing(
     by_code = rows.groupby("area_pcode")["row"].apply(list)
     reasons = reasons or {}
     lines = []
-    for code, numbers in list(by_code.items())[:30]:
+    for code, numbers in list(by_code.items())[:MAX_LISTED]:
         shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
         why = f": {reasons[code]}" if code in reasons else ""
         lines.append(f"  {code!r} (column {column}, rows {shown}){why}")
-    if len(by_code) > 30:
-        lines.append(f"  ... and {len(by_code) - 30} more codes")
+    if len(by_code) > MAX_LISTED:
+        lines.append(f"  ... and {len(by_code) - MAX_LISTED} more codes ({len(rows)} rows)")
     return "\n".join(lines)
 
 
