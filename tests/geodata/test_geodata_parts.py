@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geodata import AreaError, read_area_layer
-from geodata.areas import parents_from_geometry
+from geodata.parts import parents_from_geometry
 
 
 def _square(x: float, y: float, size: float = 1.0) -> dict:
