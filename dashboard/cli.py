@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     areas.add_argument("--code-column", help="column holding the P-code")
     areas.add_argument("--name-column", help="column holding the area name")
     areas.add_argument("--parent-column", help="column holding the parent's P-code")
+    areas.add_argument(
+        "--parent-from-geometry",
+        action="store_true",
+        help="no parent column: take as parent the area one level up holding most of each area",
+    )
 
     observations = commands.add_parser("import", help="add observation files to a workspace")
     observations.set_defaults(func=_cmd_import)
@@ -48,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         "--match-names",
         action="store_true",
         help="match area names to the workspace's areas when a file has no P-codes",
+    )
+    observations.add_argument(
+        "--roll-up",
+        action="store_true",
+        help="add figures of areas one level below the workspace's into their parents",
     )
 
     framework = commands.add_parser("framework", help="put a framework file in force")
@@ -146,6 +156,7 @@ def _export_parser(commands) -> None:
     )
     export.add_argument("--framework", type=Path, help="use this framework instead")
 
+
 def _serving_options(serve) -> None:
     """``solutions serve DIR ... [--workers N] [--public] [--trust-header NAME]``"""
     serve.add_argument(
@@ -226,8 +237,28 @@ def _report_parser(commands) -> None:
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `import` and `validate`: how to read a file's text and figures."""
     parser.add_argument(
-        "--encoding", help="text encoding of CSV files (default: UTF-8, else Latin-1, reported)"
+        "--encoding",
+        help="text encoding of CSV files, e.g. cp1256 (default: UTF-8, else detected, reported)",
+    )
+    parser.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="decimal mark of the figures when the file does not show it unambiguously",
+    )
+    parser.add_argument(
+        "--value-column",
+        metavar="COLUMN",
+        help="the column (header or HXL tag) holding the figure, when tags give only parts",
+    )
+    parser.add_argument(
+        "--level", type=int, help="read only this admin level of a file that mixes levels"
+    )
+    parser.add_argument(
+        "--allow-any-date",
+        action="store_true",
+        help="accept rounds in the future or before 1950 (refused as likely typos)",
     )
     parser.add_argument(
         "--round",
@@ -235,6 +266,17 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="date for files that carry none (COD-PS population tables)",
     )
+
+
+def _reading(args) -> dict:
+    return {
+        "encoding": args.encoding,
+        "round_date": args.round_date,
+        "decimal": args.decimal,
+        "allow_any_date": args.allow_any_date,
+        "value_column": args.value_column,
+        "level": args.level,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,6 +323,7 @@ def _cmd_import_areas(args) -> int:
         code_column=args.code_column,
         name_column=args.name_column,
         parent_column=args.parent_column,
+        parent_from_geometry=args.parent_from_geometry,
     )
     print(report)
     return EXIT_OK
@@ -296,8 +339,8 @@ def _cmd_import(args) -> int:
             args.files,
             skip_unknown=args.skip_unknown,
             match_names=args.match_names,
-            encoding=args.encoding,
-            round_date=args.round_date,
+            roll_up=args.roll_up,
+            **_reading(args),
         )
     )
     print(report)
@@ -334,9 +377,7 @@ def _cmd_validate(args) -> int:
                 for note in layer.attrs.get("notes", []):
                     print(f"  note: {note}")
             else:
-                result = read_observations(
-                    path, framework, encoding=args.encoding, round_date=args.round_date
-                )
+                result = read_observations(path, framework, **_reading(args))
                 print(
                     f"{path}: {len(result.table)} rows, {result.table['area_pcode'].nunique()} "
                     f"areas, {result.table['round'].nunique()} round(s), valid"
