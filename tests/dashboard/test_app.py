@@ -488,7 +488,11 @@ def test_entry_point_serves_a_configured_workspace(monkeypatch, demo_workspace, 
     monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(demo_workspace.path))
     monkeypatch.setenv("SOLUTIONS_DEMO_DIR", str(tmp_path / "no-demo"))
     server = entry.server
-    assert server.test_client().get("/geo/level/2.json").status_code == 200
+    # A real workspace is private unless SOLUTIONS_PUBLIC says otherwise.
+    assert server.test_client().get("/geo/level/2.json").status_code == 401
+    monkeypatch.setenv("SOLUTIONS_PUBLIC", "1")
+    public = _load_entry_module().server
+    assert public.test_client().get("/geo/level/2.json").status_code == 200
     assert not (tmp_path / "no-demo").exists()  # the demo was not built
     monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(tmp_path / "nothing"))
     other = _load_entry_module()
