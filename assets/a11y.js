@@ -15,7 +15,9 @@
  *   (and arrow keys move between the radio buttons of a group, as in any form).
  * - dcc.Dropdown puts a focusable, aria-hidden input before its button (the button is
  *   out of the tab order): the keyboard lands on something hidden from screen readers.
- *   The button takes the tab stop, the hidden input leaves it.
+ *   The button takes the tab stop, the hidden input leaves it. Its open list is the same
+ *   listbox of options holding radio buttons: it becomes a dialog (named by the label)
+ *   of plain radio buttons.
  *
  * Runs in the page only; fetches nothing.
  */
@@ -68,19 +70,41 @@
     }
   }
 
+  var CHOICE_LISTS = ".dash-radioitems, .dash-checklist, .dash-dropdown-options";
+
   function plainChoices() {
-    var lists = document.querySelectorAll(
-      ".dash-radioitems[role], .dash-checklist[role]"
-    );
+    var lists = document.querySelectorAll(".dash-radioitems[role], .dash-checklist[role]");
     for (var i = 0; i < lists.length; i++) {
       lists[i].removeAttribute("role");
     }
-    var options = document.querySelectorAll(
-      ".dash-radioitems > [role=option], .dash-checklist > [role=option]"
-    );
+    var options = document.querySelectorAll(".dash-options-list-option[role=option]");
     for (var j = 0; j < options.length; j++) {
-      options[j].removeAttribute("role");
-      options[j].removeAttribute("aria-selected");
+      if (options[j].closest(CHOICE_LISTS)) {
+        options[j].removeAttribute("role");
+        options[j].removeAttribute("aria-selected");
+      }
+    }
+  }
+
+  // An open dropdown: a dialog of native radio buttons (or check boxes), named, like its
+  // button, by the control's label.
+  function openDropdowns() {
+    var panels = document.querySelectorAll(".dash-dropdown-content[role=dialog]");
+    for (var i = 0; i < panels.length; i++) {
+      var wrapper = panels[i].closest(".dash-dropdown-wrapper");
+      var button = wrapper && wrapper.querySelector("button.dash-dropdown");
+      var label = button && button.id && document.querySelector('label[for="' + button.id + '"]');
+      if (label && panels[i].getAttribute("aria-labelledby") !== labelId(label)) {
+        panels[i].setAttribute("aria-labelledby", labelId(label));
+      }
+      var list = panels[i].querySelector(".dash-dropdown-options[role=listbox]");
+      if (list) {
+        list.removeAttribute("role");
+      }
+    }
+    var buttons = document.querySelectorAll("button.dash-dropdown[aria-haspopup=listbox]");
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].setAttribute("aria-haspopup", "dialog");
     }
   }
 
@@ -116,6 +140,7 @@
       }
     }
     plainChoices();
+    openDropdowns();
     dropdownTabStops();
   }
 

@@ -89,6 +89,27 @@ def test_axe_finds_no_serious_violation(page, live_server, district, lang, name)
     assert page.locator("footer, [role=contentinfo]").count() == 1
 
 
+def _serious(page) -> list:
+    results = axe_playwright.Axe().run(page)
+    return [
+        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:5])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_axe_finds_no_serious_violation_in_an_open_dropdown(page, live_server, lang):
+    _open(page, _url(live_server, "/", lang))
+    page.locator(f"#{ids.CRITERION}").click()
+    page.locator(".dash-dropdown-content[role=dialog] input[type=radio]").first.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.dash-dropdown-content').hasAttribute('aria-labelledby')"
+    )
+    assert _serious(page) == []
+    page.keyboard.press("Escape")
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_no_page_scrolls_sideways_on_a_phone(page, live_server, district, name):
     _open(page, _url(live_server, _paths(district)[name]), PHONE)
@@ -105,15 +126,25 @@ def _visible_mark_boxes(page) -> list[dict]:
     )
 
 
+def _overlaps(marks: list[dict], width: int) -> list:
+    """Pairs of visible labels closer than 4 px, and labels outside the window."""
+    close = [(a, b) for a, b in itertools.pairwise(marks) if a["right"] + 4 > b["left"]]
+    return close + [m for m in marks if m["left"] < 0 or m["right"] > width]
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_slider_labels_never_overlap(page, live_server, viewport, lang):
     _open(page, _url(live_server, "/", lang), viewport)
     marks = _visible_mark_boxes(page)
+    # The slider may still be settling its layout on a busy machine: give it a moment.
+    for _ in range(20):
+        if len(marks) >= 2 and not _overlaps(marks, viewport["width"]):
+            break
+        page.wait_for_timeout(250)
+        marks = _visible_mark_boxes(page)
     assert len(marks) >= 2
-    for before, after in itertools.pairwise(marks):
-        assert before["right"] + 4 <= after["left"], (before, after)
-    assert all(m["left"] >= 0 and m["right"] <= viewport["width"] for m in marks)
+    assert _overlaps(marks, viewport["width"]) == [], marks
 
 
 def test_map_legend_is_under_the_map_on_a_phone(page, live_server):
