@@ -50,6 +50,7 @@ from dashboard.i18n import (
     language,
     translator,
 )
+from dashboard.pages import counts_map
 from dashboard.pages import map as map_module
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
@@ -160,10 +161,8 @@ def render_page(
     to_map = relative("/") + (search or "")
     if name == "map":
         if not source.options.levels or not source.options.rounds:
-            return html.P(
-                _("This workspace has no scores yet: import boundaries and observations first."),
-                className="empty",
-            )
+            # No score yet: the counts map (DTM figures), or what to import next.
+            return counts_map.counts_page(source, state)
         return map_module.map_page(source, state)
     if name == "not_found":
         return _message_page(
@@ -539,6 +538,8 @@ def app_for_context(context: AppContext) -> Dash:
     _register_router(app, context, source, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
         map_module.register(app, context, source=source)
+    else:
+        counts_map.register(app, context, source=source)
     for module in pages.values():
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).

@@ -95,3 +95,17 @@ EXPORT_PDF = "export-pdf"
 EXPORT_PROGRESS = "export-progress"
 EXPORT_STATUS = "export-status"
 EXPORT_DOWNLOAD = "export-download"
+
+# -- the counts map (boundaries and DTM figures, no score yet) -----------------------------
+COUNTS_PAGE = "counts-page"
+COUNTS_MAP = "counts-map"
+COUNTS_GROUP = "counts-group"
+COUNTS_MEASURE = "counts-measure"
+COUNTS_STYLE = "counts-style"
+COUNTS_ROUND = "counts-round"
+COUNTS_SETTINGS = "counts-settings"
+COUNTS_HEADLINE = "counts-headline"
+COUNTS_CAPTION = "counts-caption"
+COUNTS_SUMMARY = "counts-summary"
+#: The sentence that says what a workspace can show and what to import next.
+NEXT_STEP = "next-step"

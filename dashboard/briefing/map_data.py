@@ -89,6 +89,16 @@ class MapSource:
     def layer(self, state: ViewState) -> MapLayer:
         return self.layers[state.level]
 
+    def layer_at(self, level: int) -> MapLayer:
+        """Any level with display geometry, scored or not (the counts map draws levels
+        that have no score)."""
+        if level in self.layers:
+            return self.layers[level]
+        key = ("layer", level)
+        if key not in self._memo:
+            self._memo[key] = self._layer(level, self.context.geometry[level])
+        return self._memo[key]
+
     def children_with_data(self, level: int, core: bool) -> xr.DataArray | None:
         """Per area of ``level``, round and group: how many areas one level down have
         data (what a rolled-up score is made of). None at the deepest level."""

@@ -96,6 +96,9 @@ def view_options(
         framework = source.framework
         rounds = tuple(source.rounds)
         shown = [lv for lv in source.scored_levels if lv in source.geometry]
+        # Nothing scored (boundaries only, or DTM counts only): the levels with geometry,
+        # so a link's ``level`` still means something to the counts map.
+        shown = shown or sorted(source.geometry, reverse=True)
     else:
         if framework is None:
             raise TypeError("view_options needs the framework with a scored dataset")

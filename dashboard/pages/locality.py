@@ -49,6 +49,7 @@ from dashboard.components.cards import card, graph, kpi
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
+from dashboard.pages import unscored
 
 
 def _query(state) -> str:
@@ -572,6 +573,9 @@ def layout(context, state, pcode: str = "", **_params):
     """The locality page of area ``pcode`` for the view ``state`` (built per request)."""
     _ = translator(state.lang)
     pcode = str(pcode or "").strip()
+    if not context.rounds:  # no score anywhere yet: what the workspace holds instead
+        page = unscored.locality_page(context, state, pcode)
+        return _not_found(pcode, state, _) if page is None else page
     data = locality_data(context, state, pcode)
     if data is None:
         return _not_found(pcode, state, _)

@@ -1,0 +1,119 @@
+"""Every workspace shape of DESIGN 5 works on every page, their callbacks, the CSV and
+``solutions score`` (tests/shapes.py builds the shapes; Iraq needs ../shared/data)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from dashboard import ids
+from dashboard.app import _load_pages, render_page
+from dashboard.briefing.counts import holdings, next_step
+from dashboard.briefing.map_data import MapSource
+from dashboard.cli import main
+from dashboard.context import AppContext
+from dashboard.pages import counts_map, priorities
+from dashboard.pages import map as map_page
+from tests.helpers import find, text_of
+from tests.shapes import IRAQ_DTM, SHAPES, build_shape
+
+ALL = [*SHAPES, "iraq"]
+UNSCORED = ("boundaries", "counts", "iraq")
+
+
+@pytest.fixture(scope="module", params=ALL)
+def shape(request, tmp_path_factory):
+    if request.param == "iraq" and not IRAQ_DTM.exists():
+        pytest.skip(f"no real data at {IRAQ_DTM.parent}")
+    path = tmp_path_factory.mktemp(request.param) / "ws"
+    workspace = build_shape(request.param, path)
+    context = AppContext.load(workspace)
+    source = MapSource(context, url_for=lambda level: f"/geo/level/{level}.json")
+    return request.param, workspace, context, source
+
+
+def _pages(context):
+    pcode = str(context.areas.sort_values("level")["pcode"].iloc[-1])
+    return ["/", "/priorities", "/method", f"/locality/{pcode}"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_page_renders_and_says_what_it_can_show(shape, lang):
+    name, _workspace, context, source = shape
+    for path in _pages(context):
+        page = render_page(path, f"?lang={lang}", context, source, _load_pages())
+        words = text_of(page)
+        assert "could not be shown" not in words and "pu être affichée" not in words, path
+        assert words.strip(), path
+        if name in UNSCORED:
+            # Each page says what to import next, in the page's language.
+            assert find(page, ids.NEXT_STEP) is not None or path == "/method", (path, words)
+
+
+def test_next_step_names_what_to_import(shape):
+    name, _workspace, context, _source = shape
+    advice = next_step(holdings(context), "en")
+    expected = {
+        "boundaries": "boundaries only",
+        "counts": "No framework indicator values yet; the workspace holds idps_present",
+        "iraq": "No framework indicator values yet; the workspace holds idps_present in 80",
+        "one_round": "One survey round only",
+        "one_group": "one displaced group only",
+        "criteria_without_data": "2 of the framework's 8 criteria have no data",
+    }[name]
+    assert expected in advice
+
+
+def test_map_callbacks_send_values_only(shape):
+    name, _workspace, context, source = shape
+    if name in UNSCORED:
+        if name == "boundaries":
+            assert not holdings(context).counts
+            return
+        level = max(context.geometry)
+        figure, caption, head, summary = counts_map.update_counts(
+            "idp", "since_previous", "symbols", 0, {"level": level, "lang": "en"}, source
+        )
+        locations = {tuple(op["location"]) for op in figure["operations"]}
+        assert ("data", 1, "z") in locations and ("data", 2, "marker") in locations
+        assert not any("geojson" in loc or "locations" in loc for loc in locations)
+        assert "Change since the previous round" in caption
+        assert "areas at admin level" in summary and text_of(head)
+    else:
+        figure, caption, summary = map_page.update_map(
+            [ids.GROUP], "overall", "idp", "absolute", 0, {"level": 2}, source
+        )
+        assert figure["operations"] and "Map of" in summary
+
+
+def test_priorities_csv_and_page(shape):
+    name, _workspace, context, source = shape
+    state = source.options.default
+    page = priorities.layout(context, state)
+    assert "could not be shown" not in text_of(page)
+    if name not in UNSCORED:
+        sent = priorities.download(context, {**state.__dict__})
+        assert sent["content"] and sent["filename"].endswith(".csv")
+
+
+def _score(workspace, out) -> tuple[int, str]:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["score", str(workspace.path), "--out", str(out)])
+    return status, printed.getvalue()
+
+
+def test_solutions_score_says_what_it_wrote_and_why_nothing(shape, tmp_path):
+    name, workspace, _context, _source = shape
+    status, said = _score(workspace, tmp_path / "scores.csv")
+    assert status == 0
+    assert (tmp_path / "scores.csv").read_text().startswith("area_pcode,round,group")
+    if name in UNSCORED:
+        assert " 0 scores for 0 areas" in said
+        assert "import" in said.splitlines()[-1]
+        if name != "boundaries":
+            assert "the workspace holds idps_present" in said
+    else:
+        assert " 0 scores" not in said
