@@ -106,6 +106,7 @@ def _change_text(value, since, lang, _) -> str | None:
 
 def _header(data: LocalityData, state, _):
     lang = state.lang
+    present = data.returnees_present if data.group == "returnee" else data.idps_present
     view = _(VIEW_PHRASES[data.group, data.benchmark]) + ", " + month_year(data.round, lang)
     if data.core:
         view += " · " + _("IRIS core criteria")
@@ -170,11 +171,12 @@ def _header(data: LocalityData, state, _):
                 _("0 = all values present, own comparator, adequate samples; 10 = least reliable."),
                 "locality-kpi-low" if low else "",
             ),
+            # The card follows the view's group: returnees present for returnees.
             kpi(
-                _("IDPs present"),
-                number(data.idps_present, lang) if not _missing(data.idps_present) else "–",
+                _("Returnees present") if data.group == "returnee" else _("IDPs present"),
+                number(present, lang) if not _missing(present) else "–",
                 _("in {date}").format(date=month_year(data.round, lang))
-                if not _missing(data.idps_present)
+                if not _missing(present)
                 else _("not reported"),
             ),
         ],

@@ -363,6 +363,46 @@ def map_controls(source: MapSource, state: ViewState) -> html.Div:
     )
 
 
+def legend_text(state: ViewState) -> str:
+    """The legend in words, for the view's benchmark: parity with the host community,
+    or the best goalpost (absolute)."""
+    _ = translator(state.lang)
+    if state.benchmark == "absolute":
+        meaning = _(
+            "Scores run from 0 to 100 against fixed goalposts: 100 means every indicator "
+            "at its best goalpost, 0 at its worst."
+        )
+    else:
+        meaning = _(
+            "Scores run from 0 to 100 against the host community: 100 means parity with "
+            "the non-displaced population of the same area."
+        )
+    return (
+        meaning
+        + " "
+        + _(
+            "Grey areas have too few indicators with data for a score. Hover over an area "
+            "for its score, class and reliability (0 = most reliable, 10 = least); click it "
+            "to open its page."
+        )
+    )
+
+
+def update_legend(benchmark: str | None, settings: Mapping | None) -> str:
+    """The legend for a newly chosen benchmark, in the page's language."""
+    lang = (settings or {}).get("lang", DEFAULT_LANGUAGE)
+    return legend_text(
+        ViewState(
+            round="",
+            criterion="overall",
+            group="idp",
+            benchmark=benchmark if benchmark == "absolute" else "parity",
+            level=0,
+            lang=lang,
+        )
+    )
+
+
 def map_page(source: MapSource, state: ViewState) -> html.Div:
     """The map page for ``state``: controls, round slider, caption, map, its summary in
     words, the legend and the reliability note."""
@@ -444,16 +484,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                     ),
                 ],
             ),
-            html.P(
-                id=ids.MAP_LEGEND,
-                className="legend",
-                children=_(
-                    "Scores run from 0 to 100, where 100 means no gap: parity with the host "
-                    "community, or the best goalpost. Grey areas have too few indicators with "
-                    "data for a score. Hover over an area for its score, class and reliability "
-                    "(0 = most reliable, 10 = least); click it to open its page."
-                ),
-            ),
+            html.P(id=ids.MAP_LEGEND, className="legend", children=legend_text(state)),
             html.P(
                 id=ids.MAP_RELIABILITY_NOTE,
                 className="legend reliability-note",
@@ -512,6 +543,15 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
             settings,
             source,
         )
+
+    @app.callback(
+        Output(ids.MAP_LEGEND, "children"),
+        Input(ids.BENCHMARK, "value"),
+        State(ids.MAP_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def legend_for_benchmark(benchmark, settings):
+        return update_legend(benchmark, settings)
 
     @app.callback(
         Output(ids.MAP_URL, "pathname"),

@@ -364,7 +364,7 @@ def _method(context: AppContext, state: ViewState, t: dict) -> dict:
     return {
         "name": framework.name,
         "version": framework.version,
-        "description": framework.description or "",
+        "description": framework.describe(lang),
         "paragraphs": [
             t["method_scores"],
             t["method_aggregation"].format(

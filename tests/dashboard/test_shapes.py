@@ -117,3 +117,25 @@ def test_solutions_score_says_what_it_wrote_and_why_nothing(shape, tmp_path):
             assert "the workspace holds idps_present" in said
     else:
         assert " 0 scores" not in said
+
+
+def test_legend_follows_the_benchmark():
+    absolute = map_page.update_legend("absolute", {"lang": "en"})
+    parity = map_page.update_legend("parity", {"lang": "en"})
+    assert "fixed goalposts" in absolute and "parity" not in absolute
+    assert "parity with the non-displaced" in parity and "goalpost" not in parity
+    assert "bornes fixes" in map_page.update_legend("absolute", {"lang": "fr"})
+
+
+def test_locality_card_follows_the_group(demo_app_context):
+    from dashboard.briefing.counts import counts_at_level
+    from dashboard.i18n import number
+    from dashboard.pages import locality
+    from tests.helpers import LATEST, view
+
+    pcode = "XM01002"
+    returnees = counts_at_level(demo_app_context, "returnees_present", 2).at[pcode, LATEST]
+    page = text_of(locality.layout(demo_app_context, view(group="returnee"), pcode=pcode))
+    assert "Returnees present" in page and number(returnees, "en") in page
+    idp_page = text_of(locality.layout(demo_app_context, view(), pcode=pcode))
+    assert "IDPs present" in idp_page and "Returnees present" not in idp_page
