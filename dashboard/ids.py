@@ -51,6 +51,8 @@ MAP_SUMMARY = "map-summary"
 MAP_RELIABILITY_NOTE = "map-reliability-note"
 #: Level, core and language the rendered map page was built for.
 MAP_SETTINGS = "map-settings"
+#: The headline figures above the map (briefing.headline.headline_figures).
+MAP_HEADLINE = "map-headline"
 
 # Locality page
 LOCALITY_PAGE = "locality-page"

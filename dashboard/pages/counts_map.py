@@ -204,7 +204,7 @@ def counts_page(source: MapSource, state: ViewState) -> html.Div:
             html.Dl(
                 headline_children(context, view, state.lang),
                 id=ids.COUNTS_HEADLINE,
-                className="headline-figures",
+                className="locality-kpis headline-figures",
             ),
             html.Div(
                 className="controls",

@@ -63,6 +63,12 @@ from dashboard.i18n import (
     number,
     translator,
 )
+from dashboard.pages.map_facts import (
+    headline_strip,
+    legend_text,
+    update_headline,
+    update_legend,
+)
 
 
 def sync_url(
@@ -363,46 +369,6 @@ def map_controls(source: MapSource, state: ViewState) -> html.Div:
     )
 
 
-def legend_text(state: ViewState) -> str:
-    """The legend in words, for the view's benchmark: parity with the host community,
-    or the best goalpost (absolute)."""
-    _ = translator(state.lang)
-    if state.benchmark == "absolute":
-        meaning = _(
-            "Scores run from 0 to 100 against fixed goalposts: 100 means every indicator "
-            "at its best goalpost, 0 at its worst."
-        )
-    else:
-        meaning = _(
-            "Scores run from 0 to 100 against the host community: 100 means parity with "
-            "the non-displaced population of the same area."
-        )
-    return (
-        meaning
-        + " "
-        + _(
-            "Grey areas have too few indicators with data for a score. Hover over an area "
-            "for its score, class and reliability (0 = most reliable, 10 = least); click it "
-            "to open its page."
-        )
-    )
-
-
-def update_legend(benchmark: str | None, settings: Mapping | None) -> str:
-    """The legend for a newly chosen benchmark, in the page's language."""
-    lang = (settings or {}).get("lang", DEFAULT_LANGUAGE)
-    return legend_text(
-        ViewState(
-            round="",
-            criterion="overall",
-            group="idp",
-            benchmark=benchmark if benchmark == "absolute" else "parity",
-            level=0,
-            lang=lang,
-        )
-    )
-
-
 def map_page(source: MapSource, state: ViewState) -> html.Div:
     """The map page for ``state``: controls, round slider, caption, map, its summary in
     words, the legend and the reliability note."""
@@ -437,6 +403,11 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                         allow_direct_input=False,
                     ),
                 ],
+            ),
+            html.Dl(
+                headline_strip(source, state),
+                id=ids.MAP_HEADLINE,
+                className="locality-kpis headline-figures",
             ),
             html.Figure(
                 id=ids.MAP_FIGURE,
@@ -543,6 +514,17 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
             settings,
             source,
         )
+
+    @app.callback(
+        Output(ids.MAP_HEADLINE, "children"),
+        Input(ids.GROUP, "value"),
+        Input(ids.BENCHMARK, "value"),
+        Input(ids.ROUND, "value"),
+        State(ids.MAP_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def headline_for_view(group, benchmark, round_index, settings):
+        return update_headline(group, benchmark, round_index, settings, source)
 
     @app.callback(
         Output(ids.MAP_LEGEND, "children"),

@@ -62,12 +62,13 @@ def resolve_counts_view(
     round: str | None = None,
     level: int | None = None,
     group: str = "idp",
+    lang: str = "en",
 ) -> CountView:
     """The counts view of the pack, checked; raises ``ReportInputError`` with what there
     is when the workspace has no counts, or the round or level is not one of them."""
     held = holdings(context)
     if not held.counts or not held.levels:
-        raise ReportInputError(next_step(held, "en"))
+        raise ReportInputError(next_step(held, lang))
     variable = COUNT_OF_GROUP.get(group, "idps_present")
     variable = variable if variable in held.counts else next(iter(held.counts))
     level = max(held.levels) if level is None else int(level)
@@ -212,7 +213,7 @@ def build_counts_report(
     """The first-day pack as a ``dashboard.report.Report``."""
     from dashboard.report import Report
 
-    view = resolve_counts_view(context, round=round, level=level, group=group)
+    view = resolve_counts_view(context, round=round, level=level, group=group, lang=lang)
     made = made or made_now()
     (svg,) = shared_renderer().render([counts_map_job(context, view, lang)])
     data = counts_pack_data(context, view, lang, made, figure_url("counts-map"))

@@ -81,3 +81,27 @@ def test_counts_map_draws_and_switches(page, shape_server):
         f"() => document.getElementById('{ids.COUNTS_CAPTION}').textContent"
         ".includes('Change since the previous round')"
     )
+
+
+def test_export_on_each_first_day_shape(page, shape_server, tmp_path):
+    """The "Export PDF" button: the first-day pack on counts, and on boundaries only a
+    status line saying what to import (no error either way)."""
+    name, base, _pcode = shape_server
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base + "/")
+    page.wait_for_function(PAGE_SHOWN, timeout=30_000)
+    button = page.locator(f"#{ids.EXPORT_PDF}")
+    button.wait_for(state="visible", timeout=30_000)
+    status = f"() => document.getElementById('{ids.EXPORT_STATUS}').textContent.length > 0"
+    if name == "boundaries":
+        button.click()
+        page.wait_for_function(status, timeout=120_000)
+        assert "boundaries only" in page.locator(f"#{ids.EXPORT_STATUS}").text_content()
+    else:
+        with page.expect_download(timeout=180_000) as download_info:
+            button.click()
+        path = tmp_path / "pack.pdf"
+        download_info.value.save_as(str(path))
+        assert path.read_bytes().startswith(b"%PDF")
+    assert errors == []

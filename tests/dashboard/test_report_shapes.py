@@ -108,3 +108,12 @@ def test_contents_numbered_without_jump_and_french_throughout(demo_app_context, 
     text = _text(made.pdf, tmp_path)
     assert demo_app_context.framework.describe("fr").split()[0] in text
     assert "The eight IASC criteria" not in text
+
+
+def test_pdf_map_legend_follows_the_benchmark(demo_app_context):
+    from dashboard.report import pack_data
+
+    parity = pack_data(demo_app_context, benchmark="parity")["main_map"]["note"]
+    absolute = pack_data(demo_app_context, benchmark="absolute")["main_map"]["note"]
+    assert "parity with the non-displaced" in parity and "goalpost" not in parity
+    assert "fixed goalposts" in absolute and "parity" not in absolute

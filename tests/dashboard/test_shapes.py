@@ -14,7 +14,7 @@ from dashboard.briefing.counts import holdings, next_step
 from dashboard.briefing.map_data import MapSource
 from dashboard.cli import main
 from dashboard.context import AppContext
-from dashboard.pages import counts_map, priorities
+from dashboard.pages import counts_map, map_facts, priorities
 from dashboard.pages import map as map_page
 from tests.helpers import find, text_of
 from tests.shapes import IRAQ_DTM, SHAPES, build_shape
@@ -120,11 +120,11 @@ def test_solutions_score_says_what_it_wrote_and_why_nothing(shape, tmp_path):
 
 
 def test_legend_follows_the_benchmark():
-    absolute = map_page.update_legend("absolute", {"lang": "en"})
-    parity = map_page.update_legend("parity", {"lang": "en"})
+    absolute = map_facts.update_legend("absolute", {"lang": "en"})
+    parity = map_facts.update_legend("parity", {"lang": "en"})
     assert "fixed goalposts" in absolute and "parity" not in absolute
     assert "parity with the non-displaced" in parity and "goalpost" not in parity
-    assert "bornes fixes" in map_page.update_legend("absolute", {"lang": "fr"})
+    assert "bornes fixes" in map_facts.update_legend("absolute", {"lang": "fr"})
 
 
 def test_locality_card_follows_the_group(demo_app_context):
@@ -139,3 +139,39 @@ def test_locality_card_follows_the_group(demo_app_context):
     assert "Returnees present" in page and number(returnees, "en") in page
     idp_page = text_of(locality.layout(demo_app_context, view(), pcode=pcode))
     assert "IDPs present" in idp_page and "Returnees present" not in idp_page
+
+
+def test_headline_figures_above_the_map_are_the_pdfs(demo_context, demo_app_context):
+    from dashboard.briefing.areas import shown_table
+    from dashboard.briefing.headline import headline, headline_figures
+    from dashboard.report import pack_data
+    from tests.helpers import view
+
+    state = view()
+    page = map_page.map_page(demo_context, state)
+    strip = find(page, ids.MAP_HEADLINE)
+    figures = headline_figures(
+        headline(demo_app_context, state, shown_table(demo_app_context, state)), state
+    )
+    assert [f["label"] for f in figures] == [
+        "IDPs present",
+        "Areas assessed",
+        "Median overall score",
+        "Change in the median",
+    ]
+    assert (
+        text_of(strip).split()
+        == text_of([[f["label"], f["value"], f["note"]] for f in figures]).split()
+    )
+    # The strip comes before the map in the page, and the PDF prints the same figures.
+    children = page.children
+    assert children.index(strip) < children.index(find(page, ids.MAP_FIGURE))
+    assert pack_data(demo_app_context, round=state.round)["glance"]["kpis"] == figures
+    returnees = map_facts.update_headline("returnee", "parity", 0, {"level": 2}, demo_context)
+    from dashboard.briefing.counts import counts_at_level
+    from dashboard.i18n import number
+
+    total = counts_at_level(demo_app_context, "returnees_present", 2)[
+        demo_context.options.rounds[0]
+    ]
+    assert text_of(returnees).startswith(f"Returnees present {number(total.sum(), 'en')} ")
