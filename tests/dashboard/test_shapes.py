@@ -175,3 +175,22 @@ def test_headline_figures_above_the_map_are_the_pdfs(demo_context, demo_app_cont
         demo_context.options.rounds[0]
     ]
     assert text_of(returnees).startswith(f"Returnees present {number(total.sum(), 'en')} ")
+
+
+def test_method_downloads_and_csvs_on_every_shape(shape):
+    """The method page's framework download and scores CSV, and the priorities CSV: on
+    every shape a file, with its metadata block, even when there is no score yet."""
+    from dashboard.briefing.downloads import priorities_csv
+    from dashboard.pages import method
+    from tests.helpers import read_export
+
+    name, _workspace, context, source = shape
+    framework = method.download_framework(context)
+    assert framework["filename"].endswith((".yaml", ".yml")) and framework["content"]
+    response = method.scores_response(context, {}, accept_gzip=False)
+    rows, metadata = read_export(response.get_data())
+    assert metadata  # the export says what it is, even when it holds no score
+    assert rows[0][0] == "area_pcode" and "round" in rows[0]
+    assert (len(rows) > 2) == (name not in UNSCORED)
+    table, meta = read_export(priorities_csv(context, source.options.default))
+    assert table and meta
