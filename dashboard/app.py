@@ -41,7 +41,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
+from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -72,7 +72,7 @@ PAGES = {
     "method": "dashboard.pages.method",
 }
 #: Query parameters whose change re-renders the map page; the others are patched.
-MAP_RENDER_KEYS = ("lang", "core", "level")
+MAP_RENDER_KEYS = ("lang", "core", "level", "show")
 _NAV = (
     (ids.NAV_MAP, "/", "map"),
     (ids.NAV_PRIORITIES, "/priorities", "priorities"),
@@ -412,6 +412,7 @@ def _query_rules(options: ViewOptions) -> dict:
         "group": {"allowed": list(options.groups), "default": default.group},
         "benchmark": {"allowed": list(options.benchmarks), "default": default.benchmark},
         "core": {"allowed": ["iris"], "default": "", "lower": True},
+        "show": {"allowed": list(SHOWS), "default": SHOWS[0]},
         "lang": {"allowed": list(LANGUAGES), "default": DEFAULT_LANGUAGE, "lower": True},
     }
 

@@ -23,6 +23,7 @@ callbacks:
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
@@ -37,10 +38,12 @@ from dashboard.briefing.map_data import (
     MapSource,
     _hover_label,
     caption,
+    change_label,
     criterion_label,
     map_summary,
 )
 from dashboard.briefing.view import (
+    SHOWS,
     ViewOptions,
     ViewState,
     parse_query,
@@ -66,6 +69,7 @@ from dashboard.i18n import (
 from dashboard.pages.map_facts import (
     headline_strip,
     legend_text,
+    show_links,
     update_headline,
     update_legend,
 )
@@ -195,7 +199,7 @@ def map_patch(
         patch["data"][trace]["z"] = [0] * len(low)
     if not values_only:
         patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
-            _hover_label(state, source.framework), state.lang
+            _hover_label(state, source.framework), state.lang, change_label(state)
         )
     return patch
 
@@ -227,6 +231,8 @@ def update_map(
         core=bool(settings.get("core")),
         lang=settings.get("lang", DEFAULT_LANGUAGE),
     )
+    if settings.get("show") in SHOWS:  # a change map: set by the page, not a control
+        state = dataclasses.replace(state, show=settings["show"])
     values = source.values(state)
     patch = map_patch(state, source, values_only=triggers == {ids.ROUND}, values=values)
     # Sent as the Patch's own wire form (what Dash would send for it): a plain dict that
@@ -384,9 +390,15 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
             dcc.Location(id=ids.MAP_URL, refresh="callback-nav"),
             dcc.Store(
                 id=ids.MAP_SETTINGS,
-                data={"level": state.level, "core": state.core, "lang": state.lang},
+                data={
+                    "level": state.level,
+                    "core": state.core,
+                    "lang": state.lang,
+                    "show": state.show,
+                },
             ),
             map_controls(source, state),
+            show_links(state),
             html.Div(
                 className="control control-round",
                 children=[
@@ -432,6 +444,8 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                             bounds=layer.bounds,
                             criterion_label=_hover_label(state, source.framework),
                             lang=state.lang,
+                            change=change_label(state),
+                            span=source.change_span(state) if state.show != "score" else 20.0,
                         ),
                         className="map",
                         config={

@@ -20,3 +20,21 @@ def test_map_top_is_above_the_fold_at_1440_by_900(page, live_server):
     assert page.evaluate("() => window.scrollY") == 0
     # The map's top, and a useful part of it, are on the first screen.
     assert box["y"] < 900 - 200, box
+
+
+def test_change_map_is_one_click_away(page, live_server):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.get_by_role("link", name="Change since the previous round").click()
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.MAP_CAPTION}').textContent"
+        ".startsWith('Change in the overall score since the previous round')",
+        timeout=30_000,
+    )
+    assert "show=since_previous" in page.url
+    zmin = page.evaluate(f"() => document.querySelector('#{ids.MAP} .js-plotly-plot').data[1].zmin")
+    assert zmin < 0
+    assert errors == []

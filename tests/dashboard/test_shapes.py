@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 
 import pytest
 
@@ -194,3 +195,42 @@ def test_method_downloads_and_csvs_on_every_shape(shape):
     assert (len(rows) > 2) == (name not in UNSCORED)
     table, meta = read_export(priorities_csv(context, source.options.default))
     assert table and meta
+
+
+def test_change_map_is_one_link_away_and_patches_values(demo_context, demo_app_context):
+    """``show=since_previous``: the map of the overall score's change, on a diverging
+    scale; the slider then patches values only; the values are the area table's."""
+    from dashboard.briefing.areas import shown_table
+    from dashboard.briefing.view import parse_query
+
+    state = parse_query("?show=since_previous", demo_context.options)
+    assert state.show == "since_previous"
+    page = map_page.map_page(demo_context, state)
+    links = text_of(find(page, ids.MAP_FIGURE)) and page.children
+    assert any("show=since_first" in str(child) for child in links)
+    trace = find(page, ids.MAP).figure["data"][1]
+    assert trace["zmin"] == -trace["zmax"] and trace["zmax"] >= 5
+    table = shown_table(demo_app_context, state).set_index("pcode")["since_previous"]
+    layer = demo_context.layer(state)
+    expected = [
+        None if table[p] != table[p] else math.floor(table[p] * 10 + 1e-6) / 10
+        for p in layer.locations
+    ]
+    assert list(trace["z"]) == expected
+    assert "Rose:" in text_of(find(page, ids.MAP_SUMMARY))
+    assert "change map" in text_of(find(page, ids.MAP_LEGEND))
+    figure, caption, _summary = map_page.update_map(
+        [ids.ROUND],
+        "overall",
+        "idp",
+        "parity",
+        1,
+        {"level": 2, "show": "since_first"},
+        demo_context,
+    )
+    assert caption.startswith("Change in the overall score since the first round")
+    assert all(
+        op["location"][-1] in ("z", "customdata", "hovertext", "locations")
+        for op in figure["operations"]
+    )
+    assert "change map" in map_facts.update_legend("absolute", {"show": "since_first"})
