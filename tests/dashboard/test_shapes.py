@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
+import zipfile
 
 import pytest
 
@@ -95,8 +97,9 @@ def test_priorities_csv_and_page(shape):
     page = priorities.layout(context, state)
     assert "could not be shown" not in text_of(page)
     if name not in UNSCORED:
-        sent = priorities.download(context, {**state.__dict__})
-        assert sent["content"] and sent["filename"].endswith(".csv")
+        for kind in ("xlsx", "zip"):
+            sent = priorities.download(context, {**state.__dict__}, kind)
+            assert sent["content"] and sent["filename"].endswith("." + kind)
 
 
 def _score(workspace, out) -> tuple[int, str]:
@@ -180,7 +183,7 @@ def test_headline_figures_above_the_map_are_the_pdfs(demo_context, demo_app_cont
 
 def test_method_downloads_and_csvs_on_every_shape(shape):
     """The method page's framework download and scores CSV, and the priorities CSV: on
-    every shape a file, with its metadata block, even when there is no score yet."""
+    every shape a file, with its metadata sidecar, even when there is no score yet."""
     from dashboard.briefing.downloads import priorities_csv
     from dashboard.pages import method
     from tests.helpers import read_export
@@ -188,13 +191,18 @@ def test_method_downloads_and_csvs_on_every_shape(shape):
     name, _workspace, context, source = shape
     framework = method.download_framework(context)
     assert framework["filename"].endswith((".yaml", ".yml")) and framework["content"]
-    response = method.scores_response(context, {}, accept_gzip=False)
-    rows, metadata = read_export(response.get_data())
-    assert metadata  # the export says what it is, even when it holds no score
+    response = method.scores_response(context, {})
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        [data_name] = [n for n in archive.namelist() if n.endswith(".csv")]
+        rows = read_export(archive.read(data_name))
+        metadata = json.loads(archive.read(data_name[: -len(".csv")] + "-metadata.json"))
+    # The export says what it is, even when it holds no score: its sidecar names the
+    # same columns.
+    assert [c["name"] for c in metadata["columns"]] == rows[0]
     assert rows[0][0] == "area_pcode" and "round" in rows[0]
     assert (len(rows) > 2) == (name not in UNSCORED)
-    table, meta = read_export(priorities_csv(context, source.options.default))
-    assert table and meta
+    table = read_export(priorities_csv(context, source.options.default))
+    assert len(table) >= 2 and all(tag.startswith("#") for tag in table[1] if tag)
 
 
 def test_change_map_is_one_link_away_and_patches_values(demo_context, demo_app_context):
