@@ -45,6 +45,7 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "_",
+    "arrow",
     "direction",
     "language",
     "locale_of",
@@ -53,6 +54,7 @@ __all__ = [
     "ntranslator",
     "number",
     "separators",
+    "signed_mark",
     "translator",
 ]
 
@@ -158,6 +160,20 @@ def ntranslator(lang: str | None) -> Callable[[str, str, int], str]:
 def direction(lang: str | None) -> str:
     """``rtl`` for right-to-left languages, else ``ltr`` (for the page's ``dir``)."""
     return "rtl" if (lang or "").split("_")[0] in _RIGHT_TO_LEFT else "ltr"
+
+
+def arrow(lang: str | None) -> str:
+    """The arrow from one thing to the next in reading order (``before → after``): it
+    points left in a right-to-left language, where the reader goes right to left."""
+    return "←" if direction(lang) == "rtl" else "→"
+
+
+def signed_mark(lang: str | None) -> str:
+    """What goes before a signed number so that its sign stays on its left in
+    right-to-left text (a left-to-right mark, as CLDR writes Arabic signs); else ``""``.
+
+    Without it the bidirectional algorithm shows ``−4.7`` as ``4.7−`` in Arabic."""
+    return "\u200e" if direction(lang) == "rtl" else ""
 
 
 @lru_cache(maxsize=16)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html as html_text
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,23 @@ class MapSource:
         return self.context.framework
 
     def layer(self, state: ViewState) -> MapLayer:
-        return self.layers[state.level]
+        """The view's level, its areas named in the view's language (DESIGN 5.2)."""
+        return self.layer_in(state.level, state.lang)
+
+    def layer_in(self, level: int, lang: str | None) -> MapLayer:
+        """Admin ``level`` with its areas named in ``lang`` where the boundaries carry
+        such names, else as the geometry names them."""
+        layer = self.layers[level]
+        names = self.context.names_in(lang)
+        if names is self.context.names:
+            return layer
+        key = ("layer", level, lang)
+        if key not in self._memo:
+            named = tuple(
+                names.get(p, n) for p, n in zip(layer.locations, layer.names, strict=True)
+            )
+            self._memo[key] = replace(layer, names=named)
+        return self._memo[key]
 
     def children_with_data(self, level: int, core: bool) -> xr.DataArray | None:
         """Per area of ``level``, round and group: how many areas one level down have

@@ -28,7 +28,15 @@ from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
-from dashboard.i18n import LANGUAGES, direction, language, long_date, month_year, number
+from dashboard.i18n import (
+    LANGUAGES,
+    arrow,
+    direction,
+    language,
+    long_date,
+    month_year,
+    number,
+)
 from dashboard.report.content import Coverage, LocalityPage
 from dashboard.report.texts import texts
 
@@ -59,11 +67,12 @@ def fmt_int(value, lang: str) -> str:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal: every character but letters, digits and spaces
-    written as a hex escape, so nothing in it can end the string or the rule."""
+    """``text`` as a CSS string literal: every character but ASCII letters and digits
+    written as a six-digit hex escape, so nothing in it can end the string or the rule.
+    Spaces are escaped too: CSS swallows one space after a hex escape, which would glue
+    the words of a non-Latin text (``الصفحة 2 من 14``) together."""
     body = "".join(
-        char if (char.isascii() and (char.isalnum() or char == " ")) else f"\\{ord(char):06x}"
-        for char in text
+        char if (char.isascii() and char.isalnum()) else f"\\{ord(char):06x}" for char in text
     )
     return f'"{body}"'
 
@@ -241,7 +250,9 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
         change_text = "–"
     else:
         change_text = fmt_signed(page.since_previous, lang)
-        change_note = f"{fmt_score(page.previous, lang)} → {fmt_score(page.overall, lang)}"
+        change_note = (
+            f"{fmt_score(page.previous, lang)} {arrow(lang)} {fmt_score(page.overall, lang)}"
+        )
     criteria = []
     for line in page.criteria:
         criteria.append(
