@@ -151,7 +151,8 @@ def column_defs(state: ViewState, n_min: int) -> list[dict]:
         "field": "name",
         "headerName": _("Locality"),
         "headerTooltip": _("Open a locality's page by its name."),
-        "pinned": "left",
+        # Pinned where a line of the table starts: on the right in Arabic.
+        "pinned": "right" if direction(state.lang) == "rtl" else "left",
         "width": 160,
         "filter": "agTextColumnFilter",
         "cellRenderer": "PrioritiesAreaLink",

@@ -4,6 +4,7 @@ ADM2_AR district names; the switch offers four languages and Spanish follows."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,25 @@ def test_arabic_locality_page_names_the_district_in_arabic(page, iraq_server):
     _screenshot(page, "locality-ar-iraq")
     assert log.errors == []
     assert log.external(iraq_server) == []
+
+
+def test_arabic_priorities_table_is_right_to_left(page, iraq_server):
+    log = PageLog(page)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(f"{iraq_server}/priorities?lang=ar")
+    page.wait_for_selector(
+        f"#{ids.PRIORITIES_GRID} .ag-center-cols-container .ag-row", timeout=60_000
+    )
+    page.wait_for_load_state("networkidle")
+    grid = page.locator(f"#{ids.PRIORITIES_GRID} .ag-root-wrapper")
+    assert "ag-rtl" in grid.get_attribute("class")
+    table = page.inner_text(f"#{ids.PRIORITIES_GRID}")
+    assert "المنطقة المحلية" in table and "أضعف معيار" in table  # Locality, Weakest criterion
+    first = page.inner_text(f"#{ids.PRIORITIES_GRID} [row-index='0'] [col-id='name']")
+    assert re.search(r"[\u0600-\u06ff]", first), first  # an ADM2_AR name
+    assert not re.search(r"\bAl-[A-Z]", table)  # no English district names
+    # The table starts on the right: the locality column is pinned there.
+    header = page.locator(f"#{ids.PRIORITIES_GRID} .ag-header-cell[col-id='name']").bounding_box()
+    assert header["x"] > 640, header
+    _screenshot(page, "priorities-ar-iraq")
+    assert log.errors == []
