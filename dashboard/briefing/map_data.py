@@ -29,6 +29,7 @@ from dashboard.context import AppContext
 from dashboard.figures.map import geojson_bounds, map_figure
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    comma,
     locale_of,
     month_year,
     ntranslator,
@@ -313,7 +314,8 @@ def caption(state: ViewState, framework: Framework) -> str:
     _ = translator(state.lang)
     text = (
         f"{criterion_label(state.criterion, framework, state.lang)} — "
-        f"{_(VIEW_PHRASES[state.group, state.benchmark])}, {month_year(state.round, state.lang)}"
+        f"{_(VIEW_PHRASES[state.group, state.benchmark])}{comma(state.lang)}"
+        f"{month_year(state.round, state.lang)}"
     )
     if state.core:
         text += " · " + _("IRIS core (five criteria)")

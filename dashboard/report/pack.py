@@ -31,11 +31,13 @@ from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
 from dashboard.i18n import (
     LANGUAGES,
     arrow,
+    comma,
     direction,
     language,
     long_date,
     month_year,
     number,
+    semicolon,
 )
 from dashboard.report.content import Coverage, LocalityPage
 from dashboard.report.texts import texts
@@ -268,7 +270,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
             }
         )
     sources = [
-        f"{name or t['no_source']} ({', '.join(month_year(r, lang) for r in _span(rounds))})"
+        f"{name or t['no_source']} ({comma(lang).join(month_year(r, lang) for r in _span(rounds))})"
         for name, rounds in page.sources
     ]
     reliability_low = page.reliability is not None and page.reliability >= LOW_RELIABILITY
@@ -309,7 +311,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
         "rolled_up": t["rolled_up_note"].format(count=fmt_int(page.members, lang))
         if page.rolled_up
         else "",
-        "sources": "; ".join(sources),
+        "sources": semicolon(lang).join(sources),
     }
 
 

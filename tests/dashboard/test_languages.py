@@ -22,7 +22,16 @@ from dashboard.briefing.locality import locality_data
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.numbers import signed_text
 from dashboard.context import AppContext
-from dashboard.i18n import LANGUAGES, arrow, direction, long_date, month_year, number
+from dashboard.i18n import (
+    LANGUAGES,
+    arrow,
+    comma,
+    direction,
+    long_date,
+    month_year,
+    number,
+    semicolon,
+)
 from dashboard.pages.map import area_options, map_page
 from indicators.framework import parse_framework
 from workspace.demo import demo_observations
@@ -172,6 +181,7 @@ def test_arabic_numbers_use_latin_digits_and_keep_their_sign_on_the_left():
     assert month_year("2024-03-01", "ar") == "مارس 2024"
     assert long_date("2024-03-01", "es") == "1 de marzo de 2024"
     assert (arrow("ar"), arrow("es"), arrow("en")) == ("←", "→", "→")
+    assert (comma("ar"), comma("es"), semicolon("ar")) == ("، ", ", ", "؛ ")
 
 
 def test_the_arabic_shell_is_right_to_left(demo_app):
