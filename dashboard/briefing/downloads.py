@@ -325,6 +325,7 @@ def scores_csv(context: AppContext, state: ViewState, *, made: dt.datetime | Non
     benchmarks (the long format of DESIGN 3.4), as CSV with HXL row and metadata."""
     _ = translator(state.lang)
     table = scores_table(context, state.core)
+    table["area_name"] = table["area_pcode"].map(context.names_in(state.lang))  # DESIGN 5.2
     table["score"] = table["score"].round(2)
     table["reliability"] = table["reliability"].round(2)
     table["class"] = table["class"].astype("Int64")

@@ -18,6 +18,7 @@ import shapely
 
 import geodata
 from dashboard.briefing.areas import area_table
+from dashboard.briefing.downloads import scores_csv
 from dashboard.briefing.locality import locality_data
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.numbers import signed_text
@@ -34,6 +35,7 @@ from dashboard.i18n import (
 )
 from dashboard.pages.map import area_options, map_page
 from indicators.framework import parse_framework
+from tests.helpers import read_export
 from workspace.demo import demo_observations
 from workspace.store import Workspace
 
@@ -97,6 +99,10 @@ def test_an_arabic_page_shows_the_adm2_ar_names(iraq):
     assert (data.name, data.parent_name) == ("الفلوجة", "الانبار")  # as the COD-AB spells it
     table = area_table(iraq.context, state).set_index("pcode")
     assert table.loc[FALLUJA, "name"] == "الفلوجة"
+    rows, _metadata = read_export(scores_csv(iraq.context, state))
+    header = rows[0]
+    falluja = next(row for row in rows[2:] if row[header.index("area_pcode")] == FALLUJA)
+    assert falluja[header.index("area_name")] == "الفلوجة"
 
 
 @needs_iraq
