@@ -30,6 +30,7 @@ from dashboard.i18n import (
     direction,
     long_date,
     month_year,
+    ntranslator,
     number,
     semicolon,
 )
@@ -188,6 +189,18 @@ def test_arabic_numbers_use_latin_digits_and_keep_their_sign_on_the_left():
     assert long_date("2024-03-01", "es") == "1 de marzo de 2024"
     assert (arrow("ar"), arrow("es"), arrow("en")) == ("←", "→", "→")
     assert (comma("ar"), comma("es"), semicolon("ar")) == ("، ", ", ", "؛ ")
+
+
+def test_arabic_has_its_six_plural_forms_and_spanish_its_own():
+    one, many = "%(count)s area of low reliability.", "%(count)s areas of low reliability."
+    arabic = ntranslator("ar")
+    forms = {n: arabic(one, many, n) % {"count": n} for n in (0, 1, 2, 3, 11, 100)}
+    assert forms[2] == "2 منطقتان منخفضتا الموثوقية."
+    assert forms[3] == "3 مناطق منخفضة الموثوقية."
+    assert forms[11] == "11 منطقة منخفضة الموثوقية."
+    spanish = ntranslator("es")
+    assert spanish(one, many, 1) % {"count": 1} == "1 zona de fiabilidad baja."
+    assert spanish(one, many, 0) % {"count": 0} == "0 zonas de fiabilidad baja."
 
 
 def test_the_arabic_shell_is_right_to_left(demo_app):
