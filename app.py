@@ -1,12 +1,18 @@
-"""Serve the dashboard: ``python app.py``, or ``gunicorn -w 2 app:server``.
+"""Serve the dashboard: ``python app.py``, or ``gunicorn --preload -w 2 app:server``.
 
-Without settings it serves the fictional demo. The demo workspace is built on first use
-into ``$SOLUTIONS_DEMO_DIR`` or ``~/.cache/idp-solutions/demo-<version>``, and reused
-afterwards. It is built in a temporary sibling folder and renamed into place, so an
-interrupted build never leaves a half-made demo behind (and two workers starting at once
-use the one that is finished first). ``SOLUTIONS_WORKSPACE`` serves that workspace
-instead (``SOLUTIONS_FRAMEWORK`` a framework file other than the one in force).
-``HOST`` and ``PORT`` override 127.0.0.1:8050 for ``python app.py``.
+Without settings it serves the fictional demo, publicly (anyone who reaches the port gets
+the viewer's public view; it binds 127.0.0.1 unless ``HOST`` says otherwise). The demo
+workspace is built on first use into ``$SOLUTIONS_DEMO_DIR`` or
+``~/.cache/idp-solutions/demo-<version>``, and reused afterwards. It is built in a
+temporary sibling folder and renamed into place, so an interrupted build never leaves a
+half-made demo behind (and two workers starting at once use the one that is finished
+first). ``SOLUTIONS_WORKSPACE`` serves that workspace instead (``SOLUTIONS_FRAMEWORK`` a
+framework file other than the one in force), and privately: readers sign in with an
+account of ``solutions users``, unless ``SOLUTIONS_PUBLIC=1``;
+``SOLUTIONS_TRUST_HEADER=NAME`` takes the user from a single sign-on proxy's header.
+``HOST`` and ``PORT`` override 127.0.0.1:8050 for ``python app.py``. ``solutions serve
+DIR --workers N`` is the same server with gunicorn set up for it (the app built before
+the workers fork).
 
 Importing this module builds nothing: ``server`` (the Flask app for a WSGI server) is made
 on first access.
@@ -74,8 +80,10 @@ def ensure_demo(target: Path | None = None):
 def create_demo_app():
     """The dashboard on the demo workspace (made once per process)."""
     from dashboard.app import create_app
+    from dashboard.serving import ServingSettings
 
-    return create_app(ensure_demo())
+    # Fictional data on a local port: public, so the one-command demo needs no account.
+    return create_app(ensure_demo(), serving=ServingSettings(public=True))
 
 
 @functools.cache
@@ -86,10 +94,18 @@ def create_served_app():
     if not configured:
         return create_demo_app()
     from dashboard.app import create_app
+    from dashboard.serving import ServingSettings
     from workspace.store import Workspace
 
     workspace = Workspace(Path(configured).expanduser()).require()
-    return create_app(workspace, framework_path=os.environ.get("SOLUTIONS_FRAMEWORK") or None)
+    # A real workspace is private unless said otherwise (DESIGN 5.1).
+    serving = ServingSettings(
+        public=os.environ.get("SOLUTIONS_PUBLIC", "").lower() in ("1", "true", "yes"),
+        trust_header=os.environ.get("SOLUTIONS_TRUST_HEADER") or None,
+    )
+    return create_app(
+        workspace, framework_path=os.environ.get("SOLUTIONS_FRAMEWORK") or None, serving=serving
+    )
 
 
 def __getattr__(name: str):

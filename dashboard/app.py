@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import ids
+from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
@@ -51,6 +51,7 @@ from dashboard.i18n import (
     translator,
 )
 from dashboard.pages import map as map_module
+from dashboard.serving import ServingSettings, install_serving
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -484,14 +485,19 @@ def _index_for_request(app: Dash, context: AppContext, source: MapSource):
     return interpolate_index
 
 
-def create_app(workspace: Workspace, framework_path: str | Path | None = None) -> Dash:
+def create_app(
+    workspace: Workspace,
+    framework_path: str | Path | None = None,
+    serving: ServingSettings | None = None,
+) -> Dash:
     """A Dash app on ``workspace``, scored once with its framework (or the one at
-    ``framework_path``). Serve with ``app.run()`` or mount ``app.server`` in a WSGI host."""
+    ``framework_path``). Serve with ``app.run()`` or mount ``app.server`` in a WSGI host.
+    ``serving``: who may read it (dashboard.serving; default: public, for a local demo)."""
     framework = load_framework(framework_path) if framework_path else workspace.framework
-    return app_for_context(AppContext.load(workspace, framework))
+    return app_for_context(AppContext.load(workspace, framework), serving)
 
 
-def app_for_context(context: AppContext) -> Dash:
+def app_for_context(context: AppContext, serving: ServingSettings | None = None) -> Dash:
     """A Dash app on an ``AppContext`` already loaded (``create_app`` reads a workspace;
     benchmarks build a synthetic one in memory)."""
     app = Dash(
@@ -543,6 +549,14 @@ def app_for_context(context: AppContext) -> Dash:
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
     importlib.import_module("dashboard.report.export").register(app, context)
+    api.register(app.server, context)  # GET /api/v1/scores: the Priorities CSV as JSON
+    # Last, once every route and callback exists: the access gate and security headers.
+    install_serving(
+        app,
+        context.workspace,
+        serving,
+        page_exists=lambda path: route(app_path(path, relative))[0] != "not_found",
+    )
     return app
 
 

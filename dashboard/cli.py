@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     areas.add_argument("--code-column", help="column holding the P-code")
     areas.add_argument("--name-column", help="column holding the area name")
     areas.add_argument("--parent-column", help="column holding the parent's P-code")
+    areas.add_argument(
+        "--parent-from-geometry",
+        action="store_true",
+        help="no parent column: take as parent the area one level up holding most of each area",
+    )
 
     observations = commands.add_parser("import", help="add observation files to a workspace")
     observations.set_defaults(func=_cmd_import)
@@ -49,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="match area names to the workspace's areas when a file has no P-codes",
     )
+    observations.add_argument(
+        "--roll-up",
+        action="store_true",
+        help="add figures of areas one level below the workspace's into their parents",
+    )
 
     framework = commands.add_parser("framework", help="put a framework file in force")
     framework.set_defaults(func=_cmd_framework)
@@ -59,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_cmd_validate)
     validate.add_argument("files", type=Path, nargs="+")
     validate.add_argument("--framework", type=Path, help="framework to check against")
+    validate.add_argument(
+        "--recipe", type=Path, help="FILE is survey microdata: check it with this recipe"
+    )
     _reading_options(validate)
 
     info = commands.add_parser("info", help="what a workspace holds")
@@ -71,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("dir", type=Path)
     score.add_argument("--out", type=Path, required=True)
     score.add_argument("--framework", type=Path, help="use this framework instead")
+    score.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="score on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)",
+    )
 
     serve = commands.add_parser("serve", help="the dashboard on a workspace")
     serve.set_defaults(func=_cmd_serve)
@@ -78,8 +96,116 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--framework", type=Path, help="use this framework instead")
+    _serving_options(serve)
+    _users_parser(commands)
     _report_parser(commands)
+    _survey_parser(commands)
+    _export_parser(commands)
     return parser
+
+
+def _survey_parser(commands) -> None:
+    """``solutions survey DIR FILE --recipe RECIPE.yaml [--round R] [--out FILE.csv]``"""
+    survey = commands.add_parser(
+        "survey", help="household survey microdata -> indicator estimates (DESIGN 3.6)"
+    )
+    survey.set_defaults(func=_cmd_survey)
+    survey.add_argument("dir", type=Path, help="the workspace (read only with --out)")
+    survey.add_argument("file", type=Path, help="CSV, Kobo XLSX, SPSS .sav or Stata .dta")
+    survey.add_argument("--recipe", type=Path, required=True, help="the recipe YAML")
+    survey.add_argument(
+        "--round", dest="round_date", metavar="YYYY-MM", help="the round, over the recipe's"
+    )
+    survey.add_argument(
+        "--out",
+        type=Path,
+        help="write the estimates as a canonical CSV; the workspace is untouched",
+    )
+
+
+def _export_parser(commands) -> None:
+    """``solutions export DIR --out FILE.{gpkg,geojson,csv} [--round R] [--level N] ...``"""
+    export = commands.add_parser(
+        "export",
+        help="scores of one view with geometry (GeoPackage, GeoJSON) or as an HXL-tagged CSV",
+    )
+    export.set_defaults(func=_cmd_export)
+    export.add_argument("dir", type=Path)
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.gpkg, FILE.geojson or FILE.csv; its metadata goes to FILE-metadata.json",
+    )
+    export.add_argument(
+        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
+    )
+    export.add_argument("--level", help="admin level (default: the deepest with scores)")
+    export.add_argument("--group", default="idp", help="displaced group: idp or returnee")
+    export.add_argument(
+        "--benchmark", default="parity", help="parity (with the host community) or absolute"
+    )
+    export.add_argument(
+        "--core", action="store_true", help="IRIS core: the five core criteria only"
+    )
+    export.add_argument("--lang", default="en", help="language of class and criterion names")
+    export.add_argument(
+        "--include-small-samples",
+        action="store_true",
+        help="give the values resting on small samples too (not for public sharing)",
+    )
+    export.add_argument("--framework", type=Path, help="use this framework instead")
+
+
+def _serving_options(serve) -> None:
+    """``solutions serve DIR ... [--workers N] [--public] [--trust-header NAME]``"""
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the production server (gunicorn); default: the "
+        "development server, one process",
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="anonymous readers get the public view (viewer role) without logging in",
+    )
+    serve.add_argument(
+        "--trust-header",
+        metavar="NAME",
+        help="take the user from this request header, set by a single sign-on proxy",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        help="folder shared by the workers for sessions and background jobs "
+        "(default: .DIR.serving beside the workspace)",
+    )
+    serve.add_argument("--timeout", type=int, default=120, help="gunicorn worker timeout, s")
+    serve.add_argument(
+        "--threads", type=int, default=4, help="requests handled at once by each worker"
+    )
+    serve.add_argument(
+        "--access-log", metavar="FILE", help="log every request (worker pid first) to FILE"
+    )
+
+
+def _users_parser(commands) -> None:
+    """``solutions users DIR add|remove|list [NAME] [--role R] [--password-stdin]``"""
+    users = commands.add_parser("users", help="accounts of the served dashboard")
+    users.set_defaults(func=_cmd_users)
+    users.add_argument("dir", type=Path)
+    users.add_argument("action", choices=("add", "remove", "list"))
+    users.add_argument("name", nargs="?")
+    users.add_argument("--role", default="viewer", choices=("viewer", "analyst", "admin"))
+    users.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts); "
+        "otherwise it is asked for, twice, without echo",
+    )
 
 
 def _report_parser(commands) -> None:
@@ -111,8 +237,28 @@ def _report_parser(commands) -> None:
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `import` and `validate`: how to read a file's text and figures."""
     parser.add_argument(
-        "--encoding", help="text encoding of CSV files (default: UTF-8, else Latin-1, reported)"
+        "--encoding",
+        help="text encoding of CSV files, e.g. cp1256 (default: UTF-8, else detected, reported)",
+    )
+    parser.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="decimal mark of the figures when the file does not show it unambiguously",
+    )
+    parser.add_argument(
+        "--value-column",
+        metavar="COLUMN",
+        help="the column (header or HXL tag) holding the figure, when tags give only parts",
+    )
+    parser.add_argument(
+        "--level", type=int, help="read only this admin level of a file that mixes levels"
+    )
+    parser.add_argument(
+        "--allow-any-date",
+        action="store_true",
+        help="accept rounds in the future or before 1950 (refused as likely typos)",
     )
     parser.add_argument(
         "--round",
@@ -120,6 +266,17 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="date for files that carry none (COD-PS population tables)",
     )
+
+
+def _reading(args) -> dict:
+    return {
+        "encoding": args.encoding,
+        "round_date": args.round_date,
+        "decimal": args.decimal,
+        "allow_any_date": args.allow_any_date,
+        "value_column": args.value_column,
+        "level": args.level,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +323,7 @@ def _cmd_import_areas(args) -> int:
         code_column=args.code_column,
         name_column=args.name_column,
         parent_column=args.parent_column,
+        parent_from_geometry=args.parent_from_geometry,
     )
     print(report)
     return EXIT_OK
@@ -181,8 +339,8 @@ def _cmd_import(args) -> int:
             args.files,
             skip_unknown=args.skip_unknown,
             match_names=args.match_names,
-            encoding=args.encoding,
-            round_date=args.round_date,
+            roll_up=args.roll_up,
+            **_reading(args),
         )
     )
     print(report)
@@ -203,6 +361,8 @@ def _cmd_validate(args) -> int:
     from workspace.observations import ObservationError, read_observations
 
     framework = load_framework(args.framework)
+    if args.recipe:
+        return _validate_surveys(args, framework)
     failed = False
     for path in args.files:
         try:
@@ -217,9 +377,7 @@ def _cmd_validate(args) -> int:
                 for note in layer.attrs.get("notes", []):
                     print(f"  note: {note}")
             else:
-                result = read_observations(
-                    path, framework, encoding=args.encoding, round_date=args.round_date
-                )
+                result = read_observations(path, framework, **_reading(args))
                 print(
                     f"{path}: {len(result.table)} rows, {result.table['area_pcode'].nunique()} "
                     f"areas, {result.table['round'].nunique()} round(s), valid"
@@ -230,6 +388,51 @@ def _cmd_validate(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed = True
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _validate_surveys(args, framework) -> int:
+    from workspace.observations import ObservationError
+    from workspace.survey import load_recipe, run_survey
+
+    failed = False
+    try:
+        parsed = load_recipe(args.recipe, framework)
+    except ObservationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in args.files:
+        try:
+            result = run_survey(path, parsed, framework, round_date=args.round_date)
+            print("\n".join(result.lines))
+            print(f"{path}: valid with recipe {args.recipe}; nothing was written")
+        except ObservationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_survey(args) -> int:
+    from workspace.store import Workspace
+    from workspace.survey import import_survey, load_recipe, run_survey, write_estimates_csv
+
+    workspace = Workspace(args.dir)
+    if args.out is None:
+        print(import_survey(workspace.require(), args.file, args.recipe, args.round_date))
+        return EXIT_OK
+    # --out: the workspace (if there is one) only lends its framework and areas.
+    framework = workspace.framework
+    areas = workspace.areas() if workspace.exists() else None
+    result = run_survey(
+        args.file,
+        load_recipe(args.recipe, framework),
+        framework,
+        areas=areas,
+        round_date=args.round_date,
+    )
+    write_estimates_csv(result.table, args.out)
+    print("\n".join(result.lines))
+    print(f"{args.out}: {len(result.table)} estimates written; no workspace was changed")
+    return EXIT_OK
 
 
 def _is_geojson(path: Path) -> bool:
@@ -269,10 +472,21 @@ def _cmd_score(args) -> int:
     from indicators.scoring import score, scores_long
     from workspace.frameworks import load_framework
     from workspace.store import Workspace
+    from workspace.zarr_cube import workspace_cube
 
     workspace = Workspace(args.dir).require()
     framework = load_framework(args.framework) if args.framework else workspace.framework
-    table = scores_long(score(workspace.cube(framework), framework), framework)
+    cube = workspace_cube(workspace, framework)
+    if args.scheduler:
+        from distributed import Client
+
+        # Scoring is per block of areas: chunk the cube so the cluster shares the work.
+        if cube["value"].chunks is None:
+            cube = cube.chunk({"area": 1000})
+        with Client(args.scheduler):
+            table = scores_long(score(cube, framework), framework)
+    else:
+        table = scores_long(score(cube, framework), framework)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False, float_format="%.6g")
     print(
@@ -283,13 +497,21 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from dashboard.app import create_app
-    from workspace.store import Workspace
+    from dashboard.serving.command import run_serve_command
 
-    workspace = Workspace(args.dir).require()
-    app = create_app(workspace, framework_path=args.framework)
-    app.run(host=args.host, port=args.port, debug=False)
-    return EXIT_OK
+    return run_serve_command(args)
+
+
+def _cmd_users(args) -> int:
+    from dashboard.serving.command import run_users_command
+
+    return run_users_command(args)
+
+
+def _cmd_export(args) -> int:
+    from dashboard.export import run_export_command
+
+    return run_export_command(args)
 
 
 def _cmd_report(args) -> int:

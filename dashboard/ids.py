@@ -72,8 +72,12 @@ PRIORITIES_HELP = "priorities-help"
 PRIORITIES_QUICK_FILTER = "priorities-quick-filter"
 PRIORITIES_COUNT = "priorities-count"
 PRIORITIES_GRID = "priorities-grid"
+#: The Excel workbook (sheets Data and Metadata).
 PRIORITIES_DOWNLOAD_BUTTON = "priorities-download-button"
 PRIORITIES_DOWNLOAD = "priorities-download"
+#: The CSV and its JSON metadata sidecar, zipped.
+PRIORITIES_CSV_BUTTON = "priorities-csv-button"
+PRIORITIES_CSV_DOWNLOAD = "priorities-csv-download"
 #: The view (ViewState fields) the rendered priorities page was built for.
 PRIORITIES_STATE = "priorities-state"
 

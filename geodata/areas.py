@@ -166,6 +166,20 @@ def _names_in_languages(raw: pd.DataFrame, level: int) -> dict[str, list[str | N
     return found
 
 
+def _by_code(
+    columns: dict[str, list[str | None]], codes: list[str], wanted: list[str]
+) -> dict[str, list[str | None]]:
+    """Per-feature values as per-area values: the first value given for each P-code."""
+    out = {}
+    for column, values in columns.items():
+        first: dict[str, str] = {}
+        for code, value in zip(codes, values, strict=True):
+            if value is not None:
+                first.setdefault(code, value)
+        out[column] = [first.get(code) for code in wanted]
+    return out
+
+
 def _canonical_frame(pcode, name, level, parent, geometry, other_names=None) -> gpd.GeoDataFrame:
     """Build the canonical frame with exact dtypes, so every path gives equal frames."""
     parent_values = [None if p is None or p is pd.NA or p != p else str(p) for p in parent]
@@ -431,14 +445,6 @@ def _canonicalise(
             f"{source}: column {code_col!r} is empty in {len(missing)} row(s): "
             f"rows {_listing(missing)} (counting features from 1). Every area needs a P-code."
         )
-    dup = pd.Series(pcodes)
-    dups = sorted(set(dup[dup.duplicated()]))
-    if dups:
-        raise AreaError(
-            f"{source}: column {code_col!r} has duplicate P-codes: {_listing(dups)}. "
-            "Each area must appear once; merge or remove the duplicates (a multipart area "
-            "is one MultiPolygon feature)."
-        )
 
     if name_col is None:
         names = list(pcodes)
@@ -464,8 +470,22 @@ def _canonicalise(
             )
 
     geometry = _check_geometry(raw.geometry.values, pcodes, source, notes)
+    # Names in other languages, per feature, follow their P-code through the dissolve.
+    other_names = _names_in_languages(raw, level)
+    feature_codes = list(pcodes)
+    from geodata.parts import dissolve_parts, note_overlaps  # it uses this module's helpers
+
+    pcodes, names, parents, geometry = dissolve_parts(
+        source, code_col, pcodes, names, parents, geometry, notes
+    )
+    note_overlaps(source, pcodes, geometry, notes)
     frame = _canonical_frame(
-        pcodes, names, [level] * len(pcodes), parents, geometry, _names_in_languages(raw, level)
+        pcodes,
+        names,
+        [level] * len(pcodes),
+        parents,
+        geometry,
+        _by_code(other_names, feature_codes, pcodes),
     )
     frame.attrs["notes"] = notes
     # COD-AB layers carry the country's name on every feature; a workspace uses it as
@@ -599,8 +619,11 @@ def write_areas(gdf: gpd.GeoDataFrame, gpkg_path: str | os.PathLike) -> None:
             tmp.unlink()
 
 
-def load_areas(gpkg_path: str | os.PathLike) -> gpd.GeoDataFrame:
-    """Read back all ``level_N`` layers written by write_areas, as one canonical frame."""
+def load_areas(gpkg_path: str | os.PathLike, *, geometry: bool = True) -> gpd.GeoDataFrame:
+    """Read back all ``level_N`` layers written by write_areas, as one canonical frame.
+
+    ``geometry=False`` reads the attributes only (a plain DataFrame): placing a million
+    observations on their areas needs codes, names and levels, not polygons."""
     path = Path(gpkg_path)
     if not path.exists():
         raise AreaError(f"{path}: file not found. Import area layers first.")
@@ -611,6 +634,18 @@ def load_areas(gpkg_path: str | os.PathLike) -> gpd.GeoDataFrame:
     layers = [n for n in names if re.fullmatch(rf"{_LAYER_PREFIX}\d+", n)]
     if not layers:
         raise AreaError(f"{path}: holds no area layers (level_0, level_1, ...).")
+    if not geometry:
+        parts = [pyogrio.read_dataframe(path, layer=n, read_geometry=False) for n in layers]
+        raw = pd.concat(parts, ignore_index=True)
+        table = pd.DataFrame(
+            {
+                "pcode": raw["pcode"].astype(object),
+                "name": raw["name"].astype(object),
+                "level": raw["level"].astype(int),
+                "parent_pcode": raw["parent_pcode"].astype(object),
+            }
+        )
+        return table
     parts = [gpd.read_file(path, layer=n, engine="pyogrio") for n in layers]
     raw = pd.concat(parts, ignore_index=True)
     return _canonical_frame(

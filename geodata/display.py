@@ -2,52 +2,205 @@
 
 Payload size grows with coordinates, not features (DESIGN section 9), so the layer is
 simplified as a coverage (shared borders stay shared: no slivers or gaps between
-neighbours) and coordinates are rounded to 5 decimals (about 1 m).
+neighbours) and coordinates are rounded to a grid.
+
+One tolerance for a multi-country layer (a fraction of the whole extent) erases small
+countries (DESIGN 9), so the tolerance is chosen per country: a fraction of that
+country's extent, halved until the country's outline keeps its area within 2 %
+(DESIGN 7). Countries are simplified independently, in parallel processes when there
+are several, each as its own coverage; the coordinate grid follows the country's
+tolerance (a tenth of it, at most ``DECIMALS`` decimals).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-__all__ = ["DECIMALS", "default_tolerance", "display_geojson", "display_geojson_bytes"]
+__all__ = [
+    "DECIMALS",
+    "MAX_AREA_CHANGE",
+    "country_keys",
+    "default_tolerance",
+    "display_geojson",
+    "display_geojson_bytes",
+    "simplify_country",
+]
 
+#: The finest grid: 5 decimals of a degree, about 1 m.
 DECIMALS = 5
-# Fraction of the layer's bounding-box diagonal. 2e-3 keeps 774 Nigeria LGAs near 330 KB
-# (budget 400 KB, DESIGN section 7) while staying below a pixel's worth of change on a
+#: No country's outline may change its area by more than this (DESIGN 7).
+MAX_AREA_CHANGE = 0.02
+# Aim below the limit: rounding to the grid moves the area a little after the check.
+_AREA_TARGET = 0.015
+# Fraction of the extent's diagonal. 2e-3 stays below a pixel's worth of change on a
 # country-wide map about 1,000 px across.
 _TOLERANCE_FRACTION = 2e-3
+_HALVINGS = 8
+#: Worker processes for multi-country layers (this is a 2-core host; more do not help).
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 def default_tolerance(areas: gpd.GeoDataFrame) -> float:
-    """The simplification tolerance used when none is given: relative to the extent."""
+    """The simplification tolerance to start from: relative to the extent."""
     if len(areas) == 0:
         return 0.0
-    minx, miny, maxx, maxy = areas.total_bounds
+    return _start_tolerance(np.asarray(areas.geometry.values, dtype=object))
+
+
+def _start_tolerance(geoms: np.ndarray) -> float:
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     return float(np.hypot(maxx - minx, maxy - miny) * _TOLERANCE_FRACTION)
 
 
-def _round(geoms: np.ndarray) -> np.ndarray:
+def country_keys(areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Which country each area is in: an ``iso3`` or ``country`` column if the layer has
+    one, else the leading letters of the P-code (COD P-codes start with the country's
+    ISO code: NG001001; geoBoundaries ids with its ISO3: KAZ-ADM1-...)."""
+    for column in ("iso3", "country", "adm0_pcode", "ADM0_PCODE"):
+        if column in areas.columns:
+            return areas[column].astype(str).to_numpy()
+    return np.array([re.match(r"[A-Za-z]*", str(code)).group(0) for code in areas["pcode"]])
+
+
+def _decimals(tolerance: float) -> int:
+    """Decimals of a grid about a tenth of the tolerance (never finer than DECIMALS)."""
+    if tolerance <= 0:
+        return DECIMALS
+    return int(min(DECIMALS, max(1, math.ceil(-math.log10(tolerance / 10)))))
+
+
+def _round(geoms: np.ndarray, decimals: int) -> np.ndarray:
     # Rounding each coordinate (not snapping geometries one by one) keeps the vertices that
     # neighbours share identical, so the coverage stays edge-matched.
-    return shapely.transform(geoms, lambda coords: np.round(coords, DECIMALS))
+    return shapely.transform(geoms, lambda coords: np.round(coords, decimals))
 
 
 def _degenerate(geoms: np.ndarray) -> np.ndarray:
     return shapely.is_empty(geoms) | ~(shapely.area(geoms) > 0)
 
 
+def _on_grid(simplified, geoms, decimals: int, coverage: bool):
+    """Round to the coarsest grid from ``decimals`` down to ``DECIMALS`` decimals that keeps
+    every area non-degenerate and, if the input was a coverage, a valid coverage (a coarse
+    grid can fold a short border onto its neighbour)."""
+    for places in range(decimals, DECIMALS + 1):
+        shown = _round(simplified, places)
+        collapsed = _degenerate(shown) & ~_degenerate(geoms)
+        if not collapsed.any() and (not coverage or shapely.coverage_is_valid(shown)):
+            return shown, places
+    # Coverage simplification keeps at least a triangle per ring, but rounding could
+    # still collapse a tiny area: never drop a feature for it.
+    shown[collapsed] = simplified[collapsed]
+    return shown, DECIMALS
+
+
+def simplify_country(geoms: np.ndarray, tolerance: float | None = None) -> tuple:
+    """One country's polygons simplified as a coverage and rounded to the grid.
+
+    With ``tolerance`` None, start from a fraction of the country's extent and halve it
+    until the outline's area changes by at most ~1.5 % (the budget is 2 %). A source
+    that is not a clean coverage (polygons that overlap or do not share their border
+    vertices, as some publishers' files) is cleaned first (`shapely.coverage_clean`), so
+    that the simplification cannot open gaps or overlaps between its areas. Returns
+    (geometries, tolerance used, relative area change, decimals).
+    """
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    polygonal = shapely.get_type_id(geoms) > 2
+    coverage = bool(polygonal.all() and shapely.coverage_is_valid(geoms))
+    if polygonal.all() and not coverage and shapely.is_valid(geoms).all():
+        cleaned = shapely.coverage_clean(geoms)
+        # Cleaning must not lose an area (a sliver entirely inside a neighbour).
+        if not _degenerate(cleaned).any() and shapely.coverage_is_valid(cleaned):
+            before = float(shapely.union_all(geoms).area)
+            geoms, coverage = cleaned, True
+        else:
+            before = float(shapely.area(geoms).sum())
+    else:
+        before = float(shapely.area(geoms).sum())
+    search = tolerance is None
+    tolerance = _start_tolerance(geoms) if search else float(tolerance)
+    for _ in range(_HALVINGS if search else 1):
+        simplified = shapely.coverage_simplify(geoms, tolerance) if tolerance > 0 else geoms
+        shown, decimals = _on_grid(simplified, geoms, _decimals(tolerance), coverage)
+        change = abs(float(shapely.area(shown).sum()) - before) / before if before else 0.0
+        if change <= _AREA_TARGET or tolerance <= 0:
+            break
+        tolerance /= 2
+    # A source that is not a coverage at all can still come out self-intersecting.
+    broken = ~shapely.is_valid(shown) & shapely.is_valid(geoms)
+    if broken.any():
+        shown[broken] = shapely.make_valid(shown[broken], method="structure", keep_collapsed=False)
+        change = abs(float(shapely.area(shown).sum()) - before) / before if before else 0.0
+    return shown, tolerance, change, decimals
+
+
+def _simplify_wkb(wkb: list[bytes], tolerance: float | None):
+    """`simplify_country` for a worker process: WKB in and out (cheap to pickle)."""
+    shown, used, change, decimals = simplify_country(shapely.from_wkb(wkb), tolerance)
+    return shapely.to_wkb(shown), used, change, decimals
+
+
+def simplify_by_country(
+    geoms: np.ndarray, countries: np.ndarray, tolerance: float | None = None, workers=WORKERS
+) -> tuple[np.ndarray, dict]:
+    """`simplify_country` for every country of the layer, in parallel processes when there
+    are several. Returns the geometries in the input order and, per country,
+    (tolerance, area change, decimals)."""
+    geoms = np.asarray(geoms, dtype=object)
+    names, index = np.unique(countries, return_inverse=True)
+    groups = [np.flatnonzero(index == k) for k in range(len(names))]
+    shown = np.empty(len(geoms), dtype=object)
+    report = {}
+    if len(groups) == 1 or workers <= 1:
+        for name, rows in zip(names, groups, strict=True):
+            out, used, change, decimals = simplify_country(geoms[rows], tolerance)
+            shown[rows] = out
+            report[str(name)] = (used, change, decimals)
+        return shown, report
+    # Largest countries first, so the two workers finish at about the same time.
+    order = sorted(
+        range(len(groups)), key=lambda k: -shapely.get_num_coordinates(geoms[groups[k]]).sum()
+    )
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            k: pool.submit(_simplify_wkb, list(shapely.to_wkb(geoms[groups[k]])), tolerance)
+            for k in order
+        }
+        for k, future in futures.items():
+            wkb, used, change, decimals = future.result()
+            shown[groups[k]] = shapely.from_wkb(wkb)
+            report[str(names[k])] = (used, change, decimals)
+    return shown, report
+
+
 def display_geojson(areas_one_level: gpd.GeoDataFrame, tolerance: float | None = None) -> dict:
     """A GeoJSON FeatureCollection (plain dicts) of one admin level, ready for the map.
 
     Features keep the frame's order; each has ``id`` = pcode and properties
-    ``{"pcode", "name"}``. ``tolerance`` is in degrees (see coverage_simplify); None picks
-    one from the layer's extent, 0 turns simplification off.
+    ``{"pcode", "name"}``. ``tolerance`` is in degrees (see coverage_simplify) for every
+    country; None picks one per country (see the module docstring), 0 turns
+    simplification off. `display_report` also returns the per-country figures.
     """
+    collection, _report = _collection(areas_one_level, tolerance)
+    return collection
+
+
+def display_report(areas_one_level: gpd.GeoDataFrame, tolerance: float | None = None):
+    """(FeatureCollection, {country: (tolerance, area change, decimals)}), for benchmarks
+    and for checking the 2 % rule."""
+    return _collection(areas_one_level, tolerance)
+
+
+def _collection(areas_one_level: gpd.GeoDataFrame, tolerance: float | None):
     gdf = areas_one_level
     if "level" in gdf.columns and gdf["level"].nunique() > 1:
         raise ValueError(
@@ -56,19 +209,10 @@ def display_geojson(areas_one_level: gpd.GeoDataFrame, tolerance: float | None =
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     original = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
-    if tolerance is None:
-        tolerance = default_tolerance(gdf)
-    simplified = (
-        shapely.coverage_simplify(original, tolerance)
-        if tolerance > 0 and len(original)
-        else original
-    )
-    shown = _round(simplified)
-    # Coverage simplification keeps at least a triangle per ring, but rounding or a
-    # non-coverage input could still collapse a small area: never drop a feature for it.
-    collapsed = _degenerate(shown) & ~_degenerate(original)
-    if collapsed.any():
-        shown[collapsed] = _round(original[collapsed])
+    if len(original):
+        shown, report = simplify_by_country(original, country_keys(gdf), tolerance)
+    else:
+        shown, report = original, {}
     shown = shapely.orient_polygons(shown)  # RFC 7946: exterior rings counter-clockwise
     features = [
         {
@@ -79,7 +223,7 @@ def display_geojson(areas_one_level: gpd.GeoDataFrame, tolerance: float | None =
         }
         for pcode, name, geom in zip(gdf["pcode"], gdf["name"], shown, strict=True)
     ]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features}, report
 
 
 def display_geojson_bytes(

@@ -43,7 +43,8 @@ def build_cube(
     parents: Mapping[str, str | None] | None = None,
     levels: Mapping[str, int] | None = None,
 ) -> xr.Dataset:
-    """Lay the long observations out as ``value`` and ``n`` over (area, round, group, indicator).
+    """Lay the long observations out as ``value``, ``n`` and ``se`` (standard error, NaN
+    where the source gives none) over (area, round, group, indicator).
 
     Context variables go to ``context`` over (area, round, variable). Every area with any
     observation is on the area axis; its ``parent`` and ``level`` coordinates come from the
@@ -56,8 +57,11 @@ def build_cube(
     obs["group"] = obs["group"].fillna("").astype(str).str.strip()
     if "n" not in obs:
         obs["n"] = np.nan
+    if "se" not in obs:  # standard errors come with survey estimates (DESIGN 3.6) only
+        obs["se"] = np.nan
     obs["value"] = pd.to_numeric(obs["value"], errors="raise").astype(float)
     obs["n"] = pd.to_numeric(obs["n"], errors="raise").astype(float)
+    obs["se"] = pd.to_numeric(obs["se"], errors="raise").astype(float)
 
     areas = np.array(sorted(obs["area_pcode"].unique()), dtype=object)
     rounds = np.sort(obs["round"].unique()).astype("datetime64[ns]")
@@ -77,6 +81,7 @@ def build_cube(
     shape = (len(areas), len(rounds), len(GROUPS), len(indicator_codes))
     value = np.full(shape, np.nan)
     n = np.full(shape, np.nan)
+    se = np.full(shape, np.nan)
     index = (
         pd.Index(areas).get_indexer(scored["area_pcode"]),
         pd.Index(rounds).get_indexer(scored["round"]),
@@ -85,6 +90,7 @@ def build_cube(
     )
     value[index] = scored["value"].to_numpy()
     n[index] = scored["n"].to_numpy()
+    se[index] = scored["se"].to_numpy()
 
     context = np.full((len(areas), len(rounds), len(CONTEXT_VARIABLES)), np.nan)
     ctx = obs[obs["indicator"].isin(CONTEXT_VARIABLES)]
@@ -104,6 +110,7 @@ def build_cube(
         {
             "value": (dims, value),
             "n": (dims, n),
+            "se": (dims, se),
             "context": (("area", "round", "variable"), context),
         },
         coords={

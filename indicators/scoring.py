@@ -12,14 +12,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from indicators import scoring_blocks as blocks
 from indicators.cube import COMPARATOR_GROUP, DISPLACED_GROUPS
-from indicators.framework import IRIS_CORE_MIN_CRITERIA, Framework
+from indicators.framework import Framework
+from indicators.scoring_blocks import _weighted_overall
+
+__all__ = ["_weighted_overall"]  # analysis.py's rank draws reuse step 4
 
 BENCHMARKS = ("parity", "absolute")
 LEVELS = ("indicator", "subcriterion", "criterion", "overall")
 CLASS_LABELS = {5: "parity", 4: "near parity", 3: "partial", 2: "major gaps", 1: "severe gaps"}
-# Scores are means of clipped values, so "exactly 100" only needs to absorb rounding.
-_PARITY_TOLERANCE = 1e-9
+_PARITY_TOLERANCE = blocks.PARITY_TOLERANCE
 
 
 def goalposts(framework: Framework) -> tuple[xr.DataArray, xr.DataArray]:
@@ -27,19 +30,6 @@ def goalposts(framework: Framework) -> tuple[xr.DataArray, xr.DataArray]:
     worst = xr.DataArray([i.worst for i in framework.indicators], coords={"indicator": codes})
     best = xr.DataArray([i.best for i in framework.indicators], coords={"indicator": codes})
     return worst, best
-
-
-def _segment_starts(children: list[str], parent_of: dict[str, str], parents: list[str]):
-    """Where each parent's children begin along the child axis.
-
-    The framework lists children under their parent, so each parent's children are one
-    contiguous run; summing runs with ``np.add.reduceat`` needs no membership matrix.
-    """
-    owners = [parent_of[child] for child in children]
-    runs = [owner for i, owner in enumerate(owners) if i == 0 or owners[i - 1] != owner]
-    if runs != parents:
-        raise ValueError("children must be listed contiguously and in their parents' order")
-    return np.array([i for i in range(len(owners)) if i == 0 or owners[i - 1] != owners[i]])
 
 
 def _absolute(value, worst, best):
@@ -120,62 +110,28 @@ def _displaced(array: xr.DataArray) -> xr.DataArray:
     return chosen.reset_coords(drop=True)
 
 
-def _both_benchmarks(value, comparator, worst, best):
-    """Parity and absolute scores written straight into one array, benchmark before
-    indicator so each sub-criterion's indicators stay contiguous for the means that
-    follow. Same arithmetic as `_parity` and `_absolute`, without their temporaries:
-    at 10,000 areas x 40 rounds the copies cost more than the sums."""
-    shape = np.broadcast_shapes(value.shape, comparator.shape)
-    out = np.empty((*shape[:-1], 2, shape[-1]))
-    parity, absolute = out[..., 0, :], out[..., 1, :]
-    span = best - worst
-    np.subtract(value, worst, out=absolute)  # x - worst, shared by both benchmarks
-    # Division by a zero or tiny gap only happens where the no-gap rule below overrides.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(absolute, comparator - worst, out=parity)
-        np.divide(absolute, span, out=absolute)
-    for target in (parity, absolute):
-        np.clip(target, 0, 1, out=target)
-        np.multiply(target, 100, out=target)
-        np.add(target, 0.0, out=target)  # -0.0 -> 0.0
-    no_gap = ((comparator - worst) / span <= 0) & ~np.isnan(value)
-    parity[no_gap] = 100.0
-    return out
-
-
 def indicator_scores(cube: xr.Dataset, framework: Framework) -> xr.Dataset:
     """Steps 1-2 for the displaced groups: ``score`` (benchmark, area, round, group,
     indicator) and ``fallback`` (area, round, group, indicator)."""
     worst, best = goalposts(framework)
     displaced = _displaced(cube["value"])
     comparator, own_usable = comparator_values(cube, framework.n_min)
-    scores = xr.apply_ufunc(
-        _both_benchmarks,
-        displaced,
-        comparator,
-        worst,
-        best,
-        input_core_dims=[["indicator"]] * 4,
-        output_core_dims=[["benchmark", "indicator"]],
-        dask="parallelized",
-        output_dtypes=[float],
-        dask_gufunc_kwargs={"output_sizes": {"benchmark": len(BENCHMARKS)}},
-    ).assign_coords(benchmark=list(BENCHMARKS))
+    scores = xr.concat(
+        [parity_score(displaced, comparator, worst, best), absolute_score(displaced, worst, best)],
+        dim=xr.DataArray(list(BENCHMARKS), dims="benchmark"),
+    )
     scores = scores.transpose("benchmark", *displaced.dims)
     fallback = displaced.notnull() & comparator.notnull() & ~own_usable
     return xr.Dataset({"score": scores, "fallback": fallback})
 
 
-def _segment_mean(scores, starts, min_share):
-    # A 0/1 membership matrix turns the per-parent sums into one BLAS matrix product,
-    # several times faster than ``np.add.reduceat`` on these shapes.
-    width = scores.shape[-1]
-    ends = np.append(starts[1:], width)
-    membership = (np.arange(width)[:, None] >= starts) & (np.arange(width)[:, None] < ends)
+def _segment_mean(scores, starts, sizes, min_share):
+    # Children of one parent are contiguous along the last axis: reduceat sums the runs,
+    # no membership matrix.
     present = ~np.isnan(scores)
-    total = np.where(present, scores, 0.0) @ membership.astype(float)
-    count = present.astype(np.float32) @ membership.astype(np.float32)
-    enough = (count > 0) & (count >= min_share * (ends - starts))
+    total = np.add.reduceat(np.where(present, scores, 0.0), starts, axis=-1)
+    count = np.add.reduceat(present.astype(np.int32), starts, axis=-1)
+    enough = (count > 0) & (count >= min_share * sizes)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(enough, total / count, np.nan)
 
@@ -190,7 +146,7 @@ def mean_of_children(
 ) -> xr.DataArray:
     """Step 3: mean of the children present; missing where fewer than ``min_share`` of
     the parent's children have a score (and always where none do)."""
-    starts = _segment_starts(list(scores[child_dim].values), parent_of, parents)
+    starts, sizes = blocks._runs([parent_of[c] for c in scores[child_dim].values], parents)
     result = _apply(
         _segment_mean,
         scores,
@@ -198,24 +154,10 @@ def mean_of_children(
         new=parent_dim,
         size=len(parents),
         starts=starts,
+        sizes=sizes,
         min_share=min_share,
     )
     return result.assign_coords({parent_dim: parents})
-
-
-def _weighted_overall(criterion, weights, geometric, min_criteria):
-    present = ~np.isnan(criterion)
-    weight_present = (present * weights).sum(axis=-1)
-    if geometric:
-        terms = np.log(np.maximum(np.where(present, criterion, 1.0), 1.0))
-    else:
-        terms = np.where(present, criterion, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (terms * weights).sum(axis=-1) / weight_present
-    if geometric:
-        # exp(log(100)) is 100.00000000000004 in floating point; keep scores within 0-100.
-        mean = np.minimum(np.exp(mean), 100.0)
-    return np.where(present.sum(axis=-1) >= min_criteria, mean, np.nan)
 
 
 def aggregate_to_criteria(
@@ -262,23 +204,27 @@ def overall_score(
 
 def classify(overall: xr.DataArray, criterion: xr.DataArray) -> xr.DataArray:
     """Step 5: 5 where every criterion with a score is 100, else bands of 20 points."""
-    at_parity = ((criterion >= 100 - _PARITY_TOLERANCE) | criterion.isnull()).all("criterion")
-    banded = xr.where(
-        overall >= 80, 4.0, xr.where(overall >= 60, 3.0, xr.where(overall >= 40, 2.0, 1.0))
+    return xr.apply_ufunc(
+        blocks.classes,
+        overall,
+        criterion,
+        input_core_dims=[[], ["criterion"]],
+        dask="parallelized",
+        output_dtypes=[float],
     )
-    return xr.where(at_parity, 5.0, banded).where(overall.notnull())
 
 
 def reliability_index(cube: xr.Dataset, fallback: xr.DataArray, n_min: float) -> xr.DataArray:
-    """Step 6: 0 (most reliable) to 10, from the shares of indicators that are missing,
-    rest on a small sample, or were compared with a fallback comparator."""
+    """Step 6: 0 (most reliable) to 10, ``10 * min(1, missing + 0.5 * small + 0.5 *
+    fallback)``, from the shares of the framework's indicators that are missing, rest on
+    a small sample, or were compared with a fallback comparator."""
     displaced = _displaced(cube["value"])
     sample = _displaced(cube["n"])
     count = displaced.sizes["indicator"]
     missing = displaced.isnull().sum("indicator") / count
     small = (displaced.notnull() & (sample < n_min)).sum("indicator") / count
     fallback_share = fallback.sum("indicator") / count
-    return 10 * (0.5 * missing + 0.25 * small + 0.25 * fallback_share)
+    return 10 * np.minimum(1.0, missing + 0.5 * small + 0.5 * fallback_share)
 
 
 def score(cube: xr.Dataset, framework: Framework, *, core: bool = False) -> xr.Dataset:
@@ -286,36 +232,136 @@ def score(cube: xr.Dataset, framework: Framework, *, core: bool = False) -> xr.D
 
     ``core=True`` is the IRIS mode: only the criteria flagged ``iris_core`` enter the
     overall score and class, and three of them are enough.
+
+    A dask-backed cube (chunked along ``area``, e.g. opened from Zarr) gives a lazy
+    result with the same chunks: step 2's cross-area facts (parents' host values,
+    round means) are computed first, then every chunk is scored on its own, on
+    whatever scheduler is active (a ``dask.distributed`` client included).
     """
     if list(cube["indicator"].values) != framework.indicator_codes:
         cube = cube.reindex(indicator=framework.indicator_codes)
-    indicator_level = indicator_scores(cube, framework)
-    subcriterion, criterion = aggregate_to_criteria(indicator_level["score"], framework)
-    counted = framework.core_criterion_codes if core else framework.criterion_codes
-    min_criteria = IRIS_CORE_MIN_CRITERIA if core else framework.min_criteria
-    weights = xr.DataArray(
-        [c.weight for c in framework.criteria if c.code in counted], coords={"criterion": counted}
+    plan = blocks.plan_for(framework, core)
+    dims = ("area", "round", "group", "indicator")
+    value = cube["value"].transpose(*dims).variable
+    n = cube["n"].transpose(*dims).variable
+    groups = list(cube["group"].values)
+    displaced, host = _group_positions(groups)
+    areas = cube["area"].values
+    parent_position = pd.Index(areas).get_indexer(cube["parent"].values)
+    distinct, parent_row = blocks.parent_rows(parent_position)
+
+    if value.chunks is None and n.chunks is None:
+        value, n = np.asarray(value.data), np.asarray(n.data)
+        host_value = value[:, :, host, :]
+        with np.errstate(invalid="ignore"):
+            pieces = (
+                host_value[distinct],
+                np.nansum(host_value, axis=0),
+                np.count_nonzero(~np.isnan(host_value), axis=0),
+            )
+        table, round_mean = blocks.comparator_pieces(*pieces)
+        out = blocks.allocate(len(areas), value.shape[1], _size(displaced), plan)
+        blocks.score_areas(value, n, parent_row, table, round_mean, plan, displaced, host, out)
+    else:
+        out = _score_lazily(value, n, parent_row, distinct, plan, displaced, host)
+    return _as_dataset(out, cube, framework, plan, groups, displaced, core)
+
+
+def _group_positions(groups: list[str]):
+    """The displaced groups' positions on the group axis (a slice where adjacent, so the
+    kernel reads a view) and the comparator group's."""
+    position = [groups.index(g) for g in DISPLACED_GROUPS]
+    if np.all(np.diff(position) == 1):
+        displaced = slice(position[0], position[-1] + 1)
+    else:
+        displaced = np.array(position)
+    return displaced, groups.index(COMPARATOR_GROUP)
+
+
+def _size(displaced) -> int:
+    return displaced.stop - displaced.start if isinstance(displaced, slice) else len(displaced)
+
+
+def _score_lazily(value, n, parent_row, distinct, plan, displaced, host):
+    """The dask path: global pieces first (one pass over the host values), then one task
+    per area chunk, each writing the kernel's arrays for its areas."""
+    import dask
+    import dask.array as da
+
+    value = da.asarray(value.data)
+    chunks = value.chunks[0]
+    value = value.rechunk((chunks, -1, -1, -1))
+    n = da.asarray(n.data).rechunk((chunks, -1, -1, -1))
+    host_value = value[:, :, host, :]
+    pieces = dask.compute(
+        host_value[distinct],
+        da.nansum(host_value, axis=0),
+        da.count_nonzero(~da.isnan(host_value), axis=0),
     )
-    counted_scores = criterion.sel(criterion=counted)
-    overall = overall_score(counted_scores, weights, framework.aggregation, min_criteria)
-    displaced = _displaced(cube["value"])
+    table, round_mean = blocks.comparator_pieces(*pieces)
+    # One key each, shared by every chunk's task (not copied into each).
+    table, round_mean = dask.delayed(table, pure=True), dask.delayed(round_mean, pure=True)
+    rounds, groups = value.shape[1], _size(displaced)
+    layout = blocks.allocate(0, rounds, groups, plan, empty=np.empty)
+    parts = {name: [] for name in layout}
+    offsets = np.cumsum((0, *chunks))
+    for k, (v, m) in enumerate(
+        zip(value.to_delayed().ravel(), n.to_delayed().ravel(), strict=True)
+    ):
+        rows = parent_row[offsets[k] : offsets[k + 1]]
+        task = dask.delayed(_score_chunk, pure=True, nout=None)(
+            v, m, rows, table, round_mean, plan, displaced, host
+        )
+        size = chunks[k]
+        for name, empty in layout.items():
+            shape = list(empty.shape)
+            shape[blocks.AREA_AXIS[name]] = size
+            parts[name].append(da.from_delayed(task[name], tuple(shape), dtype=empty.dtype))
+    return {
+        name: da.concatenate(arrays, axis=blocks.AREA_AXIS[name]) for name, arrays in parts.items()
+    }
+
+
+def _score_chunk(value, n, parent_row, table, round_mean, plan, displaced, host):
+    out = blocks.allocate(value.shape[0], value.shape[1], _size(displaced), plan)
+    blocks.score_areas(value, n, parent_row, table, round_mean, plan, displaced, host, out)
+    return out
+
+
+def _codes_last(array):
+    """(benchmark, code, area, round, group) -> (benchmark, area, round, group, code), a view."""
+    return array.transpose(0, 2, 3, 4, 1)
+
+
+def _as_dataset(out, cube, framework, plan, groups, displaced, core) -> xr.Dataset:
+    head = ("benchmark", "area", "round", "group")
+    coords = {
+        "area": cube["area"].values,
+        "round": cube["round"].values,
+        "group": np.array(groups)[displaced],
+        "indicator": framework.indicator_codes,
+        "benchmark": list(BENCHMARKS),
+        "subcriterion": framework.subcriterion_codes,
+        "criterion": framework.criterion_codes,
+    }
     result = xr.Dataset(
         {
-            "indicator_score": indicator_level["score"],
-            "subcriterion_score": subcriterion,
-            "criterion_score": criterion,
-            "overall_score": overall,
-            "score_class": classify(overall, counted_scores),
-            "reliability": reliability_index(cube, indicator_level["fallback"], framework.n_min),
-            "fallback": indicator_level["fallback"],
-            "has_data": displaced.notnull().any("indicator"),
+            "indicator_score": ((*head, "indicator"), _codes_last(out["indicator"])),
+            "subcriterion_score": ((*head, "subcriterion"), _codes_last(out["subcriterion"])),
+            "criterion_score": ((*head, "criterion"), _codes_last(out["criterion"])),
+            "overall_score": (head, out["overall"]),
+            "score_class": (head, out["klass"]),
+            "reliability": (head[1:], out["reliability"]),
+            "fallback": ((*head[1:], "indicator"), out["fallback"]),
+            "has_data": (head[1:], out["has_data"]),
         },
+        coords=coords,
         attrs={
             "framework_name": framework.name,
             "framework_version": framework.version,
             "aggregation": framework.aggregation,
             "n_min": framework.n_min,
-            "min_criteria": min_criteria,
+            "min_criteria": plan.min_criteria,
             "core": int(core),
         },
     )

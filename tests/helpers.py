@@ -61,15 +61,12 @@ def view(**changes):
     return dataclasses.replace(base, **changes)
 
 
-def read_export(data: bytes) -> tuple[list[list[str]], dict[str, list[str]]]:
-    """(header + tag + data rows, metadata as key -> values) of a CSV export."""
+def read_export(data: bytes) -> list[list[str]]:
+    """Header, tag and data rows of a CSV export; it holds data only (DESIGN 8: the
+    metadata is a sidecar), so no empty row and no metadata block."""
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert "\r\n" in text
     table = list(csv.reader(io.StringIO(text)))
-    blank = table.index([])
-    assert table[blank + 1] == ["metadata", "value"]
-    metadata: dict[str, list[str]] = {}
-    for key, value in table[blank + 2 :]:
-        metadata.setdefault(key, []).append(value)
-    return table[:blank], metadata
+    assert [] not in table and all(len(row) == len(table[0]) for row in table)
+    return table

@@ -1,23 +1,29 @@
 """The fictional demo workspace: boundaries from `geodata.demo`, survey rounds made here.
 
 Everything is generated from one seed, so the demo is the same on every machine. The
-observations follow stories a data officer would recognise: most districts improve
-slowly, some are stuck, one deteriorates after a new wave of violence; about a tenth of
-values are missing and some rest on small samples.
+stories are ones a data officer would recognise: most districts improve slowly, some are
+stuck, one deteriorates after a new wave of violence. Each quarter a household survey is
+drawn from them (`workspace.demo_survey`, a stratified cluster design with weights and a
+members roster) and its indicator values are estimated by the same survey path as
+`solutions survey`, with the shipped recipe: so values carry `n` and standard errors,
+about a tenth are missing (modules not asked) and some rest on small samples.
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geodata.demo import DEMO_COUNTRY, demo_area_layers
+from geodata.demo import DEMO_COUNTRY, demo_area_layers, demo_areas
 from indicators.framework import Framework
+from workspace.demo_survey import RECIPE, REGION_RECIPE, draw_round
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
+from workspace.survey import load_recipe, run_survey, survey_from_frames
 
 SEED = 20261122
 ROUNDS = pd.date_range("2023-03-01", periods=12, freq="3MS")
@@ -25,13 +31,23 @@ SOURCE = "Demo household survey (fictional)"
 STORIES = ("improving", "stuck", "deteriorating")
 
 
-def demo_observations(areas: pd.DataFrame, framework: Framework, seed: int = SEED) -> pd.DataFrame:
-    """Canonical long observations for the demo districts (deepest level) and a
-    regional ``host`` baseline (parent level), over twelve quarterly rounds."""
+@dataclass
+class DemoTargets:
+    """What the stories make of each district: the expected value of every indicator per
+    group and round (in its unit), the households surveyed, and the modules asked."""
+
+    districts: pd.DataFrame
+    values: dict[str, np.ndarray]  # group -> (district, round, indicator)
+    households: dict[str, np.ndarray]  # group -> (district, round)
+    asked: dict[str, np.ndarray]  # group -> (district, round, indicator)
+    context: pd.DataFrame
+
+
+def demo_targets(areas: pd.DataFrame, framework: Framework, seed: int = SEED) -> DemoTargets:
+    """The demo's stories as expected values per district, group, round and indicator."""
     rng = np.random.default_rng(seed)
     deepest = int(areas["level"].max())
-    districts = areas[areas["level"] == deepest].sort_values("pcode")
-    regions = areas[areas["level"] == deepest - 1].sort_values("pcode")
+    districts = areas[areas["level"] == deepest].sort_values("pcode").reset_index(drop=True)
     n_d, n_r, n_i = len(districts), len(ROUNDS), len(framework.indicators)
     worst = np.array([i.worst for i in framework.indicators])
     best = np.array([i.best for i in framework.indicators])
@@ -61,58 +77,88 @@ def demo_observations(areas: pd.DataFrame, framework: Framework, seed: int = SEE
         "returnee": returnee_position,
         "host": host_position + rng.normal(0, 0.02, size=(n_d, n_r, n_i)),
     }
-
-    frames = []
     has_returnees = rng.random(n_d) > 0.2
+    values, households, asked = {}, {}, {}
     for group, position in positions.items():
-        values = worst + np.clip(position, 0, 1.05) * (best - worst)
-        values = _to_units(values, framework)
-        sizes = rng.poisson(140, size=values.shape).astype(float)
-        small = rng.random(values.shape) < 0.07
+        values[group] = _to_units(worst + np.clip(position, 0, 1.05) * (best - worst), framework)
+        # Households per district and round; some samples fall below n_min.
+        sizes = rng.poisson(50, size=(n_d, n_r))
+        small = rng.random(sizes.shape) < 0.05
         sizes[small] = rng.integers(8, 30, size=int(small.sum()))
-        keep = rng.random(values.shape) > 0.10
         if group == "returnee":
-            keep &= has_returnees[:, None, None]
-        frames.append(_long(districts["pcode"].to_numpy(), group, values, sizes, keep, framework))
+            sizes[~has_returnees] = 0
+        households[group] = sizes
+        asked[group] = rng.random((n_d, n_r, n_i)) > 0.10  # about a tenth of values missing
+    context = _context(districts, progress, story, rng)
+    return DemoTargets(districts, values, households, asked, context)
 
-    # A regional host baseline: what districts fall back to when their own host sample
-    # is missing or too small (DESIGN 4, step 2).
-    region_of = districts["parent_pcode"].to_numpy()
-    region_host = (
-        np.stack([positions["host"][region_of == r].mean(axis=0) for r in regions["pcode"]])
-        if len(regions)
-        else np.empty((0, n_r, n_i))
-    )
-    if len(regions):
-        values = _to_units(worst + np.clip(region_host, 0, 1) * (best - worst), framework)
-        sizes = rng.poisson(900, size=values.shape).astype(float)
-        keep = np.ones(values.shape, dtype=bool)
-        frames.append(_long(regions["pcode"].to_numpy(), "host", values, sizes, keep, framework))
 
-    frames.append(_context(districts, progress, story, rng))
+def demo_observations(areas: pd.DataFrame, framework: Framework, seed: int = SEED) -> pd.DataFrame:
+    """Canonical long observations for the demo districts (deepest level) and a regional
+    ``host`` baseline (parent level), over twelve quarterly rounds, each estimated by the
+    survey path (`workspace.survey`, what `solutions survey` runs) from that round's
+    fictional microdata with the shipped recipes."""
+    targets = demo_targets(areas, framework, seed)
+    rng = np.random.default_rng(seed + 1)
+    recipes = [load_recipe(path, framework) for path in (RECIPE, REGION_RECIPE)]
+    frames = []
+    for r, round_start in enumerate(ROUNDS):  # one survey per quarter, as in the field
+        households, members = draw_round(
+            {g: v[:, r] for g, v in targets.values.items()},
+            {g: h[:, r] for g, h in targets.households.items()},
+            {g: a[:, r] for g, a in targets.asked.items()},
+            targets.districts,
+            framework.indicator_codes,
+            rng,
+        )
+        # Read once for both recipes (district and regional), as a file would be.
+        survey = survey_from_frames(households, members, recipes[0])
+        for parsed in recipes:
+            result = run_survey(
+                Path(f"meridia-survey-{round_start:%Y-%m}.xlsx"),
+                parsed,
+                framework,
+                areas=areas,
+                round_date=f"{round_start:%Y-%m-%d}",
+                survey=survey,
+            )
+            frames.append(result.table)
     table = pd.concat(frames, ignore_index=True)
+    table["round"] = pd.to_datetime(table["round"]).dt.strftime("%Y-%m-%d")
     table["source"] = SOURCE
-    return table
+    context = targets.context.assign(source=SOURCE, se=np.nan)
+    return pd.concat([table, context], ignore_index=True)
+
+
+def example_round(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shipped example survey (round 2026-03, two regions, a few thousand
+    households, with the personal columns a real export has): Kobo's shape."""
+    areas = demo_areas()
+    framework = load_framework()
+    targets = demo_targets(areas, framework, seed)
+    rng = np.random.default_rng(seed + 2)
+    regions = sorted(targets.districts["parent_pcode"].unique())[:2]
+    chosen = targets.districts["parent_pcode"].isin(regions).to_numpy()
+    last = len(ROUNDS) - 1
+    counts = {  # a few small cells among mostly adequate ones, as in a real survey
+        g: np.where(chosen & (h[:, last] > 0), rng.poisson(42, len(chosen)), 0)
+        for g, h in targets.households.items()
+    }
+    return draw_round(
+        {g: v[:, last] for g, v in targets.values.items()},
+        counts,
+        {g: np.ones_like(a[:, last]) for g, a in targets.asked.items()},
+        targets.districts,
+        framework.indicator_codes,
+        rng,
+        personal=True,
+    )
 
 
 def _to_units(values: np.ndarray, framework: Framework) -> np.ndarray:
     units = np.array([i.unit for i in framework.indicators])
     values = np.where(units == "percent", np.clip(values, 0, 100), values)
     return np.round(np.maximum(values, 0), 1)
-
-
-def _long(codes, group, values, sizes, keep, framework) -> pd.DataFrame:
-    area, round_, indicator = np.nonzero(keep)
-    return pd.DataFrame(
-        {
-            "area_pcode": codes[area],
-            "round": ROUNDS[round_].strftime("%Y-%m-%d"),
-            "group": group,
-            "indicator": np.array(framework.indicator_codes)[indicator],
-            "value": values[area, round_, indicator],
-            "n": sizes[area, round_, indicator].astype(int),
-        }
-    )
 
 
 def _context(districts: pd.DataFrame, progress, story, rng) -> pd.DataFrame:

@@ -7,21 +7,28 @@ Rows are numbered as a spreadsheet shows them (the header is row 1).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from indicators.cube import GROUPS, parse_rounds
 from indicators.framework import CONTEXT_VARIABLES, Framework
+from workspace.numbers import by_unique, read_numbers
 
 REQUIRED_COLUMNS = ("area_pcode", "round", "group", "indicator", "value")
-OPTIONAL_COLUMNS = ("n", "source")
+OPTIONAL_COLUMNS = ("n", "source", "se")
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 #: How many problems to list before summarising; a file with thousands of bad rows
 #: usually has one cause, and a wall of text hides it.
-MAX_LISTED = 25
+MAX_LISTED = 20
+#: Codes, names and sources are short; a cell longer than this is a pasted paragraph or
+#: a shifted column, and would bloat every page that shows it.
+MAX_TEXT_CELL = 300
+TEXT_COLUMNS = ("area_pcode", "group", "indicator", "source", "area_name", "parent_name")
+#: Displacement statistics start after the Second World War; an earlier round is a typo.
+EARLIEST_ROUND = pd.Timestamp("1950-01-01")
 
 
 class ObservationError(ValueError):
@@ -38,23 +45,33 @@ def read_observations(
     path: str | Path,
     framework: Framework,
     *,
-    encoding: str | None = None,
-    round_date: str | None = None,
+    decimal: str | None = None,
+    allow_any_date: bool = False,
+    **reading,
 ) -> ReadResult:
     """Read any recognised observation file and check every row against ``framework``.
 
-    Area codes are checked for presence only; placing them on the workspace's areas is
-    the store's job (it knows the areas).
+    ``reading`` goes to `workspace.readers.read_source` (encoding, round_date,
+    value_column, level). Area codes are checked for presence only; placing them on the
+    workspace's areas is the store's job (it knows the areas).
     """
     from workspace.readers import read_source
 
-    source = read_source(path, encoding=encoding, round_date=round_date)
+    source = read_source(path, **reading)
     if (source.frame["area_pcode"] == "").all() and "area_name" in source.frame:
         raise ObservationError(
             f"{path}: the file names areas but gives no P-codes; import it into a "
             "workspace with --match-names to match the names to its areas"
         )
-    return check_rows(Path(path), source.frame, framework, list(source.notes), source.columns)
+    return check_rows(
+        Path(path),
+        source.frame,
+        framework,
+        list(source.notes),
+        source.columns,
+        decimal=decimal,
+        allow_any_date=allow_any_date,
+    )
 
 
 def check_rows(
@@ -63,16 +80,26 @@ def check_rows(
     framework: Framework,
     notes: list[str],
     columns: dict[str, str] | None = None,
+    *,
+    decimal: str | None = None,
+    allow_any_date: bool = False,
 ) -> ReadResult:
     """Check text rows in canonical columns (plus ``row``, the file's row number).
 
-    ``columns`` maps canonical columns to the file's own names, which messages use."""
+    ``columns`` maps canonical columns to the file's own names, which messages use;
+    ``decimal`` states the decimal mark ("." or ","), else the column must show it;
+    rounds in the future or before 1950 are refused unless ``allow_any_date``."""
     named = columns or {}
     table = table.copy()
+    # categorical text (from the reader) is compared and looked up per distinct value;
+    # the text columns are plain strings again once checked (below)
+    categorical = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
     if "n" not in table:
         table["n"] = ""
     if "source" not in table:
         table["source"] = ""
+    if "se" not in table:
+        table["se"] = ""
     row_number = table["row"] if "row" in table else pd.Series(range(2, len(table) + 2))
     row_number.index = table.index
     problems: list[tuple[int, str, str]] = []
@@ -85,11 +112,67 @@ def check_rows(
             text_message = message(table.loc[index]) if callable(message) else message
             problems.append((int(row_number[index]), named.get(column, column), text_message))
 
-    table["group"] = table["group"].str.lower()
+    table["group"] = by_unique(table["group"], lambda u: u.str.lower())
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
-    rounds = parse_rounds(table["round"], errors="coerce")
+    for column in TEXT_COLUMNS:
+        if column in table:
+            flag(
+                by_unique(table[column], lambda u: u.str.len() > MAX_TEXT_CELL).astype(bool),
+                column,
+                lambda r, c=column: (
+                    f"a text of {len(r[c])} characters (more than {MAX_TEXT_CELL}): "
+                    "not a code or a name; check the file"
+                ),
+            )
+
+    # nanosecond timestamps hold 1678-2262: a year such as 2999 (a typo) would not parse
+    unstorable = by_unique(table["round"], _impossible_year).astype(bool)
+    flag(
+        unstorable,
+        "round",
+        lambda r: f"{r['round']!r} is far in the future or the past; a typo of the year?",
+    )
+    rounds = by_unique(
+        table["round"],
+        lambda u: parse_rounds(u.where(~_impossible_year(u), "2000-01-01"), errors="coerce"),
+    ).astype("datetime64[ns]")
+    # a month name and a year: "March" alone would be read as year 1
+    undated = table.loc[rounds.isna(), "round"]
+    written = pd.Series(False, index=table.index)
+    written[undated.index] = undated.str.contains(
+        r"[A-Za-z]{3}", regex=True
+    ) & undated.str.contains(r"(?<!\d)(?:19|20)\d\d(?!\d)", regex=True)
+    if written.any():
+        # "1 March 2015", "March 2015", "01-Mar-2015": month names leave no doubt
+        rounds[written] = pd.to_datetime(
+            table.loc[written, "round"], format="mixed", dayfirst=True, errors="coerce"
+        ).dt.normalize()
+        if rounds[written].notna().any():
+            notes.append(
+                f"{int(rounds[written].notna().sum())} written date(s) read, e.g. "
+                f"{table.loc[written, 'round'].iloc[0]!r} as "
+                f"{rounds[written].dropna().iloc[0]:%Y-%m-%d}"
+            )
     flag(rounds.isna(), "round", lambda r: f"{r['round']!r} is not a date YYYY-MM-DD or YYYY-MM")
+    if not allow_any_date:
+        today = pd.Timestamp.now().normalize()
+        flag(
+            rounds > today,
+            "round",
+            lambda r: (
+                f"{r['round']!r} is in the future; a typo? If it is meant, run again with "
+                "--allow-any-date"
+            ),
+        )
+        flag(
+            rounds < EARLIEST_ROUND,
+            "round",
+            lambda r: (
+                f"{r['round']!r} is before {EARLIEST_ROUND:%Y}; a typo? If it is meant, run "
+                "again with --allow-any-date"
+            ),
+        )
 
     known = set(framework.indicator_codes) | set(CONTEXT_VARIABLES)
     flag(
@@ -108,13 +191,22 @@ def check_rows(
         lambda r: f"unknown group {r['group']!r}; use idp, returnee or host",
     )
 
-    values = parse_numbers(table["value"])
+    reading = read_numbers(table["value"], decimal=decimal, rows=row_number)
+    values = reading.values
+    notes.extend(reading.notes)
+    unreadable = pd.Series(False, index=table.index)
+    unreadable[list(reading.problems)] = True
+    flag(unreadable, "value", lambda r: reading.problems[r.name])
     flag(
-        values.isna() & (table["value"] != ""), "value", lambda r: f"{r['value']!r} is not a number"
+        values.isna() & (table["value"] != "") & ~unreadable,
+        "value",
+        lambda r: f"{r['value']!r} is not a number",
     )
     flag(table["value"] == "", "value", "empty value; leave the row out instead")
     flag(
-        values.map(lambda v: isinstance(v, float) and math.isinf(v)), "value", "not a finite number"
+        pd.Series(np.isinf(values.to_numpy(dtype=float)), index=values.index),
+        "value",
+        "not a finite number",
     )
     units = {i.code: i.unit for i in framework.indicators}
     is_percent = table["indicator"].map(units).eq("percent")
@@ -133,14 +225,22 @@ def check_rows(
         lambda r: f"{r['value']} is negative, below the scale of {r['indicator']}",
     )
 
-    sizes = pd.to_numeric(table["n"], errors="coerce")
+    sizes = read_numbers(table["n"], decimal=decimal, rows=row_number).values
     flag(sizes.isna() & (table["n"] != ""), "n", lambda r: f"{r['n']!r} is not a number")
     flag(sizes < 0, "n", lambda r: f"{r['n']} is negative: n is a sample size")
+
+    errors = pd.to_numeric(table["se"], errors="coerce")  # DESIGN 3.3: optional, >= 0
+    flag(errors.isna() & (table["se"] != ""), "se", lambda r: f"{r['se']!r} is not a number")
+    flag(errors < 0, "se", lambda r: f"{r['se']} is negative: a standard error cannot be")
 
     if problems:
         raise ObservationError(_problem_report(path, problems, counted[0]))
 
+    for column in categorical:
+        if column in table and isinstance(table[column].dtype, pd.CategoricalDtype):
+            table[column] = table[column].astype(object)
     table["round"] = rounds
+    table["se"] = errors.astype(float)
     table["value"] = values.astype(float)
     table["n"] = sizes.astype(float)
     table.loc[context & (table["group"] == ""), "group"] = ""
@@ -149,42 +249,44 @@ def check_rows(
     keys = ["area_pcode", "round", "group", "indicator"]
     repeated = table.duplicated(keys, keep=False)
     if repeated.any():
-        groups = table[repeated].groupby(keys, sort=False)
-        conflicts = []
-        for key, rows in groups:
-            if rows[["value", "n"]].drop_duplicates().shape[0] > 1:
-                conflicts.append((key, rows["row"].tolist()))
-        if conflicts:
-            problems = [
-                (
-                    rows[0],
-                    named.get("value", "value"),
-                    f"conflicting values for {_key_text(key)} in rows "
-                    f"{', '.join(map(str, rows))}; keep one of them",
+        # vectorised: a million repeated rows must not mean a million Python groups
+        repeated_rows = table[repeated]
+        distinct = repeated_rows.drop_duplicates([*keys, "value", "n"])
+        clashing = distinct[distinct.duplicated(keys, keep=False)][keys].drop_duplicates()
+        if not clashing.empty:
+            involved = repeated_rows.merge(clashing, on=keys)
+            problems = []
+            for key, rows in involved.groupby(keys, sort=False):
+                if len(problems) == MAX_LISTED:
+                    break
+                numbers = rows["row"].tolist()
+                problems.append(
+                    (
+                        numbers[0],
+                        named.get("value", "value"),
+                        f"conflicting values for {_key_text(key)} in {_rows_text(numbers)}; "
+                        "keep one of them",
+                    )
                 )
-                for key, rows in conflicts
-            ]
-            raise ObservationError(_problem_report(path, problems))
+            raise ObservationError(_problem_report(path, problems, len(clashing)))
         dropped = int(table.duplicated(keys).sum())
         table = table.drop_duplicates(keys)
         notes.append(f"dropped {dropped} row(s) repeating an identical earlier row")
     return ReadResult(table.reset_index(drop=True), notes)
 
 
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
-_DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
+def _impossible_year(rounds: pd.Series) -> pd.Series:
+    year = pd.to_numeric(
+        rounds.astype(str).str.extract(r"^(\d{4})-", expand=False), errors="coerce"
+    )
+    return (year > 2200) | (year < 1700)
 
 
-def parse_numbers(text: pd.Series) -> pd.Series:
-    """Numbers as spreadsheets write them: ``12,345`` (thousands), ``12,5`` (decimal
-    comma, when it cannot be thousands), ``45%``; anything else that is not a number
-    becomes NaN."""
-    text = text.astype(str).str.strip().str.replace(r"\s*%$", "", regex=True)
-    thousands = text.str.match(_THOUSANDS)
-    decimal_comma = text.str.match(_DECIMAL_COMMA) & ~thousands
-    text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    text = text.where(~decimal_comma, text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text, errors="coerce")
+def _rows_text(numbers: list[int], limit: int = 20) -> str:
+    """``rows 2, 5, 9`` or, for many, the first ``limit`` and a count."""
+    shown = ", ".join(map(str, numbers[:limit]))
+    more = f" and {len(numbers) - limit} more ({len(numbers)} rows)" if len(numbers) > limit else ""
+    return f"rows {shown}{more}"
 
 
 def _key_text(key: tuple) -> str:

@@ -33,9 +33,13 @@ class Placement:
     code_for: dict[str, str] = field(default_factory=dict)
     respelled: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
+    #: unplaced code -> why (a look-alike letter, a repair that would change level)
+    reasons: dict[str, str] = field(default_factory=dict)
     name_matches: dict[str, str] = field(default_factory=dict)
     near_matches: dict[str, tuple[str, float]] = field(default_factory=dict)
     name_misses: list[str] = field(default_factory=list)
+    region_mismatches: list[str] = field(default_factory=list)
+    shared_targets: list[str] = field(default_factory=list)
 
     def lines(self, limit: int = 100_000) -> list[str]:
         lines = []
@@ -58,6 +62,18 @@ class Placement:
         if self.name_misses:
             lines.append(f"{len(self.name_misses)} area name(s) not matched:")
             lines += [f"    {a!r}" for a in sorted(self.name_misses)[:limit]]
+        if self.region_mismatches:
+            lines.append(
+                f"warning: {len(self.region_mismatches)} match(es) disagree with the file's "
+                "region; check them:"
+            )
+            lines += [f"    {line}" for line in self.region_mismatches[:limit]]
+        if self.shared_targets:
+            lines.append(
+                f"warning: {len(self.shared_targets)} area(s) matched by two or more names "
+                "of the file; their rows would be one area's:"
+            )
+            lines += [f"    {line}" for line in self.shared_targets[:limit]]
         return lines
 
 
@@ -82,20 +98,49 @@ def _without_zero_padding(code: str) -> str:
     return re.sub(r"\d+", lambda m: str(int(m.group())), code)
 
 
-def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
+def place_codes(
+    codes: Iterable[str],
+    known: Iterable[str],
+    levels: dict[str, int] | None = None,
+    declared: dict[str, int] | None = None,
+) -> Placement:
+    """Map each file code to one workspace P-code, or list it as unplaced.
+
+    ``levels`` gives each workspace code's admin level; ``declared`` the level the file
+    states for a code (its column ``admin2Pcode`` or tag ``#adm2+code``). A repaired
+    code (respelled, zero padding restored) must land on an area of the declared level
+    (else of the level the file's other codes have) and of that level's code length: a
+    repair that would put an admin-2 code on an admin-1 area of the same digits
+    (``XX011`` on ``XX11``) is refused and the code listed as unknown.
+    """
     known = list(known)
     known_set = set(known)
+    levels = levels or {}
+    declared = declared or {}
     iso3_to_iso2 = _country_prefixes(known)
     by_compact: dict[str, set[str]] = defaultdict(set)
     by_unpadded: dict[str, set[str]] = defaultdict(set)
+    lengths: dict[int, set[int]] = defaultdict(set)
     for code in known:
         by_compact[_compact(code)].add(code)
         by_unpadded[_without_zero_padding(_compact(code))].add(code)
+        lengths[levels.get(code, -1)].add(len(code))
+    codes = list(dict.fromkeys(codes))
+    exact_levels = [levels[c] for c in codes if c in known_set and c in levels]
+    usual = max(set(exact_levels), key=exact_levels.count) if exact_levels else None
 
     placement = Placement()
-    for code in dict.fromkeys(codes):
-        if code in known_set:
+    for code in codes:
+        want = declared.get(code, usual)
+        # an exact code counts only at the file's level: `XX7` in an admin-2 column is
+        # admin-2 `XX0007` with its zeros lost, not admin-1 `XX7`
+        if code in known_set and (want is None or not levels or levels.get(code) == want):
             placement.code_for[code] = code
+            continue
+        odd = _look_alikes(code)
+        if odd:
+            placement.unplaced.append(code)
+            placement.reasons[code] = odd
             continue
         compact = _compact(code)
         if compact[:3] in iso3_to_iso2:
@@ -103,10 +148,15 @@ def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
         else:
             candidates = [compact]
         found: set[str] = set()
+        elsewhere: set[str] = set()
         for candidate in candidates:
             found = by_compact.get(candidate, set())
             if not found:
                 found = by_unpadded.get(_without_zero_padding(candidate), set())
+            if want is not None and levels:
+                elsewhere = {f for f in found if levels.get(f) != want}
+                found = {f for f in found if levels.get(f) == want}
+                found = {f for f in found if len(f) in lengths[want]}
             if found:
                 break
         if len(found) == 1:
@@ -115,7 +165,28 @@ def place_codes(codes: Iterable[str], known: Iterable[str]) -> Placement:
             placement.respelled[code] = match
         else:
             placement.unplaced.append(code)
+            if elsewhere and not found:
+                other = sorted(elsewhere)[0]
+                placement.reasons[code] = (
+                    f"would match {other}, an admin-{levels[other]} area, but the file gives "
+                    f"admin-{want} codes here; not placed"
+                )
+            elif len(found) > 1:
+                placement.reasons[code] = f"matches {len(found)} areas ({', '.join(sorted(found))})"
     return placement
+
+
+def _look_alikes(code: str) -> str | None:
+    """Non-ASCII letters that look like Latin ones (Cyrillic А, Greek Ο, full-width
+    digits) make a code that no P-code list holds; name them, never guess."""
+    odd = [(i, ch) for i, ch in enumerate(code) if ord(ch) > 127 and not ch.isspace()]
+    if not odd:
+        return None
+    shown = ", ".join(
+        f"{ch!r} ({unicodedata.name(ch, f'U+{ord(ch):04X}')}) at position {i + 1}"
+        for i, ch in odd[:3]
+    )
+    return f"holds non-ASCII character(s) {shown}; retype them as plain letters and digits"
 
 
 def normalise_name(name: str) -> str:
@@ -165,7 +236,33 @@ def place_names(
                 placement.near_matches[label] = (index[close[0]][0], score)
                 continue
         placement.name_misses.append(label)
+    _check_matches(placement, pairs, areas, name_of)
     return placement
+
+
+def _check_matches(placement: Placement, pairs, areas: pd.DataFrame, name_of: dict) -> None:
+    """A match whose region (the file's parent name) is not the area's parent, and two
+    names of the file landing on one area, are reported: both usually mean a wrong match."""
+    parent_of = dict(zip(areas["pcode"], areas["parent_pcode"], strict=True))
+    landed: dict[str, list[str]] = defaultdict(list)
+    for name, parent in pairs.drop_duplicates().itertuples(index=False):
+        code = placement.code_for.get(_name_key(name, parent))
+        if code is None:
+            continue
+        landed[code].append(name)
+        if parent:
+            actual = str(name_of.get(parent_of.get(code), "") or "")
+            if actual and normalise_name(actual) != normalise_name(parent):
+                placement.region_mismatches.append(
+                    f"{name!r} is in {parent!r} in the file, but {code} ({name_of[code]}) "
+                    f"is in {actual!r}"
+                )
+    for code, names in landed.items():
+        distinct = sorted({normalise_name(n): n for n in names}.values())
+        if len(distinct) > 1:
+            placement.shared_targets.append(
+                f"{', '.join(map(repr, distinct))} all matched {code} ({name_of[code]})"
+            )
 
 
 def _parent_of(areas: pd.DataFrame, pcode: str) -> str:

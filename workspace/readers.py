@@ -1,21 +1,21 @@
 """Observation files as data officers have them -> one table of text cells.
 
-Recognised shapes (first match wins):
+Recognised shapes (first match wins; see `workspace.shapes`):
 
 * **canonical** long table (DESIGN 3.3): ``area_pcode, round, group, indicator, value
-  [, n, source]``; ``area_name`` may stand in for ``area_pcode`` (with ``--match-names``).
+  [, n, source, se]``; ``area_name`` may stand in for ``area_pcode`` (``--match-names``).
 * **DTM**: HDX "Global IOM DTM from API" CSVs and DTM API JSON (v2 and v3 envelopes
-  ``{"isSuccess": .., "result": [..]}`` or a bare list): ``admin{N}Pcode``,
-  ``numPresentIdpInd``, ``reportingDate``, ``roundNumber`` -> ``idps_present``. v3
-  splits figures by displacement reason and origin; those parts are summed.
-* **COD-PS** population tables: ``ADM{N}_PCODE`` and ``T_TL`` -> ``host_population``
-  (the round is ``--round`` or the year in the file name, as 1 January).
-* **HXL**: a tag row under the header (see `HXL_COLUMNS` for the mapping).
+  ``{"isSuccess": .., "result": [..]}`` or a bare list) -> ``idps_present``.
+* **COD-PS** population tables: ``ADM{N}_PCODE`` and ``T_TL`` -> ``host_population``.
+* **HXL**: a tag row anywhere in the first 25 rows (see `workspace.hxl`), in CSV, TSV,
+  SSV, XLSX or HXL JSON (an array of rows, or of objects keyed by tags).
 
-Text files may be UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text"), or
-Windows-1252/Latin-1 (detected and reported, or stated with ``encoding``); separators
-``,`` ``;`` tab or ``|``; CRLF line ends. Every output row keeps its row number in the
-file, as a spreadsheet shows it, for messages.
+Text files may be UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text"), or another
+encoding detected by charset-normalizer (Windows-1252, Windows-1256 Arabic, ...) and
+reported, or stated with ``encoding``; separators ``,`` ``;`` tab or ``|``; CRLF line
+ends; blank lines. Every row keeps its number in the file, as a spreadsheet shows it.
+Cells are handled column by column (no Python call per cell) so that a million rows
+read in about the time pandas needs (DESIGN 7).
 """
 
 from __future__ import annotations
@@ -25,123 +25,35 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from workspace.hxl import Tag, find_tag_row
+from workspace.numbers import by_unique
 from workspace.observations import ObservationError
+from workspace.personal import refuse_personal_data
+from workspace.shapes import SourceTable, cell_text, dispatch
 
-CANONICAL = ("area_pcode", "round", "group", "indicator", "value", "n", "source")
-
-#: HXL hashtag (+ attributes that must all be present) -> canonical column, or a context
-#: variable whose values the column holds. Matching ignores case and attribute order;
-#: the most specific pattern wins.
-HXL_COLUMNS: dict[str, str] = {
-    "#indicator+code": "indicator",
-    "#indicator+value": "value",
-    "#indicator+num": "value",
-    "#indicator+value+num": "value",
-    "#date": "round",
-    "#date+reported": "round",
-    "#date+round": "round",
-    "#group": "group",
-    "#meta+group": "group",
-    "#population+group": "group",
-    "#meta+n": "n",
-    "#meta+sample": "n",
-    "#meta+source": "source",
-    "#org": "source",
-    "#round+code": "dtm_round",
-    "#affected+idps": "=idps_present",
-    "#affected+returnees": "=returnees_present",
-    "#population": "=host_population",
-    "#population+total": "=host_population",
-}
-_ADMIN_TAG = re.compile(r"^#adm(\d)$")
-
-#: Column names (normalised: lower case, letters and digits only) that hold personal
-#: data. A workspace holds aggregate figures only (DESIGN 8).
-_PERSONAL_COLUMNS = {
-    "name": "person names",
-    "fullname": "person names",
-    "firstname": "person names",
-    "lastname": "person names",
-    "surname": "person names",
-    "givenname": "person names",
-    "respondentname": "person names",
-    "respondent": "person names",
-    "headofhousehold": "person names",
-    "hohname": "person names",
-    "beneficiaryname": "person names",
-    "phone": "phone numbers",
-    "phonenumber": "phone numbers",
-    "telephone": "phone numbers",
-    "tel": "phone numbers",
-    "mobile": "phone numbers",
-    "mobilenumber": "phone numbers",
-    "email": "e-mail addresses",
-    "nationalid": "ID numbers",
-    "idnumber": "ID numbers",
-    "idcard": "ID numbers",
-    "nin": "ID numbers",
-    "passport": "ID numbers",
-    "passportnumber": "ID numbers",
-    "dateofbirth": "dates of birth",
-    "dob": "dates of birth",
-    "birthdate": "dates of birth",
-    "latitude": "household GPS points",
-    "longitude": "household GPS points",
-    "lat": "household GPS points",
-    "lon": "household GPS points",
-    "lng": "household GPS points",
-    "gps": "household GPS points",
-    "gpslatitude": "household GPS points",
-    "gpslongitude": "household GPS points",
-    "coordinates": "household GPS points",
-    "householdgps": "household GPS points",
-}
-_PERSONAL_TAGS = {
-    "#contact": "contact details",
-    "#geo+lat": "household GPS points",
-    "#geo+lon": "household GPS points",
-    "#geo+coord": "household GPS points",
-    "#beneficiary": "person records",
-}
-_PHONE = re.compile(r"^\+?\d[\d\s\-()]{8,}\d$")
-_DATE_LIKE = re.compile(r"^\d{4}-\d{2}(-\d{2})?([T ][\d:.]+)?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-_DTM_SPLITS = (
-    "displacementReason",
-    "idpOriginAdmin1Pcode",
-    "idpOriginAdmin1Name",
-    "idpOriginAdmin2Pcode",
-    "idpOriginAdmin2Name",
-    "gender",
-    "sex",
-)
+__all__ = ["MAX_TEXT_BYTES", "SourceTable", "decode_text", "read_source"]
 
 MAX_TEXT_BYTES = 200 * 2**20
-
-
-@dataclass
-class SourceTable:
-    """Observation rows as text, in canonical column names, plus where they came from."""
-
-    frame: pd.DataFrame
-    kind: str
-    notes: list[str] = field(default_factory=list)
-    #: The column (or tag) of the file that gave the area codes, for messages.
-    code_column: str = "area_pcode"
-    #: Canonical column -> the file's own column it came from, for messages.
-    columns: dict[str, str] = field(default_factory=dict)
+_SEPARATOR_OF_SUFFIX = {".tsv": "\t", ".tab": "\t", ".ssv": ";", ".psv": "|"}
 
 
 def read_source(
-    path: str | Path, *, encoding: str | None = None, round_date: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    round_date: str | None = None,
+    value_column: str | None = None,
+    level: int | None = None,
 ) -> SourceTable:
-    """Read any recognised observation file; ObservationError names file, row, column."""
+    """Read any recognised observation file; ObservationError names file, row, column.
+
+    ``value_column`` names the column of figures when a file's HXL tags give only parts
+    or households; ``level`` picks one admin level of a file that mixes levels."""
     path = Path(path)
     if not path.is_file():
         raise ObservationError(f"{path}: file not found")
@@ -150,43 +62,116 @@ def read_source(
     suffix = path.suffix.lower()
     notes: list[str] = []
     if suffix in (".xlsx", ".xlsm"):
-        frame, first_row = _read_xlsx(path), 2
+        raw, tags = _read_xlsx(path), None
     elif suffix == ".json":
-        return _from_dtm(path, _read_json(path), notes, first_row=1, json_records=True)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        frame, first_row = _read_csv(path, encoding, notes), 2
+        raw, tags = _read_json(path, notes)
+    elif suffix in (".csv", ".txt", *_SEPARATOR_OF_SUFFIX):
+        raw, tags = _read_csv(path, encoding, notes, _SEPARATOR_OF_SUFFIX.get(suffix)), None
     else:
         raise ObservationError(
-            f"{path}: unsupported file type {suffix!r}; give a CSV, XLSX or DTM JSON file"
+            f"{path}: unsupported file type {suffix!r}; give a CSV, TSV, XLSX or JSON file"
         )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.map(_cell_text)
-
-    tags = _hxl_tag_row(frame)
-    if tags is not None:
-        frame = frame.iloc[1:].reset_index(drop=True)
-        first_row += 1
-    _refuse_personal_data(path, frame, tags)
+    if isinstance(raw, SourceTable):  # DTM API records
+        return raw
+    frame, tags, rows = _header_and_tags(raw, tags, notes)
+    figures = {c for c in frame.columns if c.lower() in ("value", "n", "se", "numpresentidpind")}
+    refuse_personal_data(path, frame, tags, figures)
     if frame.empty:
         raise ObservationError(f"{path}: no data rows under the header")
-
-    lowered = {c.lower(): c for c in frame.columns}
-    if {"round", "group", "indicator", "value"} <= set(lowered) and (
-        "area_pcode" in lowered or "area_name" in lowered
-    ):
-        return _from_canonical(path, frame, lowered, notes, first_row)
-    if "numPresentIdpInd" in frame.columns and "reportingDate" in frame.columns:
-        return _from_dtm(path, frame, notes, first_row)
-    if tags is not None:
-        return _from_hxl(path, frame, tags, notes, first_row)
-    if "T_TL" in frame.columns and _admin_pcode_columns(frame.columns):
-        return _from_cod_ps(path, frame, notes, first_row, round_date)
-    raise ObservationError(
-        f"{path}: not a recognised observation file. Expected the canonical columns "
-        "area_pcode, round, group, indicator, value (optional n, source); or an HXL tag "
-        "row; or a DTM export (admin2Pcode, numPresentIdpInd, reportingDate); or a COD-PS "
-        f"table (ADM2_PCODE, T_TL). Columns found: {', '.join(frame.columns[:15])}"
+    return dispatch(
+        path,
+        frame,
+        tags,
+        rows,
+        notes,
+        round_date=round_date,
+        value_column=value_column,
+        level=level,
     )
+
+
+# -- from raw rows to header, tags and data -----------------------------------------------
+def _header_and_tags(raw: pd.DataFrame, tags: list[str] | None, notes: list[str]):
+    """Raw rows (no header; index = the row's number in the file) -> data frame with
+    column names, the parsed tags (or None) and the file's row numbers of the data."""
+    for column in raw.columns:
+        # Categorical columns: stripping, comparisons and lookups work on the distinct
+        # cells (a few thousand codes, rounds, indicators over a million rows), not once
+        # per cell as pandas' string methods do without pyarrow (DESIGN 7 budget).
+        values = raw[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+            if (codes < 0).any():  # cells past the end of a short (ragged) row
+                codes = np.where(codes < 0, len(uniques), codes)
+                uniques = uniques.append(pd.Index([""]))
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        stripped = pd.Series(uniques, dtype=object).fillna("").astype(str).str.strip()
+        if stripped.is_unique:
+            raw[column] = pd.Categorical.from_codes(codes, categories=stripped)
+        else:  # " a" and "a": the same cell once stripped
+            raw[column] = pd.Categorical(stripped.to_numpy()[codes])
+    filled = (raw != "").any(axis=1)
+    # the product's own exports end with a blank row and a "metadata,value" block
+    first = by_unique(raw.iloc[:, 0], lambda u: u.astype(str).str.strip().str.lower())
+    block = np.flatnonzero((first == "metadata").to_numpy() & ~np.roll(filled.to_numpy(), 1))
+    if len(block) and block[0] > 0:
+        notes.append(f"the metadata block from row {block[0] + 1} on is not data; left out")
+        filled &= np.arange(len(raw)) < block[0]
+    raw = raw[filled]
+    if raw.empty:
+        raise ObservationError("the file is empty")
+    if tags is not None:  # HXL JSON objects: the keys are the tags
+        header, tag_row, body = list(raw.columns), tags, raw
+    else:
+        position = find_tag_row(raw)
+        if position is None:
+            header, tag_row, body = list(raw.iloc[0]), None, raw.iloc[1:]
+        else:
+            tag_row = list(raw.iloc[position])
+            above = raw.iloc[position - 1] if position >= 1 else None
+            # a text header sits right above the tag row; rows above it are titles
+            if above is not None and sum(v != "" for v in above) * 2 >= sum(
+                v != "" for v in tag_row
+            ):
+                header = list(above)
+                if position >= 2:
+                    notes.append(f"{position - 1} title row(s) above the header ignored")
+            else:
+                header = [t or f"column {i + 1}" for i, t in enumerate(tag_row)]
+                if position >= 1:
+                    notes.append(f"{position} title row(s) above the HXL tags ignored")
+            body = raw.iloc[position + 1 :]
+    header = _unique_names(header)
+    body = body.copy()
+    body.columns = header
+    rows = body.index.to_numpy() + 1
+    body = body.reset_index(drop=True)
+    parsed = None
+    if tag_row is not None:
+        parsed = [Tag.parse(t) for t in tag_row] + [None] * (len(header) - len(tag_row))
+        # ragged rows (legal HXL): cells past the last tag carry nothing we can name
+        untagged = [
+            c for c, t in zip(header, parsed, strict=True) if t is None and (body[c] == "").all()
+        ]
+        if untagged:
+            body = body.drop(columns=untagged)
+            parsed = [t for c, t in zip(header, parsed, strict=True) if c not in untagged]
+    return body, parsed, rows
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for position, name in enumerate(header):
+        name = str(name).strip() or f"Unnamed: {position}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -216,26 +201,67 @@ def decode_text(path: Path, encoding: str | None, notes: list[str]) -> str:
         raise ObservationError(
             f"{path}: binary data, not text (NUL byte at byte {nul}); give a CSV or XLSX file"
         )
+    detected = _single_byte_encoding(path, data, position)
     try:
-        text = data.decode("cp1252")
+        text = data.decode(detected)
     except UnicodeDecodeError as exc:
         raise ObservationError(
             f"{path}: undecodable bytes: not UTF-8 (row {_line_of(data, position)}, byte "
-            f"{position}) nor Windows-1252 (row {_line_of(data, exc.start)}, byte "
-            f"{exc.start}); save the file as UTF-8 CSV or state --encoding"
+            f"{position}) nor {detected} (row {_line_of(data, exc.start)}, byte {exc.start}); "
+            "save the file as UTF-8 CSV or state --encoding"
         ) from None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > max(5, len(text) // 1000):
+    controls = sum(1 for ch in text[:1_000_000] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > max(5, min(len(text), 1_000_000) // 1000):
         raise ObservationError(
             f"{path}: undecodable bytes: not UTF-8 (row {_line_of(data, position)}, byte "
             f"{position}) and not text in any usual encoding; save the file as UTF-8 CSV "
             "or state --encoding"
         )
+    label = {
+        "cp1252": "Windows-1252/Latin-1",
+        "cp1256": "Windows-1256 (Arabic)",
+        "cp1251": "Windows-1251 (Cyrillic)",
+    }.get(detected, detected)
     notes.append(
-        f"not UTF-8 (byte {position}): read as Windows-1252/Latin-1; if names look wrong, "
+        f"not UTF-8 (byte {position}): read as {label}; if names look wrong, "
         "state the encoding with --encoding"
     )
     return text
+
+
+#: Windows code pages of scripts whose words are made of high bytes only.
+_NON_LATIN = ("cp1256", "cp1251", "cp1255", "cp1253", "cp874")
+
+
+def _single_byte_encoding(path: Path, data: bytes, position: int) -> str:
+    """Windows-1252 for Latin text with accents; for other scripts, charset-normalizer's
+    choice when it is clear, else a refusal: Arabic (1256) or Cyrillic (1251) bytes read
+    as 1252 give plausible-looking garbage, so they are never guessed."""
+    words = re.findall(rb"[^\x00-\x40\x5b-\x60\x7b-\x7f]+", data[: 2**20])
+    high = [w for w in words if any(b >= 0x80 for b in w)]
+    # in French or Spanish an accent is one letter of a word; in Arabic or Russian every
+    # letter of the word is a high byte
+    whole = sum(1 for w in high if sum(b >= 0x80 for b in w) * 4 >= len(w) * 3)
+    if not high or whole * 2 < len(high):
+        return "cp1252"
+    from charset_normalizer import from_bytes
+
+    found = sorted(
+        from_bytes(data[: 4 * 2**20], cp_isolation=list(_NON_LATIN)),
+        key=lambda m: (m.chaos, -m.coherence),
+    )
+    ranked = [(m.chaos, -m.coherence) for m in found]
+    # a word or two of high bytes is too little to tell a script from noise
+    if whole >= 3 and found and (len(found) == 1 or ranked[0] < ranked[1]):
+        return found[0].encoding
+    candidates = ", ".join(f"{m.encoding} ({m.language})" for m in found[:3])
+    raise ObservationError(
+        f"{path}: undecodable bytes: not UTF-8 (row {_line_of(data, position)}, byte "
+        f"{position}); they may be a non-Latin script whose code page cannot be told for sure"
+        + (f" (could be {candidates})" if candidates else "")
+        + "; state it with --encoding, e.g. --encoding cp1256 for Arabic "
+        "Windows files, cp1251 for Cyrillic, or save the file as UTF-8"
+    )
 
 
 def _line_of(data: bytes, position: int) -> int:
@@ -243,29 +269,54 @@ def _line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
 
-def _read_csv(path: Path, encoding: str | None, notes: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str | None, notes: list[str], separator: str | None):
     text = decode_text(path, encoding, notes)
     if not text.strip():
         raise ObservationError(f"{path}: the file is empty")
-    sample = "\n".join(text.splitlines()[:20])
+    if separator is None:
+        sample = "\n".join(text[:65536].splitlines()[:30])  # not a split of the whole file
+        try:
+            separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            separator = ","
+    if separator != ",":
+        notes.append(f"columns separated by {'tab' if separator == chr(9) else separator!r}")
+    options = {
+        "sep": separator,
+        "header": None,
+        # categorical straight from the C parser: faster than strings, and each distinct
+        # cell is a Python object once
+        "dtype": "category",
+        "keep_default_na": False,
+        "skip_blank_lines": False,  # keep the file's row numbers
+    }
+    # bytes parse faster than a str in pandas' C reader
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    if delimiter != ",":
-        notes.append(f"columns separated by {'tab' if delimiter == chr(9) else delimiter!r}")
-    try:
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-        )
+        raw = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", **options)
     except pd.errors.EmptyDataError:
         raise ObservationError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as exc:
-        raise ObservationError(f"{path}: {_parser_message(str(exc))}") from None
+        widths = _ragged_widths(text, separator)
+        if widths is None or "EOF inside string" in str(exc):
+            raise ObservationError(f"{path}: {_parser_message(str(exc))}") from None
+        # HXL allows rows of any length; read every row to the widest
+        raw = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")), encoding="utf-8", names=range(max(widths)), **options
+        )
+        notes.append(f"rows of unequal length (from {min(widths)} to {max(widths)} cells)")
+    raw.index = np.arange(len(raw))
+    return raw
+
+
+def _ragged_widths(text: str, separator: str) -> list[int] | None:
+    """Row widths of an HXL file (where ragged rows are legal), else None."""
+    head = list(
+        csv.reader(io.StringIO("\n".join(text[:65536].splitlines()[:25])), delimiter=separator)
+    )
+    width = max((len(row) for row in head), default=0)
+    if find_tag_row(pd.DataFrame([row + [""] * (width - len(row)) for row in head])) is None:
+        return None
+    return [len(row) for row in csv.reader(io.StringIO(text), delimiter=separator) if row]
 
 
 def _parser_message(message: str) -> str:
@@ -292,15 +343,17 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         # no NA guessing: "NA" is Namibia's P-code prefix, and "n/a" is a bad value to
         # report, not an empty cell
-        return pd.read_excel(path, dtype=object, engine="openpyxl", keep_default_na=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ObservationError(f"{path}: not a readable XLSX workbook ({exc})") from None
+        raw = pd.read_excel(
+            path, dtype=object, engine="openpyxl", keep_default_na=False, header=None
+        )
     except Exception as exc:  # openpyxl raises many types on broken workbooks
         raise ObservationError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    raw.index = np.arange(len(raw))
+    # workbooks are small and typed (dates, floats): one conversion per cell is fine here
+    return raw.map(cell_text)
 
 
-def _read_json(path: Path) -> pd.DataFrame:
-    notes: list[str] = []
+def _read_json(path: Path, notes: list[str]):
     text = decode_text(path, None, notes)
     try:
         data = json.loads(text)
@@ -309,324 +362,23 @@ def _read_json(path: Path) -> pd.DataFrame:
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
             "the file may be truncated"
         ) from None
-    if isinstance(data, dict):
-        if data.get("isSuccess") is False:
-            messages = "; ".join(map(str, data.get("errorMessages") or [])) or "no message"
-            raise ObservationError(f"{path}: a failed DTM API response ({messages})")
-        records = data.get("result")
-        if isinstance(records, dict):  # some v3 endpoints nest the list once more
-            records = records.get("data") or records.get("result")
-    else:
-        records = data
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise ObservationError(
-            f"{path}: JSON is not a DTM API response (expected a list of records under 'result')"
-        )
-    if not records:
-        raise ObservationError(f"{path}: the DTM response holds no records")
-    frame = pd.DataFrame.from_records(records).map(_cell_text)
-    if "numPresentIdpInd" not in frame or "reportingDate" not in frame:
-        raise ObservationError(
-            f"{path}: DTM records need numPresentIdpInd and reportingDate; found "
-            f"{', '.join(frame.columns[:15])}"
-        )
-    return frame
-
-
-# -- shapes -----------------------------------------------------------------------------
-def _from_canonical(path, frame, lowered, notes, first_row) -> SourceTable:
-    table = pd.DataFrame({c: frame[lowered[c]] for c in CANONICAL if c in lowered})
-    if "area_name" in lowered:
-        table["area_name"] = frame[lowered["area_name"]]
-    if "parent_name" in lowered:
-        table["parent_name"] = frame[lowered["parent_name"]]
-    ignored = [
-        c for c in frame.columns if c.lower() not in (*CANONICAL, "area_name", "parent_name")
-    ]
-    if ignored:
-        notes.append(f"ignored column(s) not part of the format: {', '.join(ignored)}")
-    source = _finish(table, "canonical", notes, first_row, "area_pcode")
-    source.columns = {c: lowered[c] for c in (*CANONICAL, "area_name") if c in lowered}
-    return source
-
-
-def _admin_pcode_columns(columns) -> list[tuple[int, str]]:
-    found = []
-    for column in columns:
-        match = re.fullmatch(r"(?i)adm(?:in)?(\d)_?pcode?", column)
-        if match:
-            found.append((int(match.group(1)), column))
-    return sorted(found)
-
-
-def _admin_name_column(columns, level: int) -> str | None:
-    for candidate in (
-        f"admin{level}Name",
-        f"ADM{level}_EN",
-        f"ADM{level}_NAME",
-        f"adm{level}_name",
+    # HXL JSON: a list of rows (header and tag rows among them), or objects keyed by tags
+    if isinstance(data, list) and data and all(isinstance(r, list) for r in data):
+        raw = pd.DataFrame(data).map(cell_text)
+        if find_tag_row(raw) is None:
+            raise ObservationError(f"{path}: a JSON array of rows without an HXL tag row")
+        notes.append("HXL JSON (array of rows)")
+        return raw, None
+    if (
+        isinstance(data, list)
+        and data
+        and all(isinstance(r, dict) for r in data)
+        and all(str(k).startswith("#") for k in data[0])
     ):
-        if candidate in columns:
-            return candidate
-    return None
+        raw = pd.DataFrame.from_records(data).map(cell_text)
+        raw.index = np.arange(len(raw)) + 1  # row 1 would be the keys in a table
+        notes.append("HXL JSON (objects keyed by tags)")
+        return raw, list(raw.columns)
+    from workspace.shapes import dtm_records
 
-
-def _from_dtm(path, frame, notes, first_row, json_records=False) -> SourceTable:
-    levels = _admin_pcode_columns(frame.columns)
-    levels = [(level, column) for level, column in levels if level > 0]
-    if not levels:
-        name_levels = [lvl for lvl in (3, 2, 1) if _admin_name_column(frame.columns, lvl)]
-        if not name_levels:
-            raise ObservationError(
-                f"{path}: DTM data without admin1Pcode/admin2Pcode or admin names"
-            )
-        level, code_column = name_levels[0], None
-    else:
-        level, code_column = levels[-1]
-    name_column = _admin_name_column(frame.columns, level)
-    table = pd.DataFrame(
-        {
-            "area_pcode": frame[code_column] if code_column else "",
-            "round": frame["reportingDate"].str.slice(0, 10),
-            "group": "",
-            "indicator": "idps_present",
-            "value": frame["numPresentIdpInd"],
-            "n": "",
-            "source": "IOM DTM" + (" " + frame["operation"] if "operation" in frame else ""),
-        }
-    )
-    if name_column:
-        table["area_name"] = frame[name_column]
-    if level > 1 and _admin_name_column(frame.columns, level - 1):
-        table["parent_name"] = frame[_admin_name_column(frame.columns, level - 1)]
-    if "roundNumber" in frame:
-        table["dtm_round"] = frame["roundNumber"]
-    if "admin0Pcode" in frame:
-        table["country"] = frame["admin0Pcode"]
-    table["row"] = range(first_row, first_row + len(table))
-
-    splits = [c for c in _DTM_SPLITS if c in frame.columns]
-    if splits:
-        # v3 reports one record per displacement reason / origin: the area's figure for
-        # the date is their sum.
-        keys = ["area_pcode", "round", *(["area_name"] if name_column else [])]
-        values = pd.to_numeric(table["value"], errors="coerce")
-        if values.notna().all():
-            grouped = table.assign(value=values).groupby(keys, sort=False, dropna=False)
-            summed = grouped.agg({**{c: "first" for c in table.columns if c not in keys}})
-            summed["value"] = grouped["value"].sum().map(lambda v: f"{v:g}")
-            notes.append(
-                f"DTM figures split by {', '.join(splits)}: {len(table)} records summed "
-                f"into {len(summed)} area-date figures"
-            )
-            table = summed.reset_index()
-    kind = "DTM API JSON" if json_records else "DTM export"
-    notes.append(f"{kind}: idps_present at admin level {level}")
-    columns = {
-        "area_pcode": code_column,
-        "area_name": name_column,
-        "round": "reportingDate",
-        "value": "numPresentIdpInd",
-    }
-    return SourceTable(
-        table.reset_index(drop=True), kind, notes, code_column or "", _named(columns)
-    )
-
-
-def _from_cod_ps(path, frame, notes, first_row, round_date) -> SourceTable:
-    level, code_column = _admin_pcode_columns(frame.columns)[-1]
-    if round_date is None:
-        year = _YEAR_IN_NAME.search(path.stem)
-        if not year:
-            raise ObservationError(
-                f"{path}: a COD-PS population table has no date; give it with --round "
-                "YYYY-MM-DD (or keep the year in the file name)"
-            )
-        round_date = f"{year.group(1)}-01-01"
-        notes.append(f"COD-PS population dated {round_date} from the year in the file name")
-    table = pd.DataFrame(
-        {
-            "area_pcode": frame[code_column],
-            "round": round_date,
-            "group": "",
-            "indicator": "host_population",
-            "value": frame["T_TL"],
-            "n": "",
-            "source": "OCHA COD-PS",
-        }
-    )
-    name_column = _admin_name_column(frame.columns, level)
-    if name_column:
-        table["area_name"] = frame[name_column]
-    notes.append(f"COD-PS table: host_population (T_TL) at admin level {level}")
-    source = _finish(table, "COD-PS", notes, first_row, code_column)
-    source.columns = _named({"area_pcode": code_column, "area_name": name_column, "value": "T_TL"})
-    return source
-
-
-def _from_hxl(path, frame, tags, notes, first_row) -> SourceTable:
-    columns: dict[str, str] = {}
-    context: dict[str, str] = {}
-    admin: list[tuple[int, str, str]] = []
-    for column, tag in zip(frame.columns, tags, strict=True):
-        hashtag, attributes = _split_tag(tag)
-        if not hashtag:
-            continue
-        level = _ADMIN_TAG.match(hashtag)
-        if level:
-            kind = "code" if "code" in attributes else "name" if "name" in attributes else None
-            if kind:
-                admin.append((int(level.group(1)), kind, column))
-            continue
-        target = _match_tag(hashtag, attributes)
-        if target is None:
-            continue
-        if target.startswith("="):
-            context[column] = target[1:]
-        elif target not in columns:
-            columns[target] = column
-    codes = sorted((lvl, c) for lvl, kind, c in admin if kind == "code")
-    names = sorted((lvl, c) for lvl, kind, c in admin if kind == "name")
-    if not codes and not names:
-        raise ObservationError(
-            f"{path}: HXL tag row without an area column (#adm1+code, #adm2+code, ...)"
-        )
-    level = (codes or names)[-1][0]
-    code_column = dict(codes).get(level)
-    name_column = dict(names).get(level)
-    if "round" not in columns:
-        raise ObservationError(f"{path}: HXL tag row without a date column (#date)")
-
-    def base(values: dict) -> pd.DataFrame:
-        part = pd.DataFrame(
-            {
-                "area_pcode": frame[code_column] if code_column else "",
-                "round": frame[columns["round"]].str.slice(0, 10),
-                "n": frame[columns["n"]] if "n" in columns else "",
-                "source": frame[columns["source"]] if "source" in columns else "",
-                **values,
-            }
-        )
-        if name_column:
-            part["area_name"] = frame[name_column]
-        if "dtm_round" in columns:
-            part["dtm_round"] = frame[columns["dtm_round"]]
-        part["row"] = range(first_row, first_row + len(frame))
-        return part
-
-    parts = []
-    if "indicator" in columns and "value" in columns:
-        parts.append(
-            base(
-                {
-                    "group": frame[columns["group"]] if "group" in columns else "",
-                    "indicator": frame[columns["indicator"]],
-                    "value": frame[columns["value"]],
-                }
-            )
-        )
-    for column, variable in context.items():
-        parts.append(
-            base({"group": "", "indicator": variable, "value": frame[column]}).assign(n="")
-        )
-    if not parts:
-        raise ObservationError(
-            f"{path}: HXL tags give no values: expected #indicator+code with "
-            "#indicator+value, or #affected+idps, #affected+returnees, #population"
-        )
-    table = pd.concat(parts, ignore_index=True)
-    table = table[table["value"] != ""] if context else table
-    notes.append(
-        "HXL tags mapped: "
-        + ", ".join(f"{tags[list(frame.columns).index(c)]} -> {t}" for t, c in columns.items())
-        + "".join(f", {tags[list(frame.columns).index(c)]} -> {v}" for c, v in context.items())
-    )
-    named = {"area_pcode": code_column, "area_name": name_column, **columns}
-    if len(context) == 1 and "value" not in columns:
-        named["value"] = next(iter(context))
-    return SourceTable(table.reset_index(drop=True), "HXL", notes, code_column or "", _named(named))
-
-
-def _finish(table, kind, notes, first_row, code_column) -> SourceTable:
-    table = table.copy()
-    for column in CANONICAL:
-        if column not in table:
-            table[column] = ""
-    table["row"] = range(first_row, first_row + len(table))
-    return SourceTable(table.reset_index(drop=True), kind, notes, code_column)
-
-
-# -- helpers ----------------------------------------------------------------------------
-def _named(columns: dict[str, str | None]) -> dict[str, str]:
-    return {canonical: column for canonical, column in columns.items() if column}
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return f"{value:.15g}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        return value.isoformat()[:10]
-    return str(value).strip()
-
-
-def _hxl_tag_row(frame: pd.DataFrame) -> list[str] | None:
-    if frame.empty:
-        return None
-    first = [str(v).strip() for v in frame.iloc[0]]
-    filled = [v for v in first if v]
-    if filled and sum(v.startswith("#") for v in filled) >= max(1, len(filled) // 2):
-        return first
-    return None
-
-
-def _split_tag(tag: str) -> tuple[str, frozenset[str]]:
-    parts = [p.strip().lower() for p in tag.replace(" ", "").split("+")]
-    if not parts or not parts[0].startswith("#"):
-        return "", frozenset()
-    return parts[0], frozenset(p for p in parts[1:] if p)
-
-
-def _match_tag(hashtag: str, attributes: frozenset[str]) -> str | None:
-    best, best_size = None, -1
-    for pattern, target in HXL_COLUMNS.items():
-        want_tag, want = _split_tag(pattern)
-        if want_tag == hashtag and want <= attributes and len(want) > best_size:
-            best, best_size = target, len(want)
-    return best
-
-
-def _refuse_personal_data(path: Path, frame: pd.DataFrame, tags: list[str] | None) -> None:
-    problems = []
-    for position, column in enumerate(frame.columns):
-        key = re.sub(r"[^a-z0-9]", "", column.lower())
-        why = _PERSONAL_COLUMNS.get(key)
-        if why is None and tags is not None:
-            hashtag, attributes = _split_tag(tags[position])
-            for pattern, reason in _PERSONAL_TAGS.items():
-                want_tag, want = _split_tag(pattern)
-                if hashtag == want_tag and want <= attributes:
-                    why = reason
-        if why is None:
-            values = frame[column].iloc[:200]
-            values = values[values != ""]
-            looks_like_phone = values.str.match(_PHONE) & ~values.str.match(_DATE_LIKE)
-            looks_like_phone &= values.str.count(r"\d") >= 9
-            if len(values) and looks_like_phone.mean() > 0.5:
-                why = "phone numbers"
-            elif len(values) and values.str.match(_EMAIL).mean() > 0.5:
-                why = "e-mail addresses"
-        if why:
-            problems.append(f"column {column!r} looks like {why}")
-    if problems:
-        raise ObservationError(
-            f"{path}: refused, the file seems to hold personal data: "
-            + "; ".join(problems)
-            + ". A workspace takes aggregate figures only: remove these columns and "
-            "import again."
-        )
+    return dtm_records(path, data, notes), None

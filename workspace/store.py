@@ -9,6 +9,7 @@ Layout (DESIGN 3.2)::
     framework.yaml         the framework in force (absent: the shipped default)
     frameworks/            frameworks that were replaced, kept
     rejects/               rows skipped by ``import --skip-unknown``
+    .staging/              only while a change is being made (see workspace.transaction)
 
 Every change is checked in full before anything is written; files are written under
 temporary names and renamed into place, the manifest last, and a failure on the way puts
@@ -34,19 +35,28 @@ import geodata
 from indicators.cube import build_cube
 from indicators.framework import CONTEXT_VARIABLES, Framework, FrameworkError
 from workspace.frameworks import load_framework
-from workspace.observations import ObservationError, check_rows, suspicious_jumps
-from workspace.pcodes import name_keys, place_codes, place_names
+from workspace.importing import (
+    _coverage_lines,
+    _derive_parents,
+    _people_csv,
+    _place_areas,
+    _roll_up,
+    _unknown_listing,
+)
+from workspace.observations import (
+    COLUMNS,
+    MAX_LISTED,
+    ObservationError,
+    check_rows,
+    suspicious_jumps,
+)
 from workspace.readers import read_source
-from workspace.transaction import Transaction, workspace_lock
+from workspace.transaction import Transaction, WorkspaceError, workspace_lock
 
 MANIFEST = "manifest.json"
 AREAS = "areas.gpkg"
 FRAMEWORK = "framework.yaml"
 FORMAT_VERSION = 1
-
-
-class WorkspaceError(ValueError):
-    """A workspace operation that cannot go ahead; nothing was changed."""
 
 
 @dataclass
@@ -100,6 +110,15 @@ class Workspace:
             return {"format": FORMAT_VERSION, "workspace": {}, "imports": [], "frameworks": []}
         return json.loads(path.read_text(encoding="utf-8"))
 
+    @property
+    def generation(self) -> int:
+        """The data generation (0 for a workspace never changed): read from the manifest
+        alone, so a server can poll it cheaply."""
+        path = self.path / MANIFEST
+        if not path.exists():
+            return 0
+        return int(json.loads(path.read_text(encoding="utf-8")).get("generation", 0))
+
     def exists(self) -> bool:
         return (self.path / MANIFEST).exists()
 
@@ -133,6 +152,13 @@ class Workspace:
             )
         return geodata.load_areas(path)
 
+    def area_table(self) -> pd.DataFrame:
+        """The areas without their polygons (pcode, name, level, parent_pcode): cheap."""
+        path = self.path / AREAS
+        if not path.exists():
+            return pd.DataFrame({"pcode": [], "name": [], "level": [], "parent_pcode": []})
+        return geodata.load_areas(path, geometry=False)
+
     def levels(self) -> list[int]:
         return sorted(int(level) for level in self.manifest.get("levels", {}))
 
@@ -144,8 +170,7 @@ class Workspace:
         for entry in self.manifest["imports"]:
             if entry["kind"] != "observations":
                 continue
-            with xr.open_dataset(self.path / entry["stored_as"], engine="netcdf4") as stored:
-                frames.append(stored.load().to_dataframe().reset_index(drop=True))
+            frames.append(_read_netcdf(self.path / entry["stored_as"]))
         if not frames:
             return _empty_observations()
         return pd.concat(frames, ignore_index=True)
@@ -174,11 +199,16 @@ class Workspace:
             "indicators": ordered,
             "observations": len(observations),
             "imports": len(manifest["imports"]),
+            "generation": int(manifest.get("generation", 0)),
+            "updated": manifest.get("updated"),
             "framework": {"name": framework.name, "version": framework.version},
         }
 
     # -- writing -----------------------------------------------------------------------
     def _commit(self, transaction: Transaction, manifest: dict) -> None:
+        # one generation per successful change (DESIGN 3.2): derived data is keyed by it
+        manifest["generation"] = int(manifest.get("generation", 0)) + 1
+        manifest["updated"] = _now()
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
         transaction.stage_bytes(MANIFEST, data)
         transaction.commit()
@@ -208,8 +238,12 @@ class Workspace:
         code_column: str | None = None,
         name_column: str | None = None,
         parent_column: str | None = None,
+        parent_from_geometry: bool = False,
     ) -> Report:
-        """Add admin-area layers; a level already present is replaced by the new layer."""
+        """Add admin-area layers; a level already present is replaced by the new layer.
+
+        ``parent_from_geometry``: a layer without a parent column gets, for each area,
+        the area one level up (in the workspace or among the files) holding most of it."""
         report = Report()
         files = [Path(f) for f in files]
         layers = []
@@ -232,6 +266,8 @@ class Workspace:
             return report
 
         existing = self.areas()
+        if parent_from_geometry:
+            _derive_parents(layers, existing)
         named = ", ".join(str(path) for path, _, _ in layers)
         new_levels = {int(layer["level"].iloc[0]) for _, _, layer in layers}
         if len(new_levels) != len(layers):
@@ -252,7 +288,12 @@ class Workspace:
         if problems:
             raise WorkspaceError(
                 f"{named}: the admin hierarchy does not hold:\n"
-                + "\n".join(f"  {p}" for p in problems[:30])
+                + "\n".join(f"  {p}" for p in problems[:MAX_LISTED])
+                + (
+                    f"\n  ... and {len(problems) - MAX_LISTED} more"
+                    if len(problems) > MAX_LISTED
+                    else ""
+                )
             )
         observed = set(self.observations()["area_pcode"])
         lost = sorted(observed - set(combined["pcode"]))
@@ -310,11 +351,19 @@ class Workspace:
         match_names: bool = False,
         encoding: str | None = None,
         round_date: str | None = None,
+        decimal: str | None = None,
+        allow_any_date: bool = False,
+        value_column: str | None = None,
+        level: int | None = None,
+        roll_up: bool = False,
     ) -> Report:
-        """Add observation files; all of them are checked before any is stored."""
+        """Add observation files; all of them are checked before any is stored.
+
+        ``level`` reads one admin level of a file that mixes levels; ``roll_up`` adds
+        figures of areas below the workspace's deepest level into their parents."""
         report = Report()
         framework = self.framework
-        areas = self.areas()
+        areas = self.area_table()
         known_areas = set(areas["pcode"])
         if not known_areas:
             raise WorkspaceError(
@@ -334,18 +383,36 @@ class Workspace:
                 if earlier:
                     report.add(f"{path}: already imported on {earlier['time']}; nothing to do")
                     continue
-                source = read_source(path, encoding=encoding, round_date=round_date)
-                frame, placement_lines = _place_areas(
-                    path, source.frame, areas, match_names, source.notes
+                source = read_source(
+                    path,
+                    encoding=encoding,
+                    round_date=round_date,
+                    value_column=value_column,
+                    level=level,
                 )
-                result = check_rows(path, frame, framework, source.notes, source.columns)
+                frame = source.frame
+                if roll_up:
+                    frame = _roll_up(path, frame, areas, source.notes)
+                frame, placement = _place_areas(path, frame, areas, match_names, source.notes)
+                placement_lines = placement.lines()
+                result = check_rows(
+                    path,
+                    frame,
+                    framework,
+                    source.notes,
+                    source.columns,
+                    decimal=decimal,
+                    allow_any_date=allow_any_date,
+                )
                 table = result.table
                 unknown = ~table["area_pcode"].isin(known_areas)
                 rejects_name = None
                 if unknown.any():
                     by_name = (source.frame["area_pcode"] == "").all()
                     column = source.columns.get("area_name" if by_name else "area_pcode")
-                    listing = _unknown_listing(table[unknown], column or "area_pcode")
+                    listing = _unknown_listing(
+                        table[unknown], column or "area_pcode", placement.reasons
+                    )
                     if not skip_unknown:
                         raise ObservationError(
                             f"{path}: {unknown.sum()} row(s) name areas that are not in the "
@@ -358,7 +425,7 @@ class Workspace:
                     rejected = _for_storage(table[unknown]).assign(
                         row=table.loc[unknown, "row"].to_numpy(), reason="area not in workspace"
                     )
-                    transaction.stage_bytes(rejects_name, rejected.to_csv(index=False).encode())
+                    transaction.stage_bytes(rejects_name, _people_csv(rejected))
                     table = table[~unknown]
                 table, dropped = _against_store(path, table, pd.concat(accepted_tables))
                 if table.empty:
@@ -368,8 +435,9 @@ class Workspace:
                 stored_as = f"observations/{number:04d}-{_safe_stem(path)}.nc"
                 stored = _for_storage(table)
                 transaction.stage(stored_as, lambda target, s=stored: _write_netcdf(s, target))
-                known_rounds = set(pd.concat(accepted_tables)["round"])
-                added_rounds = sorted(set(table["round"]) - known_rounds)
+                # distinct values first: a set of a million Timestamps costs seconds
+                known_rounds = set(pd.concat(accepted_tables)["round"].unique())
+                added_rounds = sorted(set(table["round"].unique()) - known_rounds)
                 accepted_tables.append(stored)
                 entry = {
                     "kind": "observations",
@@ -455,81 +523,6 @@ class Workspace:
         return report
 
 
-def _place_areas(
-    path: Path, frame: pd.DataFrame, areas: pd.DataFrame, match_names: bool, notes: list[str]
-) -> tuple[pd.DataFrame, list[str]]:
-    """Put the workspace's P-codes in ``area_pcode``: respell codes, or match names."""
-    frame = frame.copy()
-    if "country" in frame:
-        frame = _this_country(path, frame, areas, notes)
-    codes = frame["area_pcode"]
-    if (codes == "").all() and "area_name" in frame:
-        if not match_names:
-            raise ObservationError(
-                f"{path}: the file names areas but gives no P-codes; run again with "
-                "--match-names to match the names to the workspace's areas (every match, "
-                "near-match and miss is reported)"
-            )
-        parents = frame.get("parent_name")
-        placement = place_names(frame["area_name"], areas, parents)
-        keys = name_keys(frame["area_name"], parents)
-        frame["area_pcode"] = keys.map(placement.code_for).fillna(frame["area_name"])
-        return frame, placement.lines()
-    placement = place_codes(codes[codes != ""], areas["pcode"])
-    frame["area_pcode"] = codes.map(placement.code_for).fillna(codes)
-    return frame, placement.lines()
-
-
-def _this_country(path: Path, frame: pd.DataFrame, areas: pd.DataFrame, notes: list[str]):
-    """Multi-country exports (DTM on HDX): keep the rows of the workspace's country."""
-    prefixes = {str(code)[:2].upper() for code in areas["pcode"]}
-    countries = frame["country"].str.upper()
-    iso2 = countries.map(lambda c: _iso2(c) or c[:2])
-    mine = iso2.isin(prefixes)
-    if not mine.any():
-        raise ObservationError(
-            f"{path}: no rows for this workspace's country ({', '.join(sorted(prefixes))}); "
-            f"the file covers {', '.join(sorted(set(countries)))}"
-        )
-    if not mine.all():
-        others = countries[~mine].value_counts()
-        notes.append(
-            f"{int((~mine).sum())} row(s) of other countries set aside: "
-            + ", ".join(f"{c} {n}" for c, n in others.items())
-        )
-    return frame[mine].reset_index(drop=True)
-
-
-def _iso2(code: str) -> str | None:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
-    return country.alpha_2 if country else None
-
-
-def _coverage_lines(table: pd.DataFrame, areas: pd.DataFrame) -> list[str]:
-    """For each variable and admin level: how many of that level's areas got a value,
-    and which did not (a COD-PS table that misses one LGA should say which)."""
-    level_of = dict(zip(areas["pcode"], areas["level"], strict=True))
-    name_of = dict(zip(areas["pcode"], areas["name"], strict=True))
-    lines = []
-    levels = table["area_pcode"].map(level_of)
-    for (indicator, level), rows in table.groupby([table["indicator"], levels]):
-        if indicator not in CONTEXT_VARIABLES:
-            continue
-        everyone = set(areas.loc[areas["level"] == level, "pcode"])
-        missing = sorted(everyone - set(rows["area_pcode"]))
-        line = (
-            f"{indicator}: {len(everyone) - len(missing)} of {len(everyone)} areas at level {level}"
-        )
-        if missing:
-            shown = ", ".join(f"{code} ({name_of[code]})" for code in missing[:20])
-            more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-            line += f"; no value for {shown}{more}"
-        lines.append(line)
-    return lines
-
-
 def _empty_observations() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -540,12 +533,13 @@ def _empty_observations() -> pd.DataFrame:
             "value": pd.Series(dtype=float),
             "n": pd.Series(dtype=float),
             "source": pd.Series(dtype=object),
+            "se": pd.Series(dtype=float),
         }
     )
 
 
 def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
-    columns = ["area_pcode", "round", "group", "indicator", "value", "n", "source"]
+    columns = [c for c in COLUMNS if c in table]
     stored = table[columns].copy()
     for column in ("area_pcode", "group", "indicator", "source"):
         stored[column] = stored[column].astype(object)
@@ -554,14 +548,43 @@ def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_netcdf(table: pd.DataFrame, target: Path) -> None:
-    dataset = xr.Dataset({column: ("row", table[column].to_numpy()) for column in table.columns})
-    # Variable-length strings cannot be compressed in netCDF4; character arrays can, and
-    # codes repeat so much that this makes the file about twenty times smaller.
-    encoding = {
-        column: {"zlib": True, "complevel": 4, **({"dtype": "S1"} if kind == "O" else {})}
-        for column, kind in ((c, table[c].dtype.kind) for c in table.columns)
-    }
-    dataset.to_netcdf(target, engine="netcdf4", encoding=encoding)
+    """Text columns are stored as integer codes into a short list of their distinct
+    values (``<column>__values``): a million codes and rounds repeat a few thousand
+    strings, and writing each as a character array costs seconds (DESIGN 7)."""
+    variables = {}
+    encoding = {}
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            listed = f"{column}__values"
+            uniques = pd.Series(uniques, dtype=object).fillna("").to_numpy(dtype=object)
+            variables[column] = ("row", codes.astype("int32"), {"values_in": listed})
+            variables[listed] = (listed, uniques)
+            # zlib level 1: a third of level 4's time for nearly its size on codes
+            encoding[column] = {"zlib": True, "complevel": 1}
+            # character arrays compress; variable-length strings cannot in netCDF4
+            encoding[listed] = {"zlib": True, "complevel": 4, "dtype": "S1"}
+        else:
+            variables[column] = ("row", values.to_numpy())
+            encoding[column] = {"zlib": True, "complevel": 1}
+    xr.Dataset(variables).to_netcdf(target, engine="netcdf4", encoding=encoding)
+
+
+def _read_netcdf(path: Path) -> pd.DataFrame:
+    with xr.open_dataset(path, engine="netcdf4") as stored:
+        stored = stored.load()
+    columns = {}
+    for name, variable in stored.data_vars.items():
+        if variable.dims != ("row",):
+            continue
+        listed = variable.attrs.get("values_in")
+        if listed:  # coded text: codes -> the listed values
+            values = stored[listed].to_numpy().astype(object)
+            columns[name] = values[variable.to_numpy()]
+        else:
+            columns[name] = variable.to_numpy()
+    return pd.DataFrame(columns)
 
 
 def _against_store(
@@ -577,7 +600,8 @@ def _against_store(
     clash = merged["value_stored"].notna()
     same = (
         clash
-        & np.isclose(merged["value"], merged["value_stored"])
+        # exact: counts of a million differ in the last digit (isclose called them equal)
+        & np.isclose(merged["value"], merged["value_stored"], rtol=1e-12, atol=0)
         & ((merged["n"] == merged["n_stored"]) | (merged["n"].isna() & merged["n_stored"].isna()))
     )
     conflict = clash & ~same
@@ -594,17 +618,6 @@ def _against_store(
         )
     kept = table[~same.to_numpy()]
     return kept, int(same.sum())
-
-
-def _unknown_listing(rows: pd.DataFrame, column: str = "area_pcode") -> str:
-    by_code = rows.groupby("area_pcode")["row"].apply(list)
-    lines = []
-    for code, numbers in list(by_code.items())[:30]:
-        shown = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
-        lines.append(f"  {code!r} (column {column}, rows {shown})")
-    if len(by_code) > 30:
-        lines.append(f"  ... and {len(by_code) - 30} more codes")
-    return "\n".join(lines)
 
 
 def _safe_stem(path: Path) -> str:

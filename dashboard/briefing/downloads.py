@@ -1,5 +1,6 @@
 """Tables that leave the app: the priorities table and the long scores, as CSV with an HXL
-tag row and a metadata block, and the helpers the PDF report reuses (DESIGN 5, 8).
+tag row and nothing else (their metadata goes in a sidecar: ``dashboard.briefing.exports``),
+and the helpers the PDF report reuses (DESIGN 5, 8).
 
 Everything here is a pure function of an ``AppContext`` and a ``ViewState``; Dash is not
 imported. Three rules hold for every export:
@@ -19,12 +20,14 @@ imported. Three rules hold for every export:
   numeric), and so are texts that are nothing but a plain number.
 - **Metadata**: title, country, filters, framework name and version, sources with
   their dates, rounds, date made, the suppression rule, a notice when the data are
-  fictional, and attribution.
+  fictional, and attribution (``metadata_rows``). It is never appended to the data: it
+  travels as a sidecar file or sheet that a machine can separate (DESIGN 8).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -103,26 +106,19 @@ class Column:
 
     name: str
     tag: str
+    #: What the column holds, in English (the sidecar's column list).
+    description: str = ""
 
 
-def csv_bytes(
-    columns: Sequence[Column],
-    rows: pd.DataFrame | Iterable[Sequence[object]],
-    metadata: Sequence[tuple[str, object]],
-) -> bytes:
+def csv_bytes(columns: Sequence[Column], rows: pd.DataFrame | Iterable[Sequence[object]]) -> bytes:
     """UTF-8 CSV with a byte-order mark (so spreadsheets pick the encoding), CRLF line
     ends, every cell neutralised (see ``neutralise``). ``rows`` is a DataFrame with the
-    columns in ``columns`` order, or an iterable of rows. Layout:
-
-    1. a header row (column names),
-    2. the HXL tag row (every cell starts with ``#``),
-    3. the data rows,
-    4. one empty row,
-    5. a metadata block: a ``metadata,value`` row, then one ``key,value`` row each.
+    columns in ``columns`` order, or an iterable of rows. Layout: a header row (column
+    names), the HXL tag row (every cell starts with ``#``), the data rows; nothing after
+    them (the metadata is a sidecar, ``dashboard.briefing.exports``).
 
     HXL tools (libhxl, the HXL Proxy) find the tag row; spreadsheets open the file as is;
-    ``pandas.read_csv(f, skiprows=[1], skip_blank_lines=False)`` reads the data up to the
-    first empty row.
+    ``pandas.read_csv(f, skiprows=[1])`` reads the data.
     """
     if not isinstance(rows, pd.DataFrame):
         rows = pd.DataFrame(list(rows), columns=[c.name for c in columns], dtype=object)
@@ -132,10 +128,6 @@ def csv_bytes(
     writer.writerow([c.tag for c in columns])
     if len(rows):
         _safe_frame(rows).to_csv(out, header=False, index=False, lineterminator="\r\n")
-    writer.writerow([])
-    writer.writerow(["metadata", "value"])
-    for key, value in metadata:
-        writer.writerow([_cell(key), _cell(value)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -165,33 +157,95 @@ def suppression_rule(context: AppContext, lang: str = "en") -> str:
     ).format(n_min=context.framework.n_min)
 
 
-#: The priorities CSV: (column, HXL tag); ``{level}``/``{parent}`` are admin levels.
+#: The priorities CSV: (column, HXL tag, description). ``{area}``/``{parent}`` are the
+#: HXL hashtags of the view's admin level and of its parent level (``area_hashtag``).
 PRIORITY_COLUMNS = (
-    Column("pcode", "#adm{level}+code"),
-    Column("name", "#adm{level}+name"),
-    Column("parent_pcode", "#adm{parent}+code"),
-    Column("parent_name", "#adm{parent}+name"),
-    Column("round", "#date+reported"),
-    Column("score", "#indicator+score+num"),
-    Column("class", "#indicator+class+num"),
-    Column("class_name", "#indicator+class+name"),
-    Column("change_since_previous", "#indicator+change+previous+num"),
-    Column("change_since_first", "#indicator+change+first+num"),
-    Column("idps_present", "#affected+idps+num"),
-    Column("weakest_criterion", "#indicator+weakest+code"),
-    Column("weakest_criterion_name", "#indicator+weakest+name"),
-    Column("weakest_criterion_score", "#indicator+weakest+score+num"),
-    Column("reliability", "#indicator+reliability+num"),
-    Column("low_reliability", "#indicator+reliability+low"),
-    Column("median_rank", "#meta+rank+median+num"),
-    Column("rank_5", "#meta+rank+low+num"),
-    Column("rank_95", "#meta+rank+high+num"),
-    Column("ranked_areas", "#meta+rank+total+num"),
-    Column("indicators_with_data", "#meta+indicators+num"),
-    Column("small_sample_indicators", "#meta+indicators+small+num"),
-    Column("rolled_up", "#meta+rolled_up"),
-    Column("suppressed", "#meta+suppressed"),
+    Column("pcode", "{area}+code", "P-code of the area"),
+    Column("name", "{area}+name", "name of the area"),
+    Column("parent_pcode", "{parent}+code", "P-code of the area's parent (one admin level up)"),
+    Column("parent_name", "{parent}+name", "name of the area's parent"),
+    Column("round", "#date+reported", "survey round, YYYY-MM-DD"),
+    Column(
+        "score",
+        "#indicator+score+num",
+        "overall score, 0 (furthest from durable solutions) to 100, one decimal",
+    ),
+    Column("class", "#indicator+class+num", "class of the overall score, 1 (lowest) upwards"),
+    Column("class_name", "#indicator+class+name", "name of the class, in the file's language"),
+    Column(
+        "change_since_previous",
+        "#indicator+change+previous+num",
+        "change of the overall score since the previous round with a score, in points",
+    ),
+    Column(
+        "change_since_first",
+        "#indicator+change+first+num",
+        "change of the overall score since the first round with a score, in points",
+    ),
+    Column("idps_present", "#affected+idps+num", "internally displaced persons present"),
+    # Not ``#indicator+code``: a re-import must not take the criterion for an indicator.
+    Column(
+        "weakest_criterion",
+        "#meta+criterion+weakest+code",
+        "code of the criterion with the lowest score",
+    ),
+    Column(
+        "weakest_criterion_name",
+        "#meta+criterion+weakest+name",
+        "name of that criterion, in the file's language",
+    ),
+    Column(
+        "weakest_criterion_score",
+        "#indicator+weakest+score+num",
+        "score of that criterion, 0 to 100, one decimal",
+    ),
+    Column(
+        "reliability",
+        "#indicator+reliability+num",
+        "reliability index, 0 (most reliable) to 10 (least reliable)",
+    ),
+    Column("low_reliability", "#indicator+reliability+low", "yes where reliability is 5 or more"),
+    Column(
+        "median_rank",
+        "#meta+rank+median+num",
+        "median rank over random weightings; 1 is furthest from durable solutions",
+    ),
+    Column("rank_5", "#meta+rank+low+num", "5th percentile of the rank"),
+    Column("rank_95", "#meta+rank+high+num", "95th percentile of the rank"),
+    Column("ranked_areas", "#meta+rank+total+num", "number of areas ranked"),
+    Column("indicators_with_data", "#meta+indicators+num", "indicator values the score rests on"),
+    Column(
+        "small_sample_indicators",
+        "#meta+indicators+small+num",
+        "of them, values from samples below the threshold (n_min households)",
+    ),
+    Column(
+        "rolled_up",
+        "#meta+rolled_up",
+        "yes where the score is rolled up from the areas one admin level down",
+    ),
+    Column(
+        "suppressed",
+        "#meta+suppressed",
+        "yes where the score (with its class and ranks) is withheld in this file",
+    ),
 )
+
+
+def area_hashtag(level: int) -> str:
+    """The HXL hashtag of an admin level's areas: ``#adm1`` ... ``#adm5``, and
+    ``#country`` for admin 0 (HXL has no ``#adm0``); ``#meta+parent`` above admin 0."""
+    if level < 0:
+        return "#meta+parent"
+    return f"#adm{level}" if level else "#country"
+
+
+def priority_columns(level: int) -> list[Column]:
+    """``PRIORITY_COLUMNS`` with the HXL tags of admin ``level``."""
+    area, parent = area_hashtag(level), area_hashtag(level - 1)
+    return [
+        dataclasses.replace(c, tag=c.tag.format(area=area, parent=parent)) for c in PRIORITY_COLUMNS
+    ]
 
 
 def _num(value: object, digits: int = 1) -> float | None:
@@ -200,27 +254,23 @@ def _num(value: object, digits: int = 1) -> float | None:
     return round(float(value), digits)
 
 
-def priorities_csv(
-    context: AppContext, state: ViewState, *, made: dt.datetime | None = None
-) -> bytes:
-    """The priorities table of ``state`` as CSV (layout: ``csv_bytes``).
+def priority_rows(
+    context: AppContext, state: ViewState, *, withhold_small_samples: bool = True
+) -> pd.DataFrame:
+    """The rows of the priorities CSV (columns ``PRIORITY_COLUMNS``, values as Python
+    numbers, texts, booleans or None), in priority order: what the CSV, the XLSX, the
+    JSON API and ``solutions export`` all write.
 
-    Row 1 holds the column names, row 2 the HXL tags (``#adm2+code``, ``#adm2+name``,
-    ``#indicator+score+num``, ``#indicator+class+num``, ``#indicator+change+previous+num``,
-    ``#affected+idps+num``, ``#indicator+reliability+num``, ``#meta+rank+median+num``
-    ...), then one row per area in priority order, an empty row, and the metadata block
-    (``metadata_rows``). Values resting on small samples are empty and the row's
-    ``suppressed`` column says ``yes`` (rule in the metadata). Class and criterion names
-    are in the view's language; column names, tags and metadata keys are not.
+    ``withhold_small_samples`` (the public view's rule, and the default) empties the
+    values resting on small samples and flags the row ``suppressed``; without it (an
+    analyst's full download) every value is given and no row is flagged.
     """
-    _ = translator(state.lang)
-    level = _level(context, state)
-    table = priority_table(context, state)
-    parent = max(level - 1, 0)
-    columns = [Column(c.name, c.tag.format(level=level, parent=parent)) for c in PRIORITY_COLUMNS]
     framework = context.framework
+    table = priority_table(context, state)
+    if withhold_small_samples:
+        table = blank_withheld(table)
     rows = []
-    for r in blank_withheld(table).to_dict("records"):
+    for r in table.to_dict("records"):
         klass = None if pd.isna(r["class"]) else int(r["class"])
         weakest = r["weakest"]
         reliability = r["reliability"]
@@ -251,27 +301,48 @@ def priorities_csv(
                 bool(r["rolled_up"]),
                 # The score is withheld (so its class and ranks): the row is withheld.
                 # A withheld change or weakest-criterion score is only left empty.
-                bool(r["suppressed"]),
+                bool(r["suppressed"]) and withhold_small_samples,
             ]
         )
-    title = _("Priorities: localities furthest from durable solutions")
-    return csv_bytes(columns, rows, metadata_rows(context, state, title, made=made))
+    return pd.DataFrame(rows, columns=[c.name for c in PRIORITY_COLUMNS], dtype=object)
+
+
+def priorities_title(lang: str) -> str:
+    _ = translator(lang)
+    return _("Priorities: localities furthest from durable solutions")
+
+
+def priorities_csv(
+    context: AppContext, state: ViewState, *, withhold_small_samples: bool = True
+) -> bytes:
+    """The priorities table of ``state`` as CSV (layout: ``csv_bytes``): data only.
+
+    Row 1 holds the column names, row 2 the HXL tags (``#adm2+code``, ``#adm2+name``, the
+    parent's ``#adm1+code`` or, at admin 1, ``#country+code``, ``#indicator+score+num``,
+    ``#affected+idps+num``, ``#meta+rank+median+num`` ...), then one row per area in
+    priority order (``priority_rows``). Its metadata, naming the same columns, is the
+    sidecar of ``dashboard.briefing.exports``. Class and criterion names are in the
+    view's language; column names and tags are not.
+    """
+    level = _level(context, state)
+    rows = priority_rows(context, state, withhold_small_samples=withhold_small_samples)
+    return csv_bytes(priority_columns(level), rows)
 
 
 #: The scores CSV (DESIGN 3.4 plus names and the suppression flag).
 SCORE_COLUMNS = (
-    Column("area_pcode", "#loc+code"),
-    Column("area_name", "#loc+name"),
-    Column("admin_level", "#meta+admin_level+num"),
-    Column("round", "#date+reported"),
-    Column("group", "#meta+group"),
-    Column("benchmark", "#meta+benchmark"),
-    Column("level", "#meta+level"),
-    Column("code", "#indicator+code"),
-    Column("score", "#indicator+score+num"),
-    Column("class", "#indicator+class+num"),
-    Column("reliability", "#indicator+reliability+num"),
-    Column("suppressed", "#meta+suppressed"),
+    Column("area_pcode", "#loc+code", "P-code of the area"),
+    Column("area_name", "#loc+name", "name of the area"),
+    Column("admin_level", "#meta+admin_level+num", "admin level of the area"),
+    Column("round", "#date+reported", "survey round, YYYY-MM-DD"),
+    Column("group", "#meta+group", "displaced group: idp or returnee"),
+    Column("benchmark", "#meta+benchmark", "parity (with the host community) or absolute"),
+    Column("level", "#meta+level", "indicator, subcriterion, criterion or overall"),
+    Column("code", "#indicator+code", "code of the indicator, sub-criterion or criterion"),
+    Column("score", "#indicator+score+num", "score, 0 to 100"),
+    Column("class", "#indicator+class+num", "class of the overall score (overall rows)"),
+    Column("reliability", "#indicator+reliability+num", "reliability index, 0 to 10"),
+    Column("suppressed", "#meta+suppressed", "yes where the score is withheld"),
 )
 
 
@@ -320,18 +391,21 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
     return table
 
 
-def scores_csv(context: AppContext, state: ViewState, *, made: dt.datetime | None = None) -> bytes:
+def scores_title(lang: str) -> str:
+    _ = translator(lang)
+    return _("Scores of every area, round, group and benchmark")
+
+
+def scores_csv(context: AppContext, state: ViewState) -> bytes:
     """Every score of every area with data of its own, all rounds, groups and
-    benchmarks (the long format of DESIGN 3.4), as CSV with HXL row and metadata."""
-    _ = translator(state.lang)
+    benchmarks (the long format of DESIGN 3.4), as CSV with an HXL row: data only (its
+    metadata is the sidecar of ``dashboard.briefing.exports``)."""
     table = scores_table(context, state.core)
     table["area_name"] = table["area_pcode"].map(context.names_in(state.lang))  # DESIGN 5.2
     table["score"] = table["score"].round(2)
     table["reliability"] = table["reliability"].round(2)
     table["class"] = table["class"].astype("Int64")
-    title = _("Scores of every area, round, group and benchmark")
-    metadata = metadata_rows(context, state, title, made=made, whole=True)
-    return csv_bytes(SCORE_COLUMNS, table[[c.name for c in SCORE_COLUMNS]], metadata)
+    return csv_bytes(SCORE_COLUMNS, table[[c.name for c in SCORE_COLUMNS]])
 
 
 def source_coverage(context: AppContext) -> pd.DataFrame:
@@ -364,10 +438,11 @@ def metadata_rows(
     *,
     made: dt.datetime | None = None,
     whole: bool = False,
+    withhold_small_samples: bool = True,
 ) -> list[tuple[str, object]]:
     """``(key, value)`` pairs describing an export: keys are stable identifiers, values
     are in the view's language. ``whole`` for an export of every round and group
-    rather than of one view."""
+    rather than of one view; ``withhold_small_samples`` as the export was made."""
     _ = translator(state.lang)
     framework = context.framework
     made = made or dt.datetime.now(dt.UTC)
@@ -403,6 +478,7 @@ def metadata_rows(
     rows += [
         ("date_made", made.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
         ("suppression_rule", suppression_rule(context, state.lang)),
+        ("small_samples_withheld", YES if withhold_small_samples else NO),
         (
             "formulas",
             _("Text cells that a spreadsheet would run as a formula start with an apostrophe."),

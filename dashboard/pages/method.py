@@ -14,7 +14,6 @@ gzips on the way), rather than through a callback.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import re
 from urllib.parse import urlencode
 
@@ -30,6 +29,7 @@ from dashboard.briefing.downloads import (
     source_coverage,
     suppression_rule,
 )
+from dashboard.briefing.exports import metadata_json, scores_metadata, sidecar_name, zip_bytes
 from dashboard.briefing.labels import LOW_RELIABILITY
 from dashboard.briefing.numbers import RULE as DISPLAY_RULE
 from dashboard.briefing.view import ViewState
@@ -44,7 +44,7 @@ from indicators.framework import IRIS_CORE_MIN_CRITERIA
 RENDER_KEYS = ("core", "lang")
 
 
-SCORES_ROUTE = "/download/scores.csv"
+SCORES_ROUTE = "/download/scores.zip"
 
 
 def _relative(path: str) -> str:
@@ -288,12 +288,12 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             html.H4(_("Reliability")),
             html.P(
                 _(
-                    "Reliability runs from 0 (most reliable) to 10 (least reliable). It adds "
-                    "up the share of the framework's indicators without a value (half the "
-                    "weight), the share of values from fewer than {n_min} households (a "
-                    "quarter) and the share of comparisons with a fallback comparator (a "
-                    "quarter). Values of {threshold} or more are marked as low reliability on "
-                    "the map and in the tables."
+                    "Reliability runs from 0 (most reliable) to 10 (least reliable): 10 times "
+                    "the share of the framework's indicators without a value, plus half the "
+                    "share of values from fewer than {n_min} households, plus half the share "
+                    "of comparisons with a fallback comparator, capped at 10. Values of "
+                    "{threshold} or more are marked as low reliability on the map and in the "
+                    "tables."
                 ).format(n_min=n_min, threshold=number(LOW_RELIABILITY, state.lang, 0))
             ),
             html.H4(_("Ranks and their uncertainty")),
@@ -461,15 +461,15 @@ def downloads(context: AppContext, state: ViewState) -> html.Div:
                 title=name,
             ),
             html.A(
-                _("Download all scores (CSV)"),
+                _("Download all scores (CSV and metadata, zip)"),
                 id=ids.METHOD_SCORES_LINK,
                 href=_scores_href(state),
                 download="",
                 className="button button-download",
                 title=_(
-                    "Every score of every area, round, group and benchmark, with an HXL tag "
-                    "row and a block of metadata; scores resting on small samples are left "
-                    "empty."
+                    "Every score of every area, round, group and benchmark as CSV with an HXL "
+                    "tag row, and its metadata (sources, rounds, framework, each column) in a "
+                    "JSON file beside it; scores resting on small samples are left empty."
                 ),
             ),
         ],
@@ -515,8 +515,9 @@ def download_framework(context: AppContext) -> dict:
     return dcc.send_bytes(data, name)
 
 
-def scores_response(context: AppContext, args, accept_gzip: bool) -> flask.Response:
-    """The scores CSV for ``?core=iris&lang=fr`` (both optional)."""
+def scores_response(context: AppContext, args) -> flask.Response:
+    """The scores CSV and its metadata sidecar, zipped, for ``?core=iris&lang=fr`` (both
+    optional)."""
     core = str(args.get("core", "")).strip().lower() == "iris"
     lang = language(str(args.get("lang", "")).strip().lower())
     latest = context.rounds[-1] if context.rounds else ""
@@ -529,16 +530,16 @@ def scores_response(context: AppContext, args, accept_gzip: bool) -> flask.Respo
         core=core,
         lang=lang,
     )
-    data = scores_csv(context, state)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", context.workspace.country_name).strip("-.")
-    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    name = f"scores-{stem or 'workspace'}-{made}{'-iris' if core else ''}.csv"
-    response = flask.Response(data, mimetype="text/csv")
-    if accept_gzip:
-        response.set_data(gzip.compress(data, 6))
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    made = dt.datetime.now(dt.UTC)
+    name = f"scores-{stem or 'workspace'}-{made:%Y-%m-%d}{'-iris' if core else ''}"
+    csv_name = f"{name}.csv"
+    metadata = scores_metadata(context, state, made=made, data_file=csv_name)
+    data = zip_bytes(
+        {csv_name: scores_csv(context, state), sidecar_name(csv_name): metadata_json(metadata)}
+    )
+    response = flask.Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -558,7 +559,5 @@ def register(app: dash.Dash, context: AppContext) -> None:
     app.server.add_url_rule(
         SCORES_ROUTE,
         endpoint="method_scores_csv",
-        view_func=lambda: scores_response(
-            context, flask.request.args, bool(flask.request.accept_encodings["gzip"])
-        ),
+        view_func=lambda: scores_response(context, flask.request.args),
     )

@@ -27,7 +27,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import ids
 from dashboard.briefing.areas import priority_table
-from dashboard.briefing.downloads import priorities_csv
+from dashboard.briefing.exports import priorities_export
 from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
 from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState, to_query
@@ -423,11 +423,12 @@ def _help(context: AppContext, state: ViewState) -> html.Details:
     )
 
 
-def filename(context: AppContext, state: ViewState) -> str:
-    """``priorities-adm2-2025-12-01-idp-parity[-iris].csv``."""
+def filename(context: AppContext, state: ViewState, extension: str = "csv") -> str:
+    """``priorities-adm2-2025-12-01-idp-parity[-iris].csv`` (or ``.xlsx``, ``.zip``)."""
     core = "-iris" if state.core else ""
     level = state.level if state.level in context.scored_levels else "x"
-    return f"priorities-adm{level}-{state.round}-{state.group}-{state.benchmark}{core}.csv"
+    stem = f"priorities-adm{level}-{state.round}-{state.group}-{state.benchmark}{core}"
+    return f"{stem}.{extension}"
 
 
 def layout(context: AppContext, state: ViewState, **params) -> html.Div:
@@ -461,12 +462,23 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
                         autoComplete="off",
                     ),
                     *download_button(
-                        _("Download CSV"),
+                        _("Download Excel"),
                         button_id=ids.PRIORITIES_DOWNLOAD_BUTTON,
                         download_id=ids.PRIORITIES_DOWNLOAD,
                         title=_(
-                            "This table as CSV, with an HXL tag row and a block of metadata; "
-                            "scores resting on small samples are left empty."
+                            "This table as an Excel workbook: the data with an HXL tag row on "
+                            "the first sheet, its metadata (sources, rounds, framework, each "
+                            "column) on the second; scores resting on small samples are left "
+                            "empty."
+                        ),
+                    ),
+                    *download_button(
+                        _("Download CSV and metadata (zip)"),
+                        button_id=ids.PRIORITIES_CSV_BUTTON,
+                        download_id=ids.PRIORITIES_CSV_DOWNLOAD,
+                        title=_(
+                            "This table as CSV with an HXL tag row, and its metadata in a JSON "
+                            "file beside it; scores resting on small samples are left empty."
                         ),
                     ),
                 ],
@@ -525,13 +537,30 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
     )
 
 
-def download(context: AppContext, stored: dict | None) -> dict | None:
-    """What ``dcc.Download`` receives for the view stored with the page (None: nothing)."""
+def download(
+    context: AppContext,
+    stored: dict | None,
+    kind: str = "xlsx",
+    *,
+    withhold_small_samples: bool = True,
+) -> dict | None:
+    """What ``dcc.Download`` receives for the view stored with the page (None: nothing):
+    ``kind`` ``xlsx`` (sheets Data and Metadata) or ``zip`` (the CSV and its
+    ``-metadata.json`` sidecar). ``withhold_small_samples`` as the reader's role allows
+    (the public view withholds them; the default is the public rule)."""
     if not stored:
         return None
     fields = {f.name for f in dataclasses.fields(ViewState)}
     state = ViewState(**{k: v for k, v in stored.items() if k in fields})
-    return dcc.send_bytes(priorities_csv(context, state), filename(context, state))
+    export = priorities_export(
+        context,
+        state,
+        withhold_small_samples=withhold_small_samples,
+        data_file=filename(context, state, "csv"),
+    )
+    if kind == "zip":
+        return dcc.send_bytes(export.zip(), filename(context, state, "zip"))
+    return dcc.send_bytes(export.xlsx(), filename(context, state, "xlsx"))
 
 
 # Quick filter in the browser: no round trip for each key press on a slow link.
@@ -541,7 +570,7 @@ _QUICK_FILTER = """function (text, options) {
 
 
 def register(app: dash.Dash, context: AppContext) -> None:
-    """The page's callbacks: the CSV download (server) and the quick filter (browser)."""
+    """The page's callbacks: the downloads (server) and the quick filter (browser)."""
     _register_download(app, context, download)
     app.clientside_callback(
         _QUICK_FILTER,
@@ -560,4 +589,13 @@ def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> 
         prevent_initial_call=True,
     )
     def download_priorities(n_clicks, stored):
-        return build(context, stored) if n_clicks else dash.no_update
+        return build(context, stored, "xlsx") if n_clicks else dash.no_update
+
+    @app.callback(
+        Output(ids.PRIORITIES_CSV_DOWNLOAD, "data"),
+        Input(ids.PRIORITIES_CSV_BUTTON, "n_clicks"),
+        State(ids.PRIORITIES_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def download_priorities_csv(n_clicks, stored):
+        return build(context, stored, "zip") if n_clicks else dash.no_update

@@ -6,8 +6,8 @@
   URL, redrawn only when the language changes. Without Chromium the button is disabled
   and the header says why and how to install it, instead of failing on click.
 - a click makes the PDF of the current view in a Dash background callback (a process of
-  its own, results in a ``DiskcacheManager`` cache folder, so the server stays
-  responsive), shows progress, and sends the file with ``dcc.Download``. The view is
+  its own, results in the job store shared by the server's workers, so the server
+  stays responsive), shows progress, and sends the file with ``dcc.Download``. The view is
   the URL's: round, level, group, benchmark, core and lang from the query; on a
   locality page, that locality gets the pack's locality page.
 
@@ -17,10 +17,7 @@ The callbacks are one-line shims over ``export_control``, ``control_for_url``,
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -193,14 +190,12 @@ def export_pdf(
     return dcc.send_bytes(made.pdf, name), _("PDF ready: {name}").format(name=name)
 
 
-def _manager():
-    """A DiskcacheManager on a folder of its own, removed when the process ends."""
-    import diskcache
-    from dash import DiskcacheManager
+def _manager(context: AppContext):
+    """The job store shared by every worker process serving this workspace
+    (dashboard.serving.jobs): a job started by one worker is collected by any."""
+    from dashboard.serving.jobs import job_manager
 
-    folder = tempfile.mkdtemp(prefix="solutions-export-")
-    atexit.register(shutil.rmtree, folder, True)
-    return DiskcacheManager(diskcache.Cache(folder), expire=RESULT_EXPIRY)
+    return job_manager(context.workspace.path, expire=RESULT_EXPIRY)
 
 
 def register(app: Dash, context: AppContext) -> None:
@@ -225,7 +220,7 @@ def register(app: Dash, context: AppContext) -> None:
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         background=True,
-        manager=_manager(),
+        manager=_manager(context),
         progress=[Output(ids.EXPORT_PROGRESS, "children")],
         running=[(Output(ids.EXPORT_PDF, "disabled"), True, False)],
         prevent_initial_call=True,

@@ -233,11 +233,11 @@ def texts(lang: str) -> dict[str, str]:
         "rounds_in_data": _("Rounds in the data"),
         "reliability_title": _("What reliability means"),
         "reliability_text": _(
-            "Reliability runs from 0 (most reliable) to 10 (least reliable). Half of it is "
-            "the share of the framework's indicators without a value, a quarter the share "
-            "resting on samples of fewer than {n_min} households, and a quarter the share "
-            "compared with a fallback comparator (the parent area's host-community value, or "
-            "the mean of the round). 5 or more is low reliability, outlined on the map."
+            "Reliability runs from 0 (most reliable) to 10 (least reliable): 10 times the "
+            "share of the framework's indicators without a value, plus half the share resting "
+            "on samples of fewer than {n_min} households, plus half the share compared with a "
+            "fallback comparator (the parent area's host-community value, or the mean of the "
+            "round), capped at 10. 5 or more is low reliability, outlined on the map."
         ),
         # caveats
         "caveats_title": _("Caveats"),

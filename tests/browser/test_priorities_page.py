@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,25 +123,30 @@ def test_priorities_sort_filter_download(page, live_server, table, tmp_path):
     assert _first_row_id(page) == table["pcode"].iloc[5]
     page.fill(f"#{ids.PRIORITIES_QUICK_FILTER}", "")
 
-    # The download: the CSV of this view, with its HXL row and metadata.
+    # The downloads: the CSV of this view with its HXL row, and its metadata sidecar,
+    # zipped; and the Excel workbook (sheets Data and Metadata).
     with page.expect_download() as download:
-        page.click(f"#{ids.PRIORITIES_DOWNLOAD_BUTTON}")
+        page.click(f"#{ids.PRIORITIES_CSV_BUTTON}")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    assert saved.name == "priorities-adm2-2025-12-01-idp-parity.csv"
-    raw = saved.read_bytes()
+    assert saved.name == "priorities-adm2-2025-12-01-idp-parity.zip"
+    with zipfile.ZipFile(saved) as archive:
+        raw = archive.read("priorities-adm2-2025-12-01-idp-parity.csv")
+        metadata = json.loads(archive.read("priorities-adm2-2025-12-01-idp-parity-metadata.json"))
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     header, tags = rows[0], rows[1]
     assert header[:2] == ["pcode", "name"]
     assert all(tag.startswith("#") for tag in tags) and tags[0] == "#adm2+code"
-    blank = rows.index([])
-    data = rows[2:blank]
+    data = rows[2:]
     assert len(data) == len(table) and data[0][0] == table["pcode"].iloc[0]
-    metadata = {row[0]: row[1] for row in rows[blank + 1 :] if len(row) == 2}
-    for key in ("framework_version", "date_made", "source", "rounds", "suppression_rule"):
+    for key in ("framework_version", "date_made", "sources", "rounds", "suppression_rule"):
         assert metadata.get(key), key
     assert metadata["framework_version"] == "2026.1"
+    assert [c["name"] for c in metadata["columns"]] == header
+    with page.expect_download() as download:
+        page.click(f"#{ids.PRIORITIES_DOWNLOAD_BUTTON}")
+    assert download.value.suggested_filename == "priorities-adm2-2025-12-01-idp-parity.xlsx"
 
     assert log.outside(live_server) == []
     assert log.errors == []

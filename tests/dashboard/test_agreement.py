@@ -37,7 +37,7 @@ def _printed(cell: str, lang: str, signed: bool = False) -> str:
 
 
 def _csv(context, lang):
-    rows, _metadata = read_export(priorities_csv(context, view(lang=lang)))
+    rows = read_export(priorities_csv(context, view(lang=lang)))
     header, data = rows[0], rows[2:]
     return {r[0]: dict(zip(header, r, strict=True)) for r in data}
 

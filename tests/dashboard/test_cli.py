@@ -129,8 +129,8 @@ def test_import_and_score_real_boundaries(iraq_workspace, tmp_path, capsys):
     assert parity["overall"] == pytest.approx((2 * 100 * 20 / 35 + 37.5) / 3, abs=1e-3)
     overall = scores[scores["level"] == "overall"]
     assert overall["class"].tolist() == [2, 2]
-    # one fallback out of three indicators: 10 * 0.25 / 3
-    assert overall["reliability"].tolist() == pytest.approx([10 * 0.25 / 3] * 2, abs=1e-3)
+    # one fallback out of three indicators: 10 * 0.5 / 3
+    assert overall["reliability"].tolist() == pytest.approx([10 * 0.5 / 3] * 2, abs=1e-3)
     assert scores.loc[scores["level"] != "overall", "class"].isna().all()
 
 

@@ -20,6 +20,7 @@ from dashboard.briefing.downloads import (
     scores_csv,
     scores_table,
 )
+from dashboard.briefing.exports import priorities_export, scores_metadata
 from tests.dashboard.conftest import ONE_SMALL_AREA, SMALL_AREA
 from tests.helpers import LATEST, view
 from tests.helpers import read_export as read
@@ -51,14 +52,13 @@ def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
-def test_csv_layout_header_tags_rows_then_metadata():
+def test_csv_layout_header_tags_rows_and_nothing_else():
     columns = [Column("name", "#adm2+name"), Column("change", "#indicator+num")]
-    data = csv_bytes(columns, [["=1+1", -3.2], ["Ok", None]], [("title", "T"), ("note", "@x")])
-    rows, metadata = read(data)
+    data = csv_bytes(columns, [["=1+1", -3.2], ["Ok", None]])
+    rows = read(data)
     assert rows[0] == ["name", "change"]
     assert rows[1] == ["#adm2+name", "#indicator+num"]
     assert rows[2:] == [["'=1+1", "-3.2"], ["Ok", ""]]
-    assert metadata == {"title": ["T"], "note": ["'@x"]}
 
 
 def test_dataframe_and_row_paths_agree():
@@ -66,17 +66,23 @@ def test_dataframe_and_row_paths_agree():
     frame = pd.DataFrame(
         {"a": ["-x", "y", None], "b": [1.5, -2.0, np.nan], "c": [True, False, True]}
     )
-    from_frame = csv_bytes(columns, frame, [])
-    from_rows = csv_bytes(columns, frame.astype(object).values.tolist(), [])
-    assert read(from_frame)[0][2:] == [["'-x", "1.5", "yes"], ["y", "-2.0", "no"], ["", "", "yes"]]
-    assert read(from_rows)[0][2:4] == [["'-x", "1.5", "yes"], ["y", "-2", "no"]]
+    from_frame = csv_bytes(columns, frame)
+    from_rows = csv_bytes(columns, frame.astype(object).values.tolist())
+    assert read(from_frame)[2:] == [["'-x", "1.5", "yes"], ["y", "-2.0", "no"], ["", "", "yes"]]
+    assert read(from_rows)[2:4] == [["'-x", "1.5", "yes"], ["y", "-2", "no"]]
 
 
 # -- the priorities CSV -------------------------------------------------------------------
 
 
 def test_priorities_csv_has_hxl_row_data_and_metadata(demo_app_context):
-    rows, metadata = read(priorities_csv(demo_app_context, view(), made=MADE))
+    rows = read(priorities_csv(demo_app_context, view()))
+    export = priorities_export(demo_app_context, view(), made=MADE)
+    assert export.csv() == priorities_csv(demo_app_context, view())
+    metadata = {k: v if isinstance(v, list) else [v] for k, v in export.document.items()}
+    metadata["source"] = metadata.pop("sources")
+    metadata["admin_level"] = [str(v) for v in metadata["admin_level"]]
+    metadata["rounds"] = [", ".join(metadata["rounds"])]
     header, tags, data = rows[0], rows[1], rows[2:]
     assert all(tag.startswith("#") for tag in tags)
     assert tags[:4] == ["#adm2+code", "#adm2+name", "#adm1+code", "#adm1+name"]
@@ -99,7 +105,7 @@ def test_priorities_csv_has_hxl_row_data_and_metadata(demo_app_context):
 
 
 def test_priorities_csv_neutralises_hostile_names_and_keeps_negative_numbers(hostile_context):
-    rows, _ = read(priorities_csv(hostile_context, view()))
+    rows = read(priorities_csv(hostile_context, view()))
     header, data = rows[0], rows[2:]
     by_code = {r[0]: r for r in data}
     name = header.index("name")
@@ -120,7 +126,8 @@ def test_priorities_csv_neutralises_hostile_names_and_keeps_negative_numbers(hos
 
 
 def test_small_samples_are_suppressed_and_flagged(hostile_context, demo_app_context):
-    rows, metadata = read(priorities_csv(hostile_context, view()))
+    rows = read(priorities_csv(hostile_context, view()))
+    metadata = priorities_export(hostile_context, view()).document
     header, data = rows[0], rows[2:]
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in data}
     small = by_code[SMALL_AREA]
@@ -140,7 +147,7 @@ def test_small_samples_are_suppressed_and_flagged(hostile_context, demo_app_cont
     # The area's score itself is still computed and shown on screen (only exports hide it).
     table = priority_table(hostile_context, view()).set_index("pcode")
     assert table.loc[SMALL_AREA, "suppressed"] and not np.isnan(table.loc[SMALL_AREA, "score"])
-    assert "withheld" in metadata["suppression_rule"][0]
+    assert "withheld" in metadata["suppression_rule"]
     # The next round's change looks back at the withheld round: withheld too.
     earlier = priority_table(hostile_context, view(round="2025-09-01")).set_index("pcode")
     assert not earlier.loc[SMALL_AREA, "suppressed"]
@@ -174,7 +181,7 @@ def test_priority_table_at_a_rolled_up_level(demo_app_context):
 
 def test_priority_table_is_empty_for_an_unknown_round(demo_app_context):
     assert priority_table(demo_app_context, view(round="1999-01-01")).empty
-    rows, _ = read(priorities_csv(demo_app_context, view(round="1999-01-01")))
+    rows = read(priorities_csv(demo_app_context, view(round="1999-01-01")))
     assert len(rows) == 2
 
 
@@ -203,14 +210,17 @@ def test_scores_table_suppresses_small_sample_indicators(hostile_context):
 
 
 def test_scores_csv_layout(hostile_context):
-    rows, metadata = read(scores_csv(hostile_context, view(), made=MADE))
+    rows = read(scores_csv(hostile_context, view()))
+    metadata = scores_metadata(hostile_context, view(), made=MADE)
     header, tags = rows[0], rows[1]
+    assert [c["name"] for c in metadata["columns"]] == header
+    assert [c["hxl"] for c in metadata["columns"]] == tags
     assert header[:3] == ["area_pcode", "area_name", "admin_level"]
     assert all(tag.startswith("#") for tag in tags)
     assert {"yes", "no"} == {r[header.index("suppressed")] for r in rows[2:]}
     assert all(not r[1].startswith(("=", "+", "@")) for r in rows[2:])
-    assert metadata["framework_version"] == ["2026.1"] and metadata["date_made"]
-    assert metadata["rounds_in_file"][0].count(",") == 11
+    assert metadata["framework_version"] == "2026.1" and metadata["date_made"]
+    assert metadata["rounds_in_file"].count(",") == 11
 
 
 def test_framework_yaml_is_the_framework_in_force(demo_app_context):

@@ -100,7 +100,7 @@ def test_an_arabic_page_shows_the_adm2_ar_names(iraq):
     assert (data.name, data.parent_name) == ("الفلوجة", "الانبار")  # as the COD-AB spells it
     table = area_table(iraq.context, state).set_index("pcode")
     assert table.loc[FALLUJA, "name"] == "الفلوجة"
-    rows, _metadata = read_export(scores_csv(iraq.context, state))
+    rows = read_export(scores_csv(iraq.context, state))
     header = rows[0]
     falluja = next(row for row in rows[2:] if row[header.index("area_pcode")] == FALLUJA)
     assert falluja[header.index("area_name")] == "الفلوجة"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import csv
-import gzip
 import io
 import json
+import zipfile
 
 import pytest
 
@@ -113,21 +113,28 @@ def test_framework_download(demo_app_context):
 def test_scores_link_carries_core_and_language(demo_app_context):
     page = method.layout(demo_app_context, view(core=True, lang="fr"))
     link = find(page, ids.METHOD_SCORES_LINK)
-    assert link.href == "/download/scores.csv?core=iris&lang=fr"
+    assert link.href == "/download/scores.zip?core=iris&lang=fr"
 
 
-def test_scores_route_serves_the_csv(demo_app):
+def test_scores_route_serves_the_csv_and_its_sidecar(demo_app):
     client = demo_app.server.test_client()
-    response = client.get("/download/scores.csv?core=iris", headers={"Accept-Encoding": "gzip"})
+    response = client.get("/download/scores.zip?core=iris")
     if response.status_code == 404:
         pytest.skip("the app does not register the method page's routes yet")
     assert response.status_code == 200
-    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
-    text = gzip.decompress(response.data).decode("utf-8-sig")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        names = archive.namelist()
+        [data_name] = [n for n in names if n.endswith(".csv")]
+        assert names == [data_name, data_name[: -len(".csv")] + "-metadata.json"]
+        text = archive.read(data_name).decode("utf-8-sig")
+        metadata = json.loads(archive.read(names[1]))
     table = list(csv.reader(io.StringIO(text)))
     assert table[0][:2] == ["area_pcode", "area_name"]
     assert all(tag.startswith("#") for tag in table[1])
-    metadata = dict(row for row in table[table.index([]) + 1 :] if len(row) == 2)
+    assert [] not in table  # data only: the metadata is the sidecar
+    assert [c["name"] for c in metadata["columns"]] == table[0]
+    assert metadata["data_file"] == data_name
     assert metadata["framework_version"] == "2026.1"
     assert "IRIS core" in metadata["mode"]

@@ -254,8 +254,9 @@ def test_slider_step_patch_replaces_values_only(demo_context):
     assert all(len(op["params"]["value"]) == n_areas for op in operations[:3])
     payload = json.dumps(patch.to_plotly_json())
     assert "coordinates" not in payload and "geojson" not in payload
-    # 150 areas: z plus [class, reliability, IDPs] per area, about 35 bytes each.
-    assert len(payload) < 45 * n_areas
+    # 150 areas: z plus [class, reliability, IDPs] per area, about 35 bytes each (the
+    # survey-built demo has five-digit IDP counts: about 47 bytes in all per area).
+    assert len(payload) < 50 * n_areas
 
 
 def test_criterion_patch_also_replaces_the_hover_template(demo_context):

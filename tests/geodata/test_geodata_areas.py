@@ -123,9 +123,14 @@ def test_explicit_columns_for_a_non_cod_file(tmp_path):
 
 
 def test_level_given_picks_that_levels_columns():
-    # level 1 of a district file: the region codes repeat, which is said clearly
-    with pytest.raises(AreaError, match=r"'adm1_pcode' has duplicate P-codes: ZZ01, ZZ02"):
-        read_area_layer(FIXTURES / "zz_adm2_current.geojson", level=1)
+    # level 1 of a district file: each region's districts share its code and name, so
+    # they are its parts, dissolved into one area each, and said so (issue 9 item 4)
+    dissolved = read_area_layer(FIXTURES / "zz_adm2_current.geojson", level=1)
+    assert dissolved["pcode"].tolist() == ["ZZ01", "ZZ02"]
+    assert any(
+        "dissolved into one each" in n and "ZZ02 'South Zed' (3 parts)" in n
+        for n in dissolved.attrs["notes"]
+    )
     regions = read_area_layer(FIXTURES / "zz_adm1_current.geojson", level=1)
     assert regions["pcode"].tolist() == ["ZZ01", "ZZ02"]
 

@@ -17,7 +17,8 @@ against DESIGN 4):
 - criterion missing where (sub-criteria with a score) < (sub-criteria) / 2.
 - class 5 where the overall score exists and every criterion that counts and has a score is
   100 (within 1e-9); in IRIS-core mode only the core criteria count.
-- reliability: shares over all the framework's indicators, in both modes.
+- reliability: 10 * min(1, missing + 0.5 * small + 0.5 * fallback), each a share over all
+  the framework's indicators, in both modes (DESIGN 4.6 as amended).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def reference_scores(
                 fallback += used_fallback
             indicator_scores["absolute"][indicator.code] = absolute_score(x, worst, best)
             indicator_scores["parity"][indicator.code] = parity_score(x, c, worst, best)
-        reliability = 10.0 * (0.5 * missing + 0.25 * small + 0.25 * fallback) / n_indicators
+        reliability = 10.0 * min(1.0, (missing + 0.5 * small + 0.5 * fallback) / n_indicators)
 
         for benchmark in BENCHMARKS:
             ind = indicator_scores[benchmark]

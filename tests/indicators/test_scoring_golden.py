@@ -63,7 +63,9 @@ def run(impl, framework, rows, parents=None, *, core=False) -> Scores:
 
 
 def approx(value):
-    return pytest.approx(value, abs=1e-6)
+    # The product scores in float32 (about 7 significant digits, so ~1e-5 at 100); the
+    # method promises agreement to 0.01. 1e-4 still catches any wrong rule.
+    return pytest.approx(value, abs=1e-4)
 
 
 def is_nan(value) -> bool:
@@ -296,14 +298,14 @@ def test_comparator_fallback_paths(impl):
     for (area, group), (parity, fallback) in expected.items():
         got = s.score(area, "parity", "indicator", "i", group=group, rnd=r1)
         assert got == approx(parity), (area, group)
-        # one indicator: reliability = 10 * 0.25 * (1 if fallback else 0)
+        # one indicator: reliability = 10 * min(1, 0 + 0.5 * 0 + 0.5 * (1 if fallback else 0))
         for benchmark in ("parity", "absolute"):
             rel = s.reliability(area, benchmark, group=group, rnd=r1)
-            assert rel == approx(2.5 if fallback else 0), (area, group, benchmark)
+            assert rel == approx(5 if fallback else 0), (area, group, benchmark)
     assert s.score("C1", "absolute", "indicator", "i", rnd=r1) == approx(40)
     # r2: P = 100*40/70
     assert s.score("C1", "parity", "indicator", "i", rnd=r2) == approx(100 * 40 / 70)
-    assert s.reliability("C1", "parity", rnd=r2) == approx(2.5)
+    assert s.reliability("C1", "parity", rnd=r2) == approx(5)  # 10 * 0.5 * 1
     # r3: no comparator at all -> P missing (and not a fallback), A still 40
     assert is_nan(s.score("C1", "parity", "indicator", "i", rnd=r3))
     assert is_nan(s.score("C1", "parity", rnd=r3))
@@ -363,10 +365,10 @@ def test_half_of_subcriteria_rule(impl):
         assert s.score("B", benchmark, "subcriterion", "t1") == approx(50)
         assert s.score("B", benchmark, "criterion", "three") == approx(35)
         assert s.score("B", benchmark) == approx(35)
-        # A: 5 of 8 indicators missing: 10 * 0.5 * 5/8 = 3.125
-        assert s.reliability("A", benchmark) == approx(3.125)
-        # B: 4 of 8 missing: 2.5
-        assert s.reliability("B", benchmark) == approx(2.5)
+        # A: 5 of 8 indicators missing, hosts own and large: 10 * min(1, 5/8) = 6.25
+        assert s.reliability("A", benchmark) == approx(6.25)
+        # B: 4 of 8 missing: 10 * 4/8 = 5, exactly the "low" threshold
+        assert s.reliability("B", benchmark) == approx(5)
 
 
 def test_subcriterion_is_mean_of_present_indicators(impl):
@@ -405,11 +407,11 @@ def test_min_criteria(impl):
     assert s.score("A", "absolute") == approx(65)
     assert s.klass("A", "absolute") == 3
     # B: 1 criterion < 2: overall and class missing; reliability still there:
-    # 2 of 3 missing -> 10 * 0.5 * 2/3 = 3.333
+    # 2 of 3 missing -> 10 * 2/3 = 6.667
     assert s.score("B", "absolute", "criterion", "c1") == approx(50)
     assert is_nan(s.score("B", "absolute"))
     assert is_nan(s.klass("B", "absolute"))
-    assert s.reliability("B", "absolute") == approx(10 * 0.5 * 2 / 3)
+    assert s.reliability("B", "absolute") == approx(10 * 2 / 3)
 
 
 WEIGHTED = {
@@ -562,11 +564,11 @@ def test_reliability_mix_of_missing_small_and_fallback(impl):
         parents={"A": "P", "P": None, "B": None},
     )
     # idp: missing 1/4, small 1/4, fallback 2/4
-    # 10 * (0.5*0.25 + 0.25*0.25 + 0.25*0.5) = 10 * (0.125 + 0.0625 + 0.125) = 3.125
-    # returnee: missing 3/4 -> 10 * 0.5 * 0.75 = 3.75
+    # 10 * min(1, 0.25 + 0.5*0.25 + 0.5*0.5) = 10 * (0.25 + 0.125 + 0.25) = 6.25
+    # returnee: missing 3/4, its i3 against the own large host -> 10 * 0.75 = 7.5
     for benchmark in ("parity", "absolute"):
-        assert s.reliability("A", benchmark) == approx(3.125)
-        assert s.reliability("A", benchmark, group="returnee") == approx(3.75)
+        assert s.reliability("A", benchmark) == approx(6.25)
+        assert s.reliability("A", benchmark, group="returnee") == approx(7.5)
     assert s.score("A", "parity", "indicator", "i2") == approx(100 * 50 / 80)  # 62.5
     assert s.score("A", "parity", "indicator", "i3") == approx(100 * 50 / 60)  # 83.333
     # i4: c = mean(70, 90) = 80 -> 62.5
@@ -576,6 +578,41 @@ def test_reliability_mix_of_missing_small_and_fallback(impl):
     other = s.frame[s.frame["level"] != "overall"]
     assert other["reliability"].isna().all()
     assert other["class"].isna().all()
+
+
+def test_reliability_reaches_the_top_of_the_scale(impl):
+    # The first formula (0.5 / 0.25 / 0.25) could never pass 5; the amended one reaches 10
+    # when every indicator is missing or, if present, small and compared with a fallback.
+    four = {f"c{k}": {f"s{k}": {f"i{k}": (0, 100)}} for k in range(1, 5)}
+    fw = make_framework(four, n_min=30)
+    s = run(
+        impl,
+        fw,
+        [
+            # A: i1 present, small, no own host -> parent P's host: small and fallback
+            ("A", "idp", "i1", 40, 10),
+            ("P", "host", "i1", 80, 100),
+            # B: i1 and i2 present, both small; i1 against its own large host, i2 has no
+            # own or parent host, so the round mean of hosts (C's 60): a fallback; i3, i4
+            # missing
+            ("B", "idp", "i1", 40, 10),
+            ("B", "host", "i1", 50, 100),
+            ("B", "idp", "i2", 40, 10),
+            # C: everything present, own large hosts, two small samples
+            *[("C", "idp", f"i{k}", 50, 10 if k <= 2 else 100) for k in range(1, 5)],
+            *[("C", "host", f"i{k}", 60, 100) for k in range(1, 5)],
+        ],
+        parents={"A": "P", "B": None, "C": None, "P": None},
+    )
+    for benchmark in ("parity", "absolute"):
+        # A: missing 3/4, small 1/4, fallback 1/4: 10 * min(1, 0.75 + 0.125 + 0.125) = 10
+        assert s.reliability("A", benchmark) == approx(10)
+        # B: missing 2/4, small 2/4, fallback 1/4: 10 * (0.5 + 0.25 + 0.125) = 8.75
+        assert s.reliability("B", benchmark) == approx(8.75)
+        # C: missing 0, small 2/4, fallback 0: 10 * 0.25 = 2.5
+        assert s.reliability("C", benchmark) == approx(2.5)
+    assert s.score("A", "parity", "indicator", "i1") == approx(50)  # 100 * 40 / 80
+    assert s.score("B", "parity", "indicator", "i2") == approx(100 * 40 / 60)
 
 
 # --- IRIS core mode -----------------------------------------------------------------------
@@ -622,10 +659,11 @@ def test_iris_core_mode_arithmetic(impl):
     assert core.score("C", "absolute") == approx(100)
     assert core.klass("C", "absolute") == 5
     # reliability is over all the framework's indicators in both modes:
-    # A: 1 of 6 missing -> 10 * 0.5/6; B: 2 of 6 -> 10 * 0.5 * 2/6
-    assert core.reliability("A", "absolute") == approx(10 * 0.5 / 6)
-    assert core.reliability("B", "absolute") == approx(10 * 0.5 * 2 / 6)
-    assert full.reliability("A", "absolute") == approx(10 * 0.5 / 6)
+    # (no host anywhere, so no comparator and no fallback)
+    # A: 1 of 6 missing -> 10 * 1/6 = 1.667; B: 2 of 6 -> 10 * 2/6 = 3.333
+    assert core.reliability("A", "absolute") == approx(10 / 6)
+    assert core.reliability("B", "absolute") == approx(10 * 2 / 6)
+    assert full.reliability("A", "absolute") == approx(10 / 6)
 
 
 def test_iris_core_mode_geometric(impl):

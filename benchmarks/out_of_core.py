@@ -1,0 +1,155 @@
+"""Out-of-core budget (DESIGN 7, row 2): a cube of 50,000 areas x 40 rounds x 3 groups x
+25 indicators (2.4 GB of value + n) in a Zarr store, chunked by area, scored chunk by chunk
+and written to Zarr: the same scores as in memory, and peak memory under 1.5 GB whatever
+the number of areas (25,000 vs 50,000 areas: flat).
+
+Peak memory is the ``ru_maxrss`` of a fresh child process that opens the store, scores it
+and writes the scores (interpreter and libraries included); the store is written by
+another child, streaming, so neither the writer's nor this process's memory counts.
+"Same scores" is checked at 5,000 areas (2,000 with --quick), where the in-memory score
+fits comfortably beside the chunked one on a shared machine: every variable equal.
+
+    python3 -m benchmarks out_of_core [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from benchmarks.score import synthetic_framework
+from indicators.cube import GROUPS
+
+AREA_CHUNK = 1000
+BUDGET_BYTES = 1.5 * 2**30
+
+
+def lazy_cube(framework, areas: int, rounds: int, chunk: int = AREA_CHUNK) -> xr.Dataset:
+    """The synthetic cube of `benchmarks.score`, built chunk by chunk by dask (seeded per
+    chunk), so that writing it to Zarr never holds it whole."""
+    import dask.array as da
+
+    codes = framework.indicator_codes
+    shape = (areas, rounds, len(GROUPS), len(codes))
+    chunks = (chunk, -1, -1, -1)
+
+    def values(block_info=None):
+        info = block_info[None]
+        rng = np.random.default_rng(info["chunk-location"][0])
+        out = rng.uniform(0, 100, size=info["chunk-shape"])
+        out[rng.random(out.shape) < 0.1] = np.nan
+        return out
+
+    def sizes(block_info=None):
+        info = block_info[None]
+        rng = np.random.default_rng(10_000 + info["chunk-location"][0])
+        return rng.poisson(80, size=info["chunk-shape"]).astype(float)
+
+    empty = da.empty(shape, chunks=chunks)
+    value = da.map_blocks(values, dtype=float, chunks=empty.chunks)
+    n = da.map_blocks(sizes, dtype=float, chunks=empty.chunks)
+    pcodes = np.array([f"XB{a:05d}" for a in range(areas)], dtype=object)
+    parents = np.array([pcodes[(a // 100) * 100] if a % 100 else "" for a in range(areas)])
+    return xr.Dataset(
+        {
+            "value": (("area", "round", "group", "indicator"), value),
+            "n": (("area", "round", "group", "indicator"), n),
+        },
+        coords={
+            "area": pcodes,
+            "round": pd.date_range("2015-01-01", periods=rounds, freq="MS"),
+            "group": list(GROUPS),
+            "indicator": codes,
+            "parent": ("area", parents.astype(object)),
+            "level": ("area", np.where(parents == "", 1, 2)),
+        },
+    )
+
+
+def _child(argv: list[str]) -> None:
+    """Entry point of the child processes (``--_write`` / ``--_score`` / ``--_compare``)."""
+    import resource
+
+    from indicators.scoring import score
+    from workspace.zarr_cube import open_cube, write_cube, write_scores
+
+    kind, folder, areas, rounds = argv[0], Path(argv[1]), int(argv[2]), int(argv[3])
+    framework = synthetic_framework(25)
+    report = {}
+    if kind == "--_write":
+        write_cube(lazy_cube(framework, areas, rounds), folder / "cube.zarr", AREA_CHUNK)
+    elif kind == "--_score":
+        result = score(open_cube(folder / "cube.zarr"), framework)
+        write_scores(result, folder / "scores.zarr")
+        report["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    elif kind == "--_compare":
+        expected = score(open_cube(folder / "cube.zarr").load(), framework)
+        stored = xr.open_zarr(folder / "scores.zarr").load()
+        report["equal"] = all(
+            np.array_equal(
+                np.asarray(stored[name].transpose(*var.dims).values, dtype=float),
+                np.asarray(var.values, dtype=float),
+                equal_nan=True,
+            )
+            for name, var in expected.data_vars.items()
+        )
+    print(json.dumps(report))
+
+
+def _in_child(kind: str, folder: Path, areas: int, rounds: int) -> dict:
+    command = [sys.executable, "-m", "benchmarks.out_of_core", kind, str(folder), str(areas)]
+    done = subprocess.run([*command, str(rounds)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _scored(areas: int, rounds: int, compare: bool = False) -> dict:
+    with tempfile.TemporaryDirectory(prefix="ooc-") as scratch:
+        folder = Path(scratch)
+        _in_child("--_write", folder, areas, rounds)
+        report = _in_child("--_score", folder, areas, rounds)
+        if compare:
+            report |= _in_child("--_compare", folder, areas, rounds)
+        return report
+
+
+def run(quick: bool = False) -> list[dict]:
+    rounds = 40
+    small, large = (2_000, 4_000) if quick else (25_000, 50_000)
+    check = 2_000 if quick else 5_000
+    same = _scored(check, rounds, compare=True)["equal"]
+    half = _scored(small, rounds)["maxrss"]
+    full = _scored(large, rounds)["maxrss"]
+    cube = large * rounds * len(GROUPS) * 25 * 8 * 2
+    return [
+        {
+            "what": f"out of core: Zarr-chunked scores equal in-memory ({check:,} areas)",
+            "figure": None,
+            "baseline": None,
+            "budget": "same scores as in memory",
+            "ok": bool(same),
+        },
+        {
+            "what": f"out of core peak RSS, {large:,} areas x {rounds} ({cube / 2**30:.1f} GiB)",
+            "figure": full / 2**20,
+            "baseline": half / 2**20,
+            "unit": "MiB",
+            "budget": f"< 1.5 GiB; flat vs {small:,} areas (baseline)",
+            "ok": full < BUDGET_BYTES and full < 1.25 * half,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("--_"):
+        _child(sys.argv[1:])
+    else:
+        from benchmarks.__main__ import print_rows
+
+        print_rows(run("--quick" in sys.argv))

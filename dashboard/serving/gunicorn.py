@@ -1,0 +1,105 @@
+"""The production server: gunicorn, with the app built once, before the workers fork.
+
+``DashboardServer(build, options).run()`` starts gunicorn's arbiter with ``preload_app``:
+``build()`` runs in the master process, which then reads the workspace, scores it and
+renders each page once (``warm``), so the derived data are in memory before any worker
+exists. Each worker is a fork that shares those pages of memory and answers its first
+request at once (DESIGN 9: a build on each worker's first request came near gunicorn's
+30 s timeout). Workers are ``gthread`` (several requests at a time each: a page load asks
+for a dozen files at once). The background-job store and the sessions are in the
+workspace's state folder (``dashboard.serving.state``), shared by all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from gunicorn.app.base import BaseApplication
+
+from dashboard.serving import WARMUP_ENVIRON
+
+__all__ = ["WARMUP_ENVIRON", "DashboardServer", "gunicorn_options", "warm"]
+
+log = logging.getLogger(__name__)
+
+WARM_PATHS = ("/", "/priorities", "/method")
+
+
+def warm(app) -> None:
+    """Render the main pages once, so what they compute on first use is computed in this
+    process (before a fork) rather than by each worker's first reader."""
+    client = app.server.test_client()
+    prefix = app.get_relative_path("/")
+    for path in WARM_PATHS:
+        page = prefix.rstrip("/") + path
+        # The layout request renders the page named by its Referer (dashboard.app).
+        response = client.get(
+            prefix + "_dash-layout",
+            headers={"Referer": f"http://localhost{page}"},
+            environ_base={WARMUP_ENVIRON: True},
+        )
+        if response.status_code != 200:
+            log.warning("warm-up of %s answered %s", path, response.status_code)
+
+
+def gunicorn_options(
+    host: str,
+    port: int,
+    workers: int,
+    timeout: int = 120,
+    access_log: str | None = None,
+    threads: int = 4,
+) -> dict:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        # Idle connections stay open between a reader's clicks (gunicorn's 2 s default
+        # closes them while a browser or proxy may be reusing them: a failed request).
+        "keepalive": 30,
+        "preload_app": True,
+        "timeout": timeout,
+        "graceful_timeout": 20,
+        "errorlog": "-",
+        "loglevel": "info",
+        # gunicorn >= 25 opens a control socket at a fixed path in the home folder: two
+        # servers on one machine would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+    if access_log:
+        options["accesslog"] = access_log
+        # The worker's pid first: which worker answered is what a multi-worker problem
+        # (a job started on one, polled on another) needs to know.
+        options["access_log_format"] = '%(p)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+    return options
+
+
+class DashboardServer(BaseApplication):
+    """gunicorn serving the Flask server of the Dash app that ``build()`` returns."""
+
+    def __init__(self, build: Callable[[], object], options: dict):
+        self.build = build
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # options of newer gunicorns are skipped by older
+                self.cfg.set(key, value)
+
+    def load(self):
+        # With preload_app the arbiter calls this once, in the master, before forking.
+        app = self.build()
+        warm(app)
+        # Said in the log so that an operator (and the 2-worker test) can see that the
+        # build happened in the master, before any "Booting worker" line.
+        print(
+            f"app built and warmed in process {os.getpid()}, before the workers fork",
+            file=sys.stderr,
+            flush=True,
+        )
+        return app.server
