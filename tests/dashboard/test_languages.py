@@ -149,6 +149,23 @@ def test_spanish_and_french_names_are_read_where_given_else_the_default(tmp_path
     assert context.names_in("en")["HN02"] == "Colon"
 
 
+def test_names_in_other_languages_follow_a_multipart_area(tmp_path):
+    layer = gpd.GeoDataFrame(
+        {
+            "ADM1_PCODE": ["CO01", "CO01", "CO02"],
+            "ADM1_EN": ["San Andres", "San Andres", "Narino"],
+            "ADM1_ES": [None, "San Andrés", "Nariño"],
+        },
+        geometry=[_square(0), _square(5), _square(1)],
+        crs="EPSG:4326",
+    )
+    source = tmp_path / "col_admbnda_adm1.geojson"
+    layer.to_file(source, driver="GeoJSON", engine="pyogrio")
+    frame = geodata.read_area_layer(source)
+    assert list(frame["pcode"]) == ["CO01", "CO02"]
+    assert list(frame["name_es"]) == ["San Andrés", "Nariño"]
+
+
 # -- the framework, helpers -----------------------------------------------------------------
 
 
