@@ -78,6 +78,23 @@ _NAV = (
     (ids.NAV_PRIORITIES, "/priorities", "priorities"),
     (ids.NAV_METHOD, "/method", "method"),
 )
+#: Dash's page template without its ``<footer>`` around the scripts: the page has one
+#: footer landmark, the shell's (two "contentinfo" landmarks confuse screen readers).
+INDEX_STRING = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
 
 
 @dataclass(frozen=True)
@@ -507,6 +524,7 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
         serve_locally=True,
         update_title=None,
         compress=True,
+        index_string=INDEX_STRING,
         # Pages put components in the layout that others do not have; callbacks may then
         # name ids absent from the page shown.
         suppress_callback_exceptions=True,

@@ -16,19 +16,28 @@ GRAPH_CONFIG = {
 }
 
 
-def graph(graph_id: str, figure: go.Figure, label: str, description: str, filename: str):
-    """A graph with a text alternative: the wrapper is an image named ``label`` and
-    described by a visually hidden paragraph that gives the numbers."""
+def graph(
+    graph_id: str,
+    figure: go.Figure,
+    label: str,
+    description: str,
+    filename: str,
+    graph_class: str | None = None,
+):
+    """A graph with a text alternative: a ``figure`` named ``label`` and described by a
+    visually hidden paragraph that gives the numbers. Not an image role: Plotly's mode
+    bar (buttons) sits inside, and an image's content is hidden from screen readers.
+    ``graph_class`` styles the graph (a height set by the style sheet, say)."""
     description_id = f"{graph_id}-description"
-    return html.Div(
+    return html.Figure(
         className="locality-figure",
-        role="img",
         **{"aria-label": label, "aria-describedby": description_id},
         children=[
             dcc.Graph(
                 id=graph_id,
                 figure=figure,
                 config={**GRAPH_CONFIG, "toImageButtonOptions": {"filename": filename}},
+                **({"className": graph_class} if graph_class else {}),
             ),
             html.P(description, id=description_id, className="visually-hidden"),
         ],

@@ -63,11 +63,11 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
-def _base_layout(lang: str, height: int) -> dict:
+def _base_layout(lang: str, height: int | None) -> dict:
     rtl = direction(lang) == "rtl"
     return {
         "template": "none",
-        "height": height,
+        **({"height": height} if height else {}),
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "font": {"family": font_family(lang), "size": 13, "color": INK},
@@ -331,11 +331,13 @@ def timeseries_figure(
     marked: str | None = None,
     overall_name: str = "Overall score",
     lang: str = "en",
-    height: int = 420,
+    height: int | None = 520,
 ) -> go.Figure:
     """One line per criterion over ``rounds`` (YYYY-MM-DD), the overall score thicker and
     dark, and the round ``marked`` (the view's) as a vertical line. Rounds without a
-    score leave gaps."""
+    score leave gaps. The legend is under the plot, so a narrow screen keeps the plot's
+    full width. ``height`` None leaves the height to the graph's container (the page's
+    style sheet gives it more room on a phone, where the legend takes more rows)."""
     _ = translator(lang)
     rounds = list(rounds)
     dates = [month_year(r, lang) for r in rounds]
@@ -396,6 +398,7 @@ def timeseries_figure(
     layout = {
         **_base_layout(lang, height),
         "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
+        "autosize": True,
         "xaxis": {
             "type": "date",
             "tickvals": [rounds[i] for i in ticks],
@@ -413,13 +416,12 @@ def timeseries_figure(
             "title": {"text": _plain(_("Score"))},
         },
         "legend": {
-            "orientation": "v",
-            "x": 1.02,
+            "orientation": "h",
+            "x": 0,
             "xanchor": "left",
-            "y": 1,
+            "y": -0.12,
             "yanchor": "top",
             "font": {"size": 11},
-            "tracegroupgap": 2,
         },
         "hovermode": "closest",
         "shapes": shapes,

@@ -316,6 +316,8 @@ def _timeseries(data: LocalityData, state, _):
         marked=data.round,
         overall_name=_("Overall score"),
         lang=lang,
+        # The height is the style sheet's (locality.css): more on a phone, for the legend.
+        height=None,
     )
     dates = [month_year(r, lang) for r in data.rounds]
 
@@ -350,6 +352,7 @@ def _timeseries(data: LocalityData, state, _):
                 _("Line chart of the criterion scores over the survey rounds"),
                 description + ".",
                 f"{data.pcode}-timeseries",
+                graph_class="locality-timeseries-graph",
             ),
         ],
         "locality-wide",
@@ -558,7 +561,7 @@ def _summary(data: LocalityData, state, _):
 def _nav(state, _):
     return html.Nav(
         className="locality-nav",
-        **{"aria-label": _("Pages")},
+        **{"aria-label": _("Related pages")},
         children=[
             dcc.Link(
                 ("→ " if direction(state.lang) == "rtl" else "← ") + _("Back to the map"),

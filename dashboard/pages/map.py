@@ -23,6 +23,7 @@ callbacks:
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
@@ -49,8 +50,10 @@ from dashboard.briefing.view import (
 )
 from dashboard.context import AppContext
 from dashboard.figures.map import (
+    OUTLINE_COLOUR,
     RELIABILITY_TRACES,
     SCORE_TRACE,
+    class_legend,
     hovertemplate,
     low_reliability_locations,
     map_figure,
@@ -234,15 +237,20 @@ def update_map(
 
 
 def round_marks(
-    rounds: Sequence[str], most: int = 12, lang: str = DEFAULT_LANGUAGE
+    rounds: Sequence[str], most: int = 6, lang: str = DEFAULT_LANGUAGE
 ) -> dict[int, str]:
-    """Slider marks ``{index: "Mar 2024"}``; past ``most`` rounds only every k-th one
-    and the latest are labelled, so the labels do not overlap."""
+    """Slider marks ``{index: "Mar 2024"}``: at most ``most`` of them, every k-th round
+    counted back from the latest (always labelled), so the labels are evenly spaced and
+    never overlap. On a phone the style sheet shows every other one of these."""
     step = max(1, -(-len(rounds) // most))
-    marks = {i: month_year(r, lang) for i, r in enumerate(rounds) if i % step == 0}
-    if rounds:
-        marks[len(rounds) - 1] = month_year(rounds[-1], lang)
-    return marks
+    last = len(rounds) - 1
+    return {i: month_year(rounds[i], lang) for i in sorted(range(last, -1, -step))}
+
+
+def round_labels(rounds: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Every round's name, in order, as JSON: the slider's ``aria-valuetext`` for each
+    value (assets/a11y.js reads it), whether or not its mark is labelled."""
+    return json.dumps([month_year(r, lang) for r in rounds], ensure_ascii=False)
 
 
 def _level_options(source: MapSource, lang: str) -> list[dict]:
@@ -364,6 +372,37 @@ def map_controls(source: MapSource, state: ViewState) -> html.Div:
     )
 
 
+def class_key(lang: str) -> html.Div:
+    """The map's class legend as HTML, shown under the map on a phone, where the legend
+    drawn on the map (the figure's annotation, hidden there by the style sheet) would
+    cover a quarter of it."""
+    _ = translator(lang)
+    items = [
+        html.Li(
+            [
+                html.Span(className="map-key-swatch", style={"backgroundColor": colour}),
+                label + (f" ({span})" if span else ""),
+            ]
+        )
+        for colour, label, span in class_legend(lang)
+    ]
+    items.append(
+        html.Li(
+            [
+                html.Span(
+                    className="map-key-swatch map-key-outline",
+                    style={"borderColor": OUTLINE_COLOUR},
+                ),
+                _("low reliability (outlined)"),
+            ]
+        )
+    )
+    return html.Div(
+        className="map-key",
+        children=[html.Span(_("Score"), className="map-key-title"), html.Ul(items)],
+    )
+
+
 def map_page(source: MapSource, state: ViewState) -> html.Div:
     """The map page for ``state``: controls, round slider, caption, map, its summary in
     words, the legend and the reliability note."""
@@ -384,6 +423,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
             map_controls(source, state),
             html.Div(
                 className="control control-round",
+                **{"data-value-labels": round_labels(rounds, state.lang)},
                 children=[
                     html.Label(_("Survey round"), htmlFor=ids.ROUND, className="control-label"),
                     dcc.Slider(
@@ -438,6 +478,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                             "locale": state.lang,
                         },
                     ),
+                    class_key(state.lang),
                     html.P(
                         map_summary(state, values, source.framework),
                         id=ids.MAP_SUMMARY,

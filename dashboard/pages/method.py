@@ -70,13 +70,36 @@ def _date(text: str | None, lang: str) -> str:
 
 
 def _section(title: str, section_id: str, *children) -> html.Section:
+    """A titled section; a table in it scrolls sideways in its own box on a narrow screen
+    (a focusable region named by the title, so the keyboard can scroll it too), never
+    the page."""
     heading = f"{section_id}-title"
+    children = [
+        html.Div(
+            child,
+            className="table-scroll",
+            role="region",
+            tabIndex="0",
+            # Named by the table's caption: the section already bears the title.
+            **{"aria-label": _caption(child) or title},
+        )
+        if isinstance(child, html.Table)
+        else child
+        for child in children
+    ]
     return html.Section(
         id=section_id,
         className="method-section",
         **{"aria-labelledby": heading},
         children=[html.H3(title, id=heading), *children],
     )
+
+
+def _caption(table: html.Table) -> str | None:
+    for child in table.children or ():
+        if isinstance(child, html.Caption) and isinstance(child.children, str):
+            return child.children
+    return None
 
 
 def _definition_list(pairs: list[tuple[str, object]]) -> html.Dl:

@@ -66,9 +66,9 @@ def test_locality_page_renders_the_area_and_its_figures(page, live_server, distr
     header = page.inner_text(f"#{ids.LOCALITY_PAGE} header")
     assert pcode in header and parent_name in header and "Mar 2024" in header
     assert page.locator(f"#{ids.LOCALITY_PAGE} .js-plotly-plot").count() == 3
-    # Each figure is an image with a name and a described text alternative.
+    # Each figure has a name and a described text alternative.
     for graph in (ids.LOCALITY_BARS, ids.LOCALITY_PROFILE, ids.LOCALITY_TIMESERIES):
-        wrapper = page.locator(f"[role=img]:has(#{graph})")
+        wrapper = page.locator(f"figure:has(#{graph})")
         assert wrapper.get_attribute("aria-label")
         described = wrapper.get_attribute("aria-describedby")
         assert len(page.locator(f"#{described}").text_content()) > 20

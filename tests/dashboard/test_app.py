@@ -173,7 +173,15 @@ def test_router_renders_the_map_with_its_controls(demo_context):
     assert criteria == ["overall", *demo_context.framework.criterion_codes]
     assert controls[ids.CRITERION].value == "safety"
     slider = controls[ids.ROUND]
-    assert slider.marks[0] == "Mar 2023" and slider.marks[slider.max] == "Dec 2025"
+    # Every other round labelled, counted back from the latest (labels never overlap).
+    assert slider.marks == {
+        1: "Jun 2023",
+        3: "Dec 2023",
+        5: "Jun 2024",
+        7: "Dec 2024",
+        9: "Jun 2025",
+        11: "Dec 2025",
+    }
     assert slider.value == 4 and slider.max == 11
     assert [o["value"] for o in controls[ids.LEVEL].options] == [0, 1, 2]
     assert controls[ids.LEVEL].value == 2
@@ -488,7 +496,11 @@ def test_entry_point_serves_a_configured_workspace(monkeypatch, demo_workspace, 
     monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(demo_workspace.path))
     monkeypatch.setenv("SOLUTIONS_DEMO_DIR", str(tmp_path / "no-demo"))
     server = entry.server
-    assert server.test_client().get("/geo/level/2.json").status_code == 200
+    # A real workspace is private unless SOLUTIONS_PUBLIC says otherwise.
+    assert server.test_client().get("/geo/level/2.json").status_code == 401
+    monkeypatch.setenv("SOLUTIONS_PUBLIC", "1")
+    public = _load_entry_module().server
+    assert public.test_client().get("/geo/level/2.json").status_code == 200
     assert not (tmp_path / "no-demo").exists()  # the demo was not built
     monkeypatch.setenv("SOLUTIONS_WORKSPACE", str(tmp_path / "nothing"))
     other = _load_entry_module()

@@ -73,9 +73,7 @@ def test_the_csv_reimports_as_idps_present_only(demo_app_context, tmp_path, monk
     Priorities CSV and XLSX, and nothing of the scores."""
     from workspace import readers
 
-    # DESIGN 8: "#adm2+name is an area name"; until the reader reads the tag before the
-    # header, the header "name" alone is taken for person names.
-    monkeypatch.delitem(readers._PERSONAL_COLUMNS, "name", raising=False)
+    # DESIGN 8: "#adm2+name is an area name": the tag says what the `name` column is.
     export = priorities_export(demo_app_context, view())
     (tmp_path / "p.csv").write_bytes(export.csv())
     (tmp_path / "p.xlsx").write_bytes(export.xlsx())

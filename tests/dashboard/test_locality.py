@@ -104,8 +104,9 @@ def test_district_page_renders_name_header_figures_and_summary(context, state):
     assert links[parent_name].startswith(f"/locality/{REGION}?round={state.round}")
     assert links["← Back to the map"].startswith("/?round=")
     assert links["Priorities"].startswith("/priorities?round=")
-    # Every figure has a text alternative: an image role, a label and a description.
-    wrappers = [c for c in walk(tree) if getattr(c, "role", None) == "img"]
+    # Every figure has a text alternative: a figure with a label and a description (not
+    # an image role: the mode bar's buttons are inside).
+    wrappers = [c for c in walk(tree) if isinstance(c, html.Figure)]
     assert [graphs(w)[0].id for w in wrappers] == [g.id for g in graphs(tree)]
     for wrapper in wrappers:
         assert getattr(wrapper, "aria-label")

@@ -162,8 +162,11 @@ def test_round_marks_read_like_dates_in_the_language():
     assert round_marks(OPTIONS.rounds, lang="fr")[1] == "juin 2023"
     many = [f"{2000 + i // 12}-{i % 12 + 1:02d}-01" for i in range(40)]
     marks = round_marks(many)
-    assert len(marks) <= 13
+    # At most six, evenly spaced back from the latest, which is always labelled.
+    assert list(marks) == [4, 11, 18, 25, 32, 39]
     assert marks[39] == "Apr 2003"
+    assert list(round_marks(many[:13])) == [0, 3, 6, 9, 12]
+    assert round_marks([]) == {}
 
 
 def test_locality_path_from_a_click():

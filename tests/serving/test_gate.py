@@ -20,7 +20,7 @@ DATA_REQUESTS = [
     ("GET", "/_dash-layout"),
     ("GET", "/_dash-dependencies"),
     ("GET", "/geo/level/2.json"),
-    ("GET", "/download/scores.csv"),
+    ("GET", "/download/scores.zip"),
     ("GET", "/assets/style.css"),
     ("GET", "/_dash-component-suites/dash/dcc/dash_core_components.js"),
     ("POST", "/_dash-update-component"),
@@ -225,7 +225,7 @@ def test_downloads_are_audited_and_no_password_is_ever_written(private_app, serv
     # A password typed into the name field must not reach the log.
     login(client, PASSWORD, PASSWORD)
     assert login(client, "ana").status_code == 303
-    assert client.get("/download/scores.csv?round=2025-06-01").status_code == 200
+    assert client.get("/download/scores.zip?round=2025-06-01").status_code == 200
     response = client.post(
         "/_dash-update-component",
         json={
@@ -239,7 +239,7 @@ def test_downloads_are_audited_and_no_password_is_ever_written(private_app, serv
     assert response.status_code == 200
     entries = _audit(served_workspace)
     downloads = [e for e in entries if e["event"] == "download" and e.get("user") == "ana"]
-    assert any(e.get("path", "").startswith("/download/scores.csv") for e in downloads)
+    assert any(e.get("path", "").startswith("/download/scores.zip") for e in downloads)
     assert any(e.get("output") == "method-framework-download" for e in downloads)
     text = (served_workspace.path / AUDIT_FILE).read_text()
     assert PASSWORD not in text

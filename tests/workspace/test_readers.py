@@ -261,11 +261,12 @@ def test_a_name_header_without_a_tag_is_refused(tmp_path):
 
 
 def test_the_products_own_priorities_export_reads_back(tmp_path):
-    """An export (header, HXL tags with `Name` as #adm2+name, data, a blank row and a
-    metadata block) imports its idps_present figures, and nothing else by mistake."""
-    from dashboard.exports import PRIORITY_COLUMNS, Column, csv_bytes
+    """An export (header, HXL tags with `Name` as #adm2+name, data) imports its
+    idps_present figures, and nothing else by mistake; so does one made before exports
+    moved their metadata to a sidecar (a blank row and a metadata block under the data)."""
+    from dashboard.briefing.downloads import csv_bytes, priority_columns
 
-    columns = [Column(c.name, c.tag.format(level=2, parent=1)) for c in PRIORITY_COLUMNS]
+    columns = priority_columns(2)
     row = dict.fromkeys((c.name for c in columns), "")
     row.update(
         pcode="ZZ01001",
@@ -278,10 +279,14 @@ def test_the_products_own_priorities_export_reads_back(tmp_path):
         weakest_criterion="livelihoods",
         weakest_criterion_score=12.0,
     )
-    data = csv_bytes(columns, [[row[c.name] for c in columns]], [("made", "2024-04-01")])
-    path = tmp_path / "priorities.csv"
-    path.write_bytes(data)
-    source = read_source(path)
-    assert figures(source) == {("ZZ01001", "idps_present"): "12345678"}
-    assert list(source.frame["parent_pcode"]) == ["ZZ01"]
+    data = csv_bytes(columns, [[row[c.name] for c in columns]])
+    # What exports wrote under the data before the sidecar (issue 12): a blank row, then
+    # a "metadata,value" block.
+    old_metadata = b"\r\nmetadata,value\r\nmade,2024-04-01\r\n"
+    for name, content in (("priorities.csv", data), ("older.csv", data + old_metadata)):
+        path = tmp_path / name
+        path.write_bytes(content)
+        source = read_source(path)
+        assert figures(source) == {("ZZ01001", "idps_present"): "12345678"}, name
+        assert list(source.frame["parent_pcode"]) == ["ZZ01"], name
     assert any("metadata block" in n for n in source.notes)
