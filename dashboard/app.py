@@ -41,7 +41,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
+from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -50,6 +50,7 @@ from dashboard.i18n import (
     language,
     translator,
 )
+from dashboard.pages import counts_map
 from dashboard.pages import map as map_module
 from dashboard.serving import ServingSettings, install_serving
 from workspace.frameworks import load_framework
@@ -72,7 +73,7 @@ PAGES = {
     "method": "dashboard.pages.method",
 }
 #: Query parameters whose change re-renders the map page; the others are patched.
-MAP_RENDER_KEYS = ("lang", "core", "level")
+MAP_RENDER_KEYS = ("lang", "core", "level", "show")
 _NAV = (
     (ids.NAV_MAP, "/", "map"),
     (ids.NAV_PRIORITIES, "/priorities", "priorities"),
@@ -178,10 +179,8 @@ def render_page(
     to_map = relative("/") + (search or "")
     if name == "map":
         if not source.options.levels or not source.options.rounds:
-            return html.P(
-                _("This workspace has no scores yet: import boundaries and observations first."),
-                className="empty",
-            )
+            # No score yet: the counts map (DTM figures), or what to import next.
+            return counts_map.counts_page(source, state)
         return map_module.map_page(source, state)
     if name == "not_found":
         return _message_page(
@@ -431,6 +430,7 @@ def _query_rules(options: ViewOptions) -> dict:
         "group": {"allowed": list(options.groups), "default": default.group},
         "benchmark": {"allowed": list(options.benchmarks), "default": default.benchmark},
         "core": {"allowed": ["iris"], "default": "", "lower": True},
+        "show": {"allowed": list(SHOWS), "default": SHOWS[0]},
         "lang": {"allowed": list(LANGUAGES), "default": DEFAULT_LANGUAGE, "lower": True},
     }
 
@@ -563,6 +563,8 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
     _register_router(app, context, source, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
         map_module.register(app, context, source=source)
+    else:
+        counts_map.register(app, context, source=source)
     for module in pages.values():
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).

@@ -493,6 +493,12 @@ def _cmd_score(args) -> int:
         f"{args.out}: {len(table)} scores for {table['area_pcode'].nunique()} areas and "
         f"{table['round'].nunique()} rounds (framework {framework.name!r} {framework.version})"
     )
+    if table.empty:
+        # Say why nothing was written, and what to import next (a DTM-only first day).
+        from dashboard.briefing.counts import holdings, next_step
+        from dashboard.context import AppContext
+
+        print(next_step(holdings(AppContext.load(workspace, framework)), "en"))
     return EXIT_OK
 
 

@@ -51,6 +51,8 @@ MAP_SUMMARY = "map-summary"
 MAP_RELIABILITY_NOTE = "map-reliability-note"
 #: Level, core and language the rendered map page was built for.
 MAP_SETTINGS = "map-settings"
+#: The headline figures above the map (briefing.headline.headline_figures).
+MAP_HEADLINE = "map-headline"
 
 # Locality page
 LOCALITY_PAGE = "locality-page"
@@ -99,3 +101,17 @@ EXPORT_PDF = "export-pdf"
 EXPORT_PROGRESS = "export-progress"
 EXPORT_STATUS = "export-status"
 EXPORT_DOWNLOAD = "export-download"
+
+# -- the counts map (boundaries and DTM figures, no score yet) -----------------------------
+COUNTS_PAGE = "counts-page"
+COUNTS_MAP = "counts-map"
+COUNTS_GROUP = "counts-group"
+COUNTS_MEASURE = "counts-measure"
+COUNTS_STYLE = "counts-style"
+COUNTS_ROUND = "counts-round"
+COUNTS_SETTINGS = "counts-settings"
+COUNTS_HEADLINE = "counts-headline"
+COUNTS_CAPTION = "counts-caption"
+COUNTS_SUMMARY = "counts-summary"
+#: The sentence that says what a workspace can show and what to import next.
+NEXT_STEP = "next-step"

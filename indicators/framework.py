@@ -110,7 +110,8 @@ class Criterion(_Strict):
 class Framework(_Strict):
     name: str
     version: str
-    description: str | None = None
+    #: Plain text, or a label by language ({en: ..., fr: ...}) like the other labels.
+    description: str | Label | None = None
     n_min: int = Field(default=30, ge=0)
     min_criteria: int = Field(default=5, ge=1)
     aggregation: Literal["geometric", "arithmetic"] = "geometric"
@@ -179,6 +180,12 @@ class Framework(_Strict):
     def subcriterion_parent(self) -> dict[str, str]:
         """Sub-criterion code -> criterion code."""
         return {s.code: c.code for c in self.criteria for s in c.subcriteria}
+
+    def describe(self, lang: str = "en") -> str:
+        """The description in ``lang``, falling back to English ("" without one)."""
+        if isinstance(self.description, dict):
+            return self.description.get(lang) or self.description.get("en") or ""
+        return self.description or ""
 
     def label(self, code: str, lang: str = "en") -> str:
         """The label of any code in ``lang``, falling back to English, then the code."""

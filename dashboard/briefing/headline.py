@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.briefing.areas import _at_benchmark, _round_axis
-from dashboard.briefing.labels import LOW_RELIABILITY
+from dashboard.briefing.labels import GROUP_LABELS, LOW_RELIABILITY
+from dashboard.briefing.numbers import _missing, score_text, signed_text
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
+from dashboard.i18n import month_year, number, translator
 
 #: Rounds in a row in the lowest class that make a locality "stuck".
 STUCK_ROUNDS = 3
@@ -41,6 +43,8 @@ class Headline:
     withheld: int  # areas whose score is withheld for small samples
     low_reliability: int
     rolled_up: bool  # the level's scores are rolled up from smaller areas
+    #: Returnees present (sum over the level's areas), for the returnee view's card.
+    returnees_present: float | None = None
 
     @property
     def median_change(self) -> float | None:
@@ -97,7 +101,58 @@ def headline(context: AppContext, state: ViewState, table: pd.DataFrame) -> Head
         withheld=withheld,
         low_reliability=int((table["reliability"].to_numpy(dtype=float) >= LOW_RELIABILITY).sum()),
         rolled_up=bool(rolled.any().item()),
+        returnees_present=_returnees(context, level, state.round),
     )
+
+
+def _returnees(context: AppContext, level: int, round_: str) -> float | None:
+    from dashboard.briefing.counts import counts_at_level, holdings
+
+    if "returnees_present" not in holdings(context).counts:
+        return None
+    table = counts_at_level(context, "returnees_present", level)
+    if round_ not in table.columns or table[round_].isna().all():
+        return None
+    return float(table[round_].sum())
+
+
+def headline_figures(head: Headline, state: ViewState) -> list[dict[str, str]]:
+    """The four headline figures as printed, ``label``, ``value`` and ``note`` each:
+    IDPs present, areas assessed, median overall score and its change. The one source
+    of the figures above the map on screen and on the PDF's "at a glance" page."""
+    _ = translator(state.lang)
+    lang = state.lang
+
+    def whole(value) -> str:
+        return "–" if _missing(value) else number(round(float(value)), lang, 0)
+
+    returnees = state.group == "returnee"  # the first card follows the group
+    return [
+        {
+            "label": _("Returnees present") if returnees else _("IDPs present"),
+            "value": whole(head.returnees_present if returnees else head.idps_present),
+            "note": _("sum over the areas of admin level {level}").format(level=state.level),
+        },
+        {
+            "label": _("Areas assessed"),
+            "value": whole(head.areas_assessed),
+            "note": _("of {total} areas, with data for {group} this round").format(
+                total=whole(head.areas_total), group=_(GROUP_LABELS[state.group])
+            ),
+        },
+        {
+            "label": _("Median overall score"),
+            "value": score_text(head.median, lang),
+            "note": _("of the areas with a score; 0 to 100"),
+        },
+        {
+            "label": _("Change in the median"),
+            "value": signed_text(head.median_change, lang),
+            "note": _("since {date}").format(date=month_year(head.previous_round, lang))
+            if head.previous_round
+            else _("no earlier round"),
+        },
+    ]
 
 
 def movers(table: pd.DataFrame, count: int = MOVERS) -> tuple[pd.DataFrame, pd.DataFrame]:

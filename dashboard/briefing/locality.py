@@ -69,6 +69,9 @@ class LocalityData:
     criteria: tuple[CriterionRow, ...]
     n_min: int
     sources: tuple[tuple[str, tuple[str, ...]], ...]  # (source, its rounds)
+    #: Returnees present in the round (own figure, else the sum of the children's): the
+    #: card the page shows when the view's group is returnees.
+    returnees_present: float | None = None
 
     @property
     def small_samples(self) -> int:
@@ -125,6 +128,7 @@ def locality_data(context, state, pcode: str) -> LocalityData | None:
     own = pcode in result["area"].values and bool(result["has_data"].sel(area=pcode).any().item())
     scored = own or level in context.scored_levels
     common = {
+        "returnees_present": _returnees(context, pcode, level, round_),
         "pcode": pcode,
         "name": str(context.names_in(state.lang)[pcode]),
         "level": level,
@@ -245,6 +249,17 @@ def locality_data(context, state, pcode: str) -> LocalityData | None:
         criteria=tuple(rows),
         sources=_sources(context, sorted({pcode, *members})),
     )
+
+
+def _returnees(context, pcode: str, level: int, round_: str) -> float | None:
+    from dashboard.briefing.counts import counts_at_level, holdings
+
+    if "returnees_present" not in holdings(context).counts or not round_:
+        return None
+    table = counts_at_level(context, "returnees_present", level)
+    if pcode not in table.index or round_ not in table.columns:
+        return None
+    return _float(table.at[pcode, round_])
 
 
 def _idps(context, pcode: str, round_: str) -> float | None:

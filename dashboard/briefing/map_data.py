@@ -29,6 +29,7 @@ from dashboard.context import AppContext
 from dashboard.figures.map import geojson_bounds, map_figure
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    N_,
     comma,
     locale_of,
     month_year,
@@ -106,6 +107,16 @@ class MapSource:
             self._memo[key] = replace(layer, names=named)
         return self._memo[key]
 
+    def layer_at(self, level: int) -> MapLayer:
+        """Any level with display geometry, scored or not (the counts map draws levels
+        that have no score)."""
+        if level in self.layers:
+            return self.layers[level]
+        key = ("layer", level)
+        if key not in self._memo:
+            self._memo[key] = self._layer(level, self.context.geometry[level])
+        return self._memo[key]
+
     def children_with_data(self, level: int, core: bool) -> xr.DataArray | None:
         """Per area of ``level``, round and group: how many areas one level down have
         data (what a rolled-up score is made of). None at the deepest level."""
@@ -145,7 +156,34 @@ class MapSource:
         arrays = self._arrays(state.level, state.core)
         values = arrays.values(state)
         values["note"] = _notes(values, state, arrays.children_at(state))
+        if state.show != "score":
+            values = self._change(values, state)
         return values
+
+    def _change(self, values: pd.DataFrame, state: ViewState) -> pd.DataFrame:
+        """The overall score's change (since the previous or the first round with a
+        score) in place of the score: from the area table as every output shows it
+        (``shown_table``), so a change with a withheld end stays empty."""
+        from dashboard.briefing.areas import shown_table
+
+        table = shown_table(self.context, replace(state, criterion=OVERALL))
+        change = table.set_index("pcode")[state.show].reindex(values["pcode"])
+        return values.assign(
+            score=change.to_numpy(dtype=float), **{"class": np.nan, "class_label": None}
+        )
+
+    def change_span(self, state: ViewState) -> float:
+        """The largest change of the level's overall score in any round (either sign):
+        a change map keeps one colour scale while the slider moves."""
+        key = ("span", state.level, state.core, state.group, state.benchmark, state.show)
+        if key not in self._memo:
+            variable = self.context.change(state.level, state.core)[state.show]
+            picked = variable.sel(group=state.group)
+            if "benchmark" in picked.dims:
+                picked = picked.sel(benchmark=state.benchmark)
+            largest = float(np.nanmax(np.abs(picked.values))) if picked.notnull().any() else 0
+            self._memo[key] = max(5.0, float(np.ceil(largest / 5) * 5))
+        return self._memo[key]
 
     def figure(self, state: ViewState, height: int = 600) -> go.Figure:
         layer = self.layer(state)
@@ -159,6 +197,8 @@ class MapSource:
             criterion_label=_hover_label(state, self.framework),
             height=height,
             lang=state.lang,
+            change=change_label(state),
+            span=self.change_span(state) if state.show != "score" else 20.0,
         )
 
 
@@ -309,11 +349,26 @@ def _hover_label(state: ViewState, framework: Framework) -> str | None:
     )
 
 
+#: What a change map is called, by ``show``.
+CHANGE_LABELS = {
+    "since_previous": N_("Change in the overall score since the previous round"),
+    "since_first": N_("Change in the overall score since the first round"),
+}
+
+
+def change_label(state: ViewState) -> str | None:
+    """The change a change map shows, in words; None on a score map."""
+    if state.show not in CHANGE_LABELS:
+        return None
+    return translator(state.lang)(CHANGE_LABELS[state.show])
+
+
 def caption(state: ViewState, framework: Framework) -> str:
     """One line naming what the map shows, e.g. for a screenshot in a briefing."""
     _ = translator(state.lang)
+    shown = change_label(state) or criterion_label(state.criterion, framework, state.lang)
     text = (
-        f"{criterion_label(state.criterion, framework, state.lang)} — "
+        f"{shown} — "
         f"{_(VIEW_PHRASES[state.group, state.benchmark])}{comma(state.lang)}"
         f"{month_year(state.round, state.lang)}"
     )
@@ -338,6 +393,8 @@ def map_summary(state: ViewState, values: pd.DataFrame, framework: Framework) ->
     in each class, without a score, and of low reliability."""
     _ = translator(state.lang)
     ngettext = ntranslator(state.lang)
+    if state.show != "score":
+        return _change_summary(state, values, framework)
     steps = _steps(values, state.criterion)
     n = len(values)
     head = ngettext(
@@ -366,3 +423,21 @@ def map_summary(state: ViewState, values: pd.DataFrame, framework: Framework) ->
         "%(count)s area of low reliability.", "%(count)s areas of low reliability.", low
     ) % {"count": number(low, state.lang)}
     return f"{head}. {caption(state, framework)}. {counts[:1].upper()}{counts[1:]}. {low_text}"
+
+
+def _change_summary(state: ViewState, values: pd.DataFrame, framework: Framework) -> str:
+    """A change map in words: how many areas rose, fell, and have no change figure."""
+    _ = translator(state.lang)
+    change = shown_array(values["score"].to_numpy(dtype=float))
+    return _(
+        "Map of {count} areas at admin level {level}. {caption}. Rose: {up}; fell: {down}; "
+        "unchanged: {same}; no change figure: {none}."
+    ).format(
+        count=number(len(values), state.lang),
+        level=state.level,
+        caption=caption(state, framework),
+        up=number(int(np.sum(change > 0)), state.lang),
+        down=number(int(np.sum(change < 0)), state.lang),
+        same=number(int(np.sum(change == 0)), state.lang),
+        none=number(int(np.isnan(change).sum()), state.lang),
+    )

@@ -31,6 +31,11 @@ GROUPS = ("idp", "returnee")
 BENCHMARKS = ("parity", "absolute")
 
 
+#: What the map shows (``show``): the score, or its change since the previous or the
+#: first round with a score (DESIGN 4.7).
+SHOWS = ("score", "since_previous", "since_first")
+
+
 # Order of the parameters in a written query: the most telling first.
 _QUERY_KEYS = ("round", "level", "criterion", "group", "benchmark")
 
@@ -76,6 +81,8 @@ class ViewState:
     core: bool = False
     #: Interface language (``lang``), one of ``dashboard.i18n.LANGUAGES``.
     lang: str = DEFAULT_LANGUAGE
+    #: What the map shows (``show``), one of ``SHOWS``.
+    show: str = SHOWS[0]
 
 
 def scored_levels(result: xr.Dataset) -> list[int]:
@@ -96,6 +103,9 @@ def view_options(
         framework = source.framework
         rounds = tuple(source.rounds)
         shown = [lv for lv in source.scored_levels if lv in source.geometry]
+        # Nothing scored (boundaries only, or DTM counts only): the levels with geometry,
+        # so a link's ``level`` still means something to the counts map.
+        shown = shown or sorted(source.geometry, reverse=True)
     else:
         if framework is None:
             raise TypeError("view_options needs the framework with a scored dataset")
@@ -161,6 +171,8 @@ def parse_query(search: str | None, options: ViewOptions) -> ViewState:
         changes["level"] = int(level)
     changes["core"] = core
     changes["lang"] = language(query.get("lang", "").strip().lower())
+    if query.get("show", "").strip() in SHOWS:
+        changes["show"] = query["show"].strip()
     return replace(state, **changes)
 
 
@@ -185,6 +197,8 @@ def to_query(state: ViewState, keep: str | None = "", *, owned: Iterable[str] = 
         written.append(("core", "iris"))
     if state.lang != DEFAULT_LANGUAGE:
         written.append(("lang", state.lang))
+    if state.show != SHOWS[0]:
+        written.append(("show", state.show))
     mine = set(own) | {key for key, _value in written[len(own) :]} | set(owned)
     others = [(k, v) for k, v in query_pairs(keep) if k not in mine]
     return "?" + urlencode(written + others)

@@ -243,12 +243,25 @@ def low_reliability_locations(values: pd.DataFrame, locations: Sequence[str]) ->
     ]
 
 
-def hovertemplate(criterion_label: str | None = None, lang: str | None = DEFAULT_LANGUAGE) -> str:
+#: Change maps: red where the score fell, white for no change, blue where it rose.
+CHANGE_COLOURS = [[0, "#b2182b"], [0.5, "#f7f7f7"], [1, "#2166ac"]]
+
+
+def hovertemplate(
+    criterion_label: str | None = None,
+    lang: str | None = DEFAULT_LANGUAGE,
+    change: str | None = None,
+) -> str:
     """Hover card of the score trace; ``criterion_label`` None means the overall score,
-    which has a class. Numbers follow the figure's ``separators`` (the language's)."""
+    which has a class; ``change`` names the change a change map shows. Numbers follow
+    the figure's ``separators`` (the language's)."""
     _ = translator(lang)
     lines = ["<b>%{text}</b>", _("P-code: %(value)s") % {"value": "%{location}"}]
-    if criterion_label is None:
+    if change:
+        lines += [
+            _("%(criterion)s: %(value)s") % {"criterion": html.escape(change), "value": "%{z:+.1f}"}
+        ]
+    elif criterion_label is None:
         lines += [
             _("Overall score: %(value)s") % {"value": "%{z:.1f}"},
             _("Class: %(value)s") % {"value": "%{customdata[0]}"},
@@ -377,8 +390,14 @@ def map_figure(
     criterion_label: str | None = None,
     height: int = 600,
     lang: str | None = DEFAULT_LANGUAGE,
+    change: str | None = None,
+    span: float = 20.0,
 ) -> go.Figure:
     """Choropleth of one admin level's scores (0-100, fixed class steps).
+
+    With ``change`` (a label such as "Change since the previous round") the values are
+    changes of the score: a diverging scale from ``-span`` (red, worse) to ``+span``
+    (blue, better) and a hover that names the change.
 
     ``geojson`` is the URL of the level's display GeoJSON (the app) or the
     FeatureCollection itself (static images). ``locations``/``names`` list every area of
@@ -421,10 +440,12 @@ def map_figure(
         # "no score"; the legend annotation can, and it travels with the figure into
         # downloaded images and the PDF.
         "showscale": False,
-        "hovertemplate": hovertemplate(criterion_label, lang),
+        "hovertemplate": hovertemplate(criterion_label, lang, change),
         # Rows without an IDP figure leave it out: the hover says "–", not 0.
         "hovertemplatefallback": "–",
     }
+    if change:
+        scores.update(zmin=-span, zmax=span, colorscale=CHANGE_COLOURS)
     low = low_reliability_locations(values, locations)
     outlines = [
         {
@@ -457,7 +478,7 @@ def map_figure(
         "showlegend": False,
         # The default template adds 7 KB of styles for traces this figure does not use.
         "template": "none",
-        "annotations": [legend_annotation(lang)],
+        "annotations": [] if change else [legend_annotation(lang)],
     }
     # Built from plain dicts: with the geometry as a URL there is nothing large to
     # validate, and this stays fast for 10,000+ areas (DESIGN 9).

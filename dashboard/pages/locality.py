@@ -49,6 +49,7 @@ from dashboard.components.cards import card, graph, kpi
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import direction, month_year, number, translator
+from dashboard.pages import unscored
 
 
 def _query(state) -> str:
@@ -105,6 +106,7 @@ def _change_text(value, since, lang, _) -> str | None:
 
 def _header(data: LocalityData, state, _):
     lang = state.lang
+    present = data.returnees_present if data.group == "returnee" else data.idps_present
     view = _(VIEW_PHRASES[data.group, data.benchmark]) + ", " + month_year(data.round, lang)
     if data.core:
         view += " · " + _("IRIS core criteria")
@@ -169,11 +171,12 @@ def _header(data: LocalityData, state, _):
                 _("0 = all values present, own comparator, adequate samples; 10 = least reliable."),
                 "locality-kpi-low" if low else "",
             ),
+            # The card follows the view's group: returnees present for returnees.
             kpi(
-                _("IDPs present"),
-                number(data.idps_present, lang) if not _missing(data.idps_present) else "–",
+                _("Returnees present") if data.group == "returnee" else _("IDPs present"),
+                number(present, lang) if not _missing(present) else "–",
                 _("in {date}").format(date=month_year(data.round, lang))
-                if not _missing(data.idps_present)
+                if not _missing(present)
                 else _("not reported"),
             ),
         ],
@@ -577,6 +580,9 @@ def layout(context, state, pcode: str = "", **_params):
     """The locality page of area ``pcode`` for the view ``state`` (built per request)."""
     _ = translator(state.lang)
     pcode = str(pcode or "").strip()
+    if not context.rounds:  # no score anywhere yet: what the workspace holds instead
+        page = unscored.locality_page(context, state, pcode)
+        return _not_found(pcode, state, _) if page is None else page
     data = locality_data(context, state, pcode)
     if data is None:
         return _not_found(pcode, state, _)

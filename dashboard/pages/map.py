@@ -23,6 +23,7 @@ callbacks:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,10 +39,12 @@ from dashboard.briefing.map_data import (
     MapSource,
     _hover_label,
     caption,
+    change_label,
     criterion_label,
     map_summary,
 )
 from dashboard.briefing.view import (
+    SHOWS,
     ViewOptions,
     ViewState,
     parse_query,
@@ -66,6 +69,13 @@ from dashboard.i18n import (
     ntranslator,
     number,
     translator,
+)
+from dashboard.pages.map_facts import (
+    headline_strip,
+    legend_text,
+    show_links,
+    update_headline,
+    update_legend,
 )
 
 
@@ -193,7 +203,7 @@ def map_patch(
         patch["data"][trace]["z"] = [0] * len(low)
     if not values_only:
         patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
-            _hover_label(state, source.framework), state.lang
+            _hover_label(state, source.framework), state.lang, change_label(state)
         )
     return patch
 
@@ -225,6 +235,8 @@ def update_map(
         core=bool(settings.get("core")),
         lang=settings.get("lang", DEFAULT_LANGUAGE),
     )
+    if settings.get("show") in SHOWS:  # a change map: set by the page, not a control
+        state = dataclasses.replace(state, show=settings["show"])
     values = source.values(state)
     patch = map_patch(state, source, values_only=triggers == {ids.ROUND}, values=values)
     # Sent as the Patch's own wire form (what Dash would send for it): a plain dict that
@@ -418,9 +430,15 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
             dcc.Location(id=ids.MAP_URL, refresh="callback-nav"),
             dcc.Store(
                 id=ids.MAP_SETTINGS,
-                data={"level": state.level, "core": state.core, "lang": state.lang},
+                data={
+                    "level": state.level,
+                    "core": state.core,
+                    "lang": state.lang,
+                    "show": state.show,
+                },
             ),
             map_controls(source, state),
+            show_links(state),
             html.Div(
                 className="control control-round",
                 **{"data-value-labels": round_labels(rounds, state.lang)},
@@ -438,6 +456,11 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                         allow_direct_input=False,
                     ),
                 ],
+            ),
+            html.Dl(
+                headline_strip(source, state),
+                id=ids.MAP_HEADLINE,
+                className="locality-kpis headline-figures",
             ),
             html.Figure(
                 id=ids.MAP_FIGURE,
@@ -462,6 +485,8 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                             bounds=layer.bounds,
                             criterion_label=_hover_label(state, source.framework),
                             lang=state.lang,
+                            change=change_label(state),
+                            span=source.change_span(state) if state.show != "score" else 20.0,
                         ),
                         className="map",
                         config={
@@ -486,16 +511,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                     ),
                 ],
             ),
-            html.P(
-                id=ids.MAP_LEGEND,
-                className="legend",
-                children=_(
-                    "Scores run from 0 to 100, where 100 means no gap: parity with the host "
-                    "community, or the best goalpost. Grey areas have too few indicators with "
-                    "data for a score. Hover over an area for its score, class and reliability "
-                    "(0 = most reliable, 10 = least); click it to open its page."
-                ),
-            ),
+            html.P(id=ids.MAP_LEGEND, className="legend", children=legend_text(state)),
             html.P(
                 id=ids.MAP_RELIABILITY_NOTE,
                 className="legend reliability-note",
@@ -554,6 +570,26 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
             settings,
             source,
         )
+
+    @app.callback(
+        Output(ids.MAP_HEADLINE, "children"),
+        Input(ids.GROUP, "value"),
+        Input(ids.BENCHMARK, "value"),
+        Input(ids.ROUND, "value"),
+        State(ids.MAP_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def headline_for_view(group, benchmark, round_index, settings):
+        return update_headline(group, benchmark, round_index, settings, source)
+
+    @app.callback(
+        Output(ids.MAP_LEGEND, "children"),
+        Input(ids.BENCHMARK, "value"),
+        State(ids.MAP_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def legend_for_benchmark(benchmark, settings):
+        return update_legend(benchmark, settings)
 
     @app.callback(
         Output(ids.MAP_URL, "pathname"),

@@ -131,8 +131,8 @@ def framework_facts(context: AppContext, state: ViewState) -> html.Div:
         (_("Framework"), framework.name),
         (_("Version"), framework.version),
     ]
-    if framework.description:
-        pairs.append((_("Description"), framework.description))
+    if framework.describe(state.lang):
+        pairs.append((_("Description"), framework.describe(state.lang)))
     pairs += [
         (
             _("Smallest sample that counts"),

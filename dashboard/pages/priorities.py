@@ -35,6 +35,7 @@ from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import direction, month_year, number, translator
+from dashboard.pages import unscored
 
 _AUTO_HEIGHT_ROWS = 15
 
@@ -434,6 +435,8 @@ def filename(context: AppContext, state: ViewState, extension: str = "csv") -> s
 def layout(context: AppContext, state: ViewState, **params) -> html.Div:
     """The priorities page for ``state`` (the router's page contract)."""
     _ = translator(state.lang)
+    if not context.rounds:  # no score anywhere yet: what the workspace holds instead
+        return unscored.priorities_page(context, state)
     query = to_query(state, params.get("search") or "")
     data = rows(context, state, query)
     if not context.scored_levels or not data:

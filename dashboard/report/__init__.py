@@ -196,6 +196,13 @@ def build_report(
     not have, ``ChromiumMissing`` when there is no Chromium to draw with (before any
     work is done), and ``RenderError`` when the figures cannot be drawn.
     """
+    if not context.rounds:
+        # Nothing scored yet (boundaries and DTM counts): the first-day pack.
+        from dashboard.report.counts_pack import build_counts_report
+
+        return build_counts_report(
+            context, round=round, level=level, group=group, lang=lang, made=made
+        )
     report = progress or _no_progress
     timings: dict[str, float] = {}
     clock = _Clock(timings)

@@ -28,6 +28,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        # mkstemp makes the file 0600; a pack is for colleagues: the mode a plain open()
+        # would give (0666 less the umask, usually 0644).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(scratch, 0o666 & ~umask)
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
@@ -56,15 +61,20 @@ def run_report_command(args) -> int:
         framework = load_framework(args.framework) if args.framework else None
         context = AppContext.load(workspace, framework)
         # Checked before Chromium is looked for and started: a typo costs no browser.
-        content.resolve_view(
-            context,
-            round=args.round,
-            level=args.level,
-            group=args.group,
-            benchmark=args.benchmark,
-            core=args.core,
-            lang=args.lang,
-        )
+        if not context.rounds:  # nothing scored: the first-day pack of counts
+            from dashboard.report.counts_pack import resolve_counts_view
+
+            resolve_counts_view(context, round=args.round, level=args.level, group=args.group)
+        else:
+            content.resolve_view(
+                context,
+                round=args.round,
+                level=args.level,
+                group=args.group,
+                benchmark=args.benchmark,
+                core=args.core,
+                lang=args.lang,
+            )
         content.check_areas(context, args.area)
         if find_chromium() is None:
             return _error(chromium_hint())

@@ -14,7 +14,13 @@ from babel import Locale
 from babel.numbers import format_percent
 
 from dashboard.briefing.areas import counted_criteria
-from dashboard.briefing.headline import STUCK_ROUNDS, STUCK_ROWS, Headline, movers
+from dashboard.briefing.headline import (
+    STUCK_ROUNDS,
+    STUCK_ROWS,
+    Headline,
+    headline_figures,
+    movers,
+)
 from dashboard.briefing.headline import stuck as stuck_areas
 from dashboard.briefing.labels import (
     BENCHMARK_LABELS,
@@ -377,7 +383,7 @@ def _method(context: AppContext, state: ViewState, t: dict) -> dict:
     return {
         "name": framework.name,
         "version": framework.version,
-        "description": framework.description or "",
+        "description": framework.describe(lang),
         "paragraphs": [
             t["method_scores"],
             t["method_aggregation"].format(
@@ -569,34 +575,8 @@ def assemble(
             "fictional": workspace.is_fictional,
         },
         "glance": {
-            "kpis": [
-                {
-                    "label": t["idps_present"],
-                    "value": fmt_int(head.idps_present, lang),
-                    "note": t["idps_note"].format(level=state.level),
-                },
-                {
-                    "label": t["areas_assessed"],
-                    "value": fmt_int(head.areas_assessed, lang),
-                    "note": t["areas_note"].format(
-                        total=fmt_int(head.areas_total, lang), group=group
-                    ),
-                },
-                {
-                    "label": t["median_score"],
-                    "value": fmt_score(head.median, lang),
-                    "note": t["median_note"],
-                },
-                {
-                    "label": t["median_change"],
-                    "value": fmt_signed(head.median_change, lang),
-                    "note": t["median_change_note"].format(
-                        date=month_year(head.previous_round, lang)
-                    )
-                    if head.previous_round
-                    else t["no_previous"],
-                },
-            ],
+            # The same figures as above the dashboard's map (briefing.headline).
+            "kpis": headline_figures(head, state),
             "classes": _class_rows(head, state, t),
             "selected_title": t["selected_default"] if default_selection else t["selected_chosen"],
             "selected": [_selected_row(p, lang, t, weakest_of.get(p.pcode, "")) for p in pages],
@@ -608,6 +588,7 @@ def assemble(
                 group=group, compared=compared, round=round_long, level=state.level
             ),
             "legend": _legend(map_values, state, t),
+            "note": t[f"map_note_{state.benchmark}"],
             "outline_colour": OUTLINE_COLOUR,
         },
         "multiples": {

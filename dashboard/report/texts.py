@@ -100,9 +100,16 @@ def texts(lang: str) -> dict[str, str]:
         "compared_absolute": _("against absolute goalposts"),
         "legend": _("Legend"),
         "low_reliability_outlined": _("low reliability (outlined)"),
-        "map_note": _(
-            "Scores run from 0 to 100, where 100 means no gap: parity with the host "
-            "community, or the best goalpost. Areas outlined in black have low reliability "
+        # The legend's words follow the benchmark (parity or absolute goalposts).
+        "map_note_parity": _(
+            "Scores run from 0 to 100 against the host community: 100 means parity with "
+            "the non-displaced population of the same area. Areas outlined in black have low "
+            "reliability (5 or more out of 10). Grey areas have no score this round, or a "
+            "score withheld because it rests on small samples."
+        ),
+        "map_note_absolute": _(
+            "Scores run from 0 to 100 against fixed goalposts: 100 means every indicator at "
+            "its best goalpost, 0 at its worst. Areas outlined in black have low reliability "
             "(5 or more out of 10). Grey areas have no score this round, or a score withheld "
             "because it rests on small samples."
         ),

@@ -95,7 +95,7 @@ def test_layout_brings_the_first_page_with_its_key(demo_app):
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    assert found["key"] == "/?lang=fr&core=&level=1"
+    assert found["key"] == "/?lang=fr&core=&level=1&show=score"
     # Another host's page is not rendered for.
     other = client.get("/_dash-layout", headers={"Referer": "http://elsewhere/?lang=fr"})
     assert "Carte" not in json.dumps(other.get_json(), ensure_ascii=False)
@@ -104,9 +104,12 @@ def test_layout_brings_the_first_page_with_its_key(demo_app):
 @pytest.mark.parametrize(
     ("path", "search", "key"),
     [
-        ("/", "", "/?lang=en&core=&level=2"),
-        ("/", "?level=2&lang=EN&round=2024-03-01", "/?lang=en&core=&level=2"),
-        ("/", "?level=9&core=iris", "/?lang=en&core=iris&level=2"),
+        ("/", "", "/?lang=en&core=&level=2&show=score"),
+        ("/", "?level=2&lang=EN&round=2024-03-01", "/?lang=en&core=&level=2&show=score"),
+        ("/", "?level=9&core=iris", "/?lang=en&core=iris&level=2&show=score"),
+        # A change map is its own page (a new colour scale); a bad value is the score map.
+        ("/", "?show=since_first", "/?lang=en&core=&level=2&show=since_first"),
+        ("/", "?show=nonsense", "/?lang=en&core=&level=2&show=score"),
         ("/method/", "?b=2&a=1&a=3&round=2024-03", "/method?a=1,3&b=2&round=2024-03-01"),
         ("/priorities", "?round=bad", "/priorities?round=2025-12-01"),
     ],

@@ -1,0 +1,40 @@
+"""Map first, facts first: at 1440 x 900 the top of the map is in view without
+scrolling, on the demo's map page."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import ids
+
+pytestmark = pytest.mark.browser
+
+MAP_DRAWN = f"""() => Boolean(document.querySelector('#{ids.MAP} .js-plotly-plot'))"""
+
+
+def test_map_top_is_above_the_fold_at_1440_by_900(page, live_server):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    box = page.locator(f"#{ids.MAP}").bounding_box()
+    assert page.evaluate("() => window.scrollY") == 0
+    # The map's top, and a useful part of it, are on the first screen.
+    assert box["y"] < 900 - 200, box
+
+
+def test_change_map_is_one_click_away(page, live_server):
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.get_by_role("link", name="Change since the previous round").click()
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.MAP_CAPTION}').textContent"
+        ".startsWith('Change in the overall score since the previous round')",
+        timeout=30_000,
+    )
+    assert "show=since_previous" in page.url
+    zmin = page.evaluate(f"() => document.querySelector('#{ids.MAP} .js-plotly-plot').data[1].zmin")
+    assert zmin < 0
+    assert errors == []
