@@ -31,7 +31,8 @@ class AppContext:
     workspace: Workspace
     framework: Framework
     cube: xr.Dataset
-    #: Area table without geometry: pcode, name, level, parent_pcode.
+    #: Area table without geometry: pcode, name, level, parent_pcode, and where the
+    #: boundaries carry them name_ar / name_es / name_fr (``geodata.NAME_COLUMNS``).
     areas: pd.DataFrame
     #: Display GeoJSON bytes per admin level, as served by ``/geo/level/<n>.json``.
     geometry: dict[int, bytes]
@@ -136,7 +137,24 @@ class AppContext:
     # -- reference data ---------------------------------------------------------------
     @cached_property
     def names(self) -> dict[str, str]:
+        """P-code -> the area's default name (the boundaries' English or only name)."""
         return dict(zip(self.areas["pcode"], self.areas["name"], strict=True))
+
+    def names_in(self, lang: str | None) -> dict[str, str]:
+        """P-code -> the area's name in ``lang`` where the boundaries carry one (COD-AB
+        ``ADMn_AR``, ``ADMn_ES``, ``ADMn_FR``), else its default name (DESIGN 5.2)."""
+        column = f"name_{lang}"
+        if column not in self.areas.columns:
+            return self.names
+
+        def build() -> dict[str, str]:
+            own = dict(zip(self.areas["pcode"], self.areas[column], strict=True))
+            return {
+                pcode: own[pcode] if isinstance(own[pcode], str) and own[pcode].strip() else name
+                for pcode, name in self.names.items()
+            }
+
+        return self._cached(("names", column), build)
 
     @cached_property
     def levels(self) -> dict[str, int]:

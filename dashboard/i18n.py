@@ -16,9 +16,25 @@ so that extraction finds them. Extraction and update:
 Plurals: ``ngettext = ntranslator(state.lang)`` then ``ngettext("%(count)s area",
 "%(count)s areas", n) % {"count": number(n, state.lang)}``.
 
-The languages offered (``LANGUAGES``) are English and every language with a catalogue:
-dropping ``locale/ar/LC_MESSAGES/messages.po`` in place offers Arabic, and ``direction``
-makes its pages right-to-left.
+The languages offered (``LANGUAGES``) are English and every language with a catalogue
+(Arabic, Spanish and French ship): dropping ``locale/<code>/LC_MESSAGES/messages.po`` in
+place offers another, and ``direction`` makes a right-to-left one's pages right to left.
+``python -m dashboard.catalogues`` re-extracts the template, merges it into every
+catalogue and lists what is left to translate (``--check`` changes nothing).
+
+Arabic (DESIGN 5.2), decisions:
+- Digits are Latin (``12,345.6``, Babel's ``latn`` numbering, CLDR's default for
+  numbers in ``ar`` here): Plotly's axes and hover labels can only draw Latin digits, so
+  page, charts and paper agree; P-codes, survey data and the reports of the Arabic-
+  speaking offices this serves (Iraq, Libya, Sudan, Yemen, Syria) use them.
+- A signed number gets a left-to-right mark (``signed_mark``) so ``−4.7`` does not turn
+  into ``4.7−``; ``arrow`` points the reading way; ``comma``/``semicolon`` are Arabic.
+- Dates are Babel's ``ar`` (``مارس 2024``).
+- Fonts: none is shipped. The page asks for the system's Arabic face (``Noto Sans
+  Arabic`` on Debian, Android and ChromeOS, then Segoe UI, Tahoma, Geeza Pro: see
+  ``assets/style.css``), a sans for screen text; the PDF uses ``Noto Naskh Arabic``
+  (``fonts-noto-core``, in install.sh), the naskh of printed documents, which WeasyPrint
+  shapes with pango/harfbuzz and embeds.
 
 Framework labels (criteria, indicators) come from the framework file's own ``label``
 mapping, not from these catalogues.
@@ -45,6 +61,8 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "_",
+    "arrow",
+    "comma",
     "direction",
     "language",
     "locale_of",
@@ -52,7 +70,9 @@ __all__ = [
     "month_year",
     "ntranslator",
     "number",
+    "semicolon",
     "separators",
+    "signed_mark",
     "translator",
 ]
 
@@ -158,6 +178,30 @@ def ntranslator(lang: str | None) -> Callable[[str, str, int], str]:
 def direction(lang: str | None) -> str:
     """``rtl`` for right-to-left languages, else ``ltr`` (for the page's ``dir``)."""
     return "rtl" if (lang or "").split("_")[0] in _RIGHT_TO_LEFT else "ltr"
+
+
+def arrow(lang: str | None) -> str:
+    """The arrow from one thing to the next in reading order (``before → after``): it
+    points left in a right-to-left language, where the reader goes right to left."""
+    return "←" if direction(lang) == "rtl" else "→"
+
+
+def comma(lang: str | None) -> str:
+    """The separator of a list written in code (``a, b``): Arabic has its own comma."""
+    return "، " if (lang or "").split("_")[0] in ("ar", "fa", "ur", "ps") else ", "
+
+
+def semicolon(lang: str | None) -> str:
+    """``; ``, or the Arabic semicolon."""
+    return "؛ " if (lang or "").split("_")[0] in ("ar", "fa", "ur", "ps") else "; "
+
+
+def signed_mark(lang: str | None) -> str:
+    """What goes before a signed number so that its sign stays on its left in
+    right-to-left text (a left-to-right mark, as CLDR writes Arabic signs); else ``""``.
+
+    Without it the bidirectional algorithm shows ``−4.7`` as ``4.7−`` in Arabic."""
+    return "\u200e" if direction(lang) == "rtl" else ""
 
 
 @lru_cache(maxsize=16)

@@ -3,7 +3,9 @@
 The canonical area frame (DESIGN sections 2 and 3.2) is a GeoDataFrame with
 the columns ``pcode`` (str), ``name`` (str), ``level`` (int), ``parent_pcode`` (str or
 None) and ``geometry`` (Polygon or MultiPolygon), in EPSG:4326, sorted by level, then
-pcode, with a fresh RangeIndex.
+pcode, with a fresh RangeIndex. Where a layer also names its areas in Arabic, Spanish or
+French (COD-AB ``ADMn_AR``, ``ADMn_ES``, ``ADMn_FR``) the frame has ``name_ar``,
+``name_es``, ``name_fr`` (str, or None where the layer gives none): ``NAME_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import shapely
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "NAME_COLUMNS",
     "AreaError",
     "check_hierarchy",
     "load_areas",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 CANONICAL_COLUMNS = ("pcode", "name", "level", "parent_pcode", "geometry")
+#: Optional names in other languages, from COD-AB ``ADMn_<LANG>`` columns (DESIGN 5.2).
+NAME_LANGUAGES = ("ar", "es", "fr")
+NAME_COLUMNS = tuple(f"name_{lang}" for lang in NAME_LANGUAGES)
 
 _CRS = "EPSG:4326"
 _LAYER_PREFIX = "level_"
@@ -138,15 +144,53 @@ def _polygonal_part(geom):
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
-def _canonical_frame(pcode, name, level, parent, geometry) -> gpd.GeoDataFrame:
+def _optional_text(values) -> list[str | None]:
+    return [None if v is None or v is pd.NA or v != v or v == "" else str(v) for v in values]
+
+
+def _other_names(frame: pd.DataFrame) -> dict[str, list[str | None]]:
+    """The ``name_<lang>`` columns of a frame that hold at least one name."""
+    found = {c: _optional_text(frame[c]) for c in NAME_COLUMNS if c in frame.columns}
+    return {c: values for c, values in found.items() if any(values)}
+
+
+def _names_in_languages(raw: pd.DataFrame, level: int) -> dict[str, list[str | None]]:
+    """``name_ar``/``name_es``/``name_fr`` from a layer's ``ADMn_AR``/``ES``/``FR``."""
+    found = {}
+    for lang in NAME_LANGUAGES:
+        column = _find_column(raw.columns, [f"adm{level}_{lang}"])
+        if column is not None:
+            values = _codes(raw[column])
+            if any(values):
+                found[f"name_{lang}"] = values
+    return found
+
+
+def _by_code(
+    columns: dict[str, list[str | None]], codes: list[str], wanted: list[str]
+) -> dict[str, list[str | None]]:
+    """Per-feature values as per-area values: the first value given for each P-code."""
+    out = {}
+    for column, values in columns.items():
+        first: dict[str, str] = {}
+        for code, value in zip(codes, values, strict=True):
+            if value is not None:
+                first.setdefault(code, value)
+        out[column] = [first.get(code) for code in wanted]
+    return out
+
+
+def _canonical_frame(pcode, name, level, parent, geometry, other_names=None) -> gpd.GeoDataFrame:
     """Build the canonical frame with exact dtypes, so every path gives equal frames."""
     parent_values = [None if p is None or p is pd.NA or p != p else str(p) for p in parent]
+    others = {c: pd.Series(v, dtype="object") for c, v in (other_names or {}).items()}
     frame = gpd.GeoDataFrame(
         {
             "pcode": pd.Series(list(pcode), dtype="str"),
             "name": pd.Series(list(name), dtype="str"),
             "level": pd.Series(list(level), dtype="int64"),
             "parent_pcode": pd.Series(parent_values, dtype="object"),
+            **others,
         },
         geometry=gpd.GeoSeries(list(geometry)).values,
         crs=_CRS,
@@ -426,13 +470,23 @@ def _canonicalise(
             )
 
     geometry = _check_geometry(raw.geometry.values, pcodes, source, notes)
+    # Names in other languages, per feature, follow their P-code through the dissolve.
+    other_names = _names_in_languages(raw, level)
+    feature_codes = list(pcodes)
     from geodata.parts import dissolve_parts, note_overlaps  # it uses this module's helpers
 
     pcodes, names, parents, geometry = dissolve_parts(
         source, code_col, pcodes, names, parents, geometry, notes
     )
     note_overlaps(source, pcodes, geometry, notes)
-    frame = _canonical_frame(pcodes, names, [level] * len(pcodes), parents, geometry)
+    frame = _canonical_frame(
+        pcodes,
+        names,
+        [level] * len(pcodes),
+        parents,
+        geometry,
+        _by_code(other_names, feature_codes, pcodes),
+    )
     frame.attrs["notes"] = notes
     # COD-AB layers carry the country's name on every feature; a workspace uses it as
     # its title until someone names it otherwise.
@@ -538,10 +592,17 @@ def write_areas(gdf: gpd.GeoDataFrame, gpkg_path: str | os.PathLike) -> None:
     tmp = Path(tmp_name)
     tmp.unlink()  # GDAL refuses to create a GeoPackage over an existing empty file
     frame = _canonical_frame(
-        gdf["pcode"], gdf["name"], gdf["level"], gdf["parent_pcode"], gdf.geometry.values
+        gdf["pcode"],
+        gdf["name"],
+        gdf["level"],
+        gdf["parent_pcode"],
+        gdf.geometry.values,
+        _other_names(gdf),
     )
     try:
         for lv, part in frame.groupby("level", sort=True):
+            unnamed = [c for c in NAME_COLUMNS if c in part.columns and part[c].isna().all()]
+            part = part.drop(columns=unnamed)
             types = set(part.geom_type)
             gtype = types.pop() if len(types) == 1 else "Unknown"
             part.to_file(
@@ -588,5 +649,10 @@ def load_areas(gpkg_path: str | os.PathLike, *, geometry: bool = True) -> gpd.Ge
     parts = [gpd.read_file(path, layer=n, engine="pyogrio") for n in layers]
     raw = pd.concat(parts, ignore_index=True)
     return _canonical_frame(
-        raw["pcode"], raw["name"], raw["level"], raw["parent_pcode"], raw.geometry.values
+        raw["pcode"],
+        raw["name"],
+        raw["level"],
+        raw["parent_pcode"],
+        raw.geometry.values,
+        _other_names(raw),
     )

@@ -175,7 +175,7 @@ def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
     present = flags["present"].fillna(False).astype(bool).sel(indicator=indicators, round=when)
     small = flags["small"].fillna(False).astype(bool).sel(indicator=indicators, round=when)
     rank = context.uncertainty(level, benchmark, core)
-    names, parents = context.names, context.parents
+    names, parents = context.names_in(state.lang), context.parents
     parent_codes = [parents.get(a) or None for a in areas]
     table = pd.DataFrame(
         {

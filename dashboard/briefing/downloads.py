@@ -401,6 +401,7 @@ def scores_csv(context: AppContext, state: ViewState) -> bytes:
     benchmarks (the long format of DESIGN 3.4), as CSV with an HXL row: data only (its
     metadata is the sidecar of ``dashboard.briefing.exports``)."""
     table = scores_table(context, state.core)
+    table["area_name"] = table["area_pcode"].map(context.names_in(state.lang))  # DESIGN 5.2
     table["score"] = table["score"].round(2)
     table["reliability"] = table["reliability"].round(2)
     table["class"] = table["class"].astype("Int64")

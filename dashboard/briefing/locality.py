@@ -130,10 +130,10 @@ def locality_data(context, state, pcode: str) -> LocalityData | None:
     common = {
         "returnees_present": _returnees(context, pcode, level, round_),
         "pcode": pcode,
-        "name": str(context.names[pcode]),
+        "name": str(context.names_in(state.lang)[pcode]),
         "level": level,
         "parent": parent,
-        "parent_name": str(context.names[parent]) if parent else None,
+        "parent_name": str(context.names_in(state.lang)[parent]) if parent else None,
         "group": group,
         "benchmark": benchmark,
         "core": core,

@@ -30,6 +30,7 @@ from dashboard.figures.map import geojson_bounds, map_figure
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
     N_,
+    comma,
     locale_of,
     month_year,
     ntranslator,
@@ -88,7 +89,23 @@ class MapSource:
         return self.context.framework
 
     def layer(self, state: ViewState) -> MapLayer:
-        return self.layers[state.level]
+        """The view's level, its areas named in the view's language (DESIGN 5.2)."""
+        return self.layer_in(state.level, state.lang)
+
+    def layer_in(self, level: int, lang: str | None) -> MapLayer:
+        """Admin ``level`` with its areas named in ``lang`` where the boundaries carry
+        such names, else as the geometry names them."""
+        layer = self.layers[level]
+        names = self.context.names_in(lang)
+        if names is self.context.names:
+            return layer
+        key = ("layer", level, lang)
+        if key not in self._memo:
+            named = tuple(
+                names.get(p, n) for p, n in zip(layer.locations, layer.names, strict=True)
+            )
+            self._memo[key] = replace(layer, names=named)
+        return self._memo[key]
 
     def layer_at(self, level: int) -> MapLayer:
         """Any level with display geometry, scored or not (the counts map draws levels
@@ -352,7 +369,8 @@ def caption(state: ViewState, framework: Framework) -> str:
     shown = change_label(state) or criterion_label(state.criterion, framework, state.lang)
     text = (
         f"{shown} — "
-        f"{_(VIEW_PHRASES[state.group, state.benchmark])}, {month_year(state.round, state.lang)}"
+        f"{_(VIEW_PHRASES[state.group, state.benchmark])}{comma(state.lang)}"
+        f"{month_year(state.round, state.lang)}"
     )
     if state.core:
         text += " · " + _("IRIS core (five criteria)")

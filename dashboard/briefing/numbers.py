@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from dashboard.i18n import N_, number
+from dashboard.i18n import N_, number, signed_mark
 
 #: The rule in words, for the method page and the exports' metadata.
 RULE = N_(
@@ -64,7 +64,7 @@ def signed_text(value: float | None, lang: str) -> str:
         return "–"
     text = number(abs(value), lang, 1)
     if value > 0:
-        return "+" + text
+        return signed_mark(lang) + "+" + text
     if value < 0:
-        return MINUS + text
+        return signed_mark(lang) + MINUS + text
     return text

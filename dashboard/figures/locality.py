@@ -15,8 +15,8 @@ from html import escape as _escape
 import plotly.graph_objects as go
 
 from dashboard.briefing.numbers import _missing, score_text
-from dashboard.figures.map import FONT_FAMILY
-from dashboard.i18n import month_year, separators, translator
+from dashboard.figures.map import font_family
+from dashboard.i18n import direction, month_year, separators, translator
 
 # Colours: the accent of the stylesheet for the displaced group, a quiet blue-grey for
 # the comparator; Paul Tol's "muted" scheme (colour-blind safe) for the criteria lines.
@@ -64,19 +64,20 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _base_layout(lang: str, height: int | None) -> dict:
+    rtl = direction(lang) == "rtl"
     return {
         "template": "none",
         **({"height": height} if height else {}),
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "font": {"family": FONT_FAMILY, "size": 13, "color": INK},
-        "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": FONT_FAMILY}},
+        "font": {"family": font_family(lang), "size": 13, "color": INK},
+        "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": font_family(lang)}},
         "separators": separators(lang),
         "showlegend": True,
         "legend": {
             "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
+            "x": 1 if rtl else 0,
+            "xanchor": "right" if rtl else "left",
             "y": 1.02,
             "yanchor": "bottom",
             "font": {"size": 12},
@@ -208,15 +209,22 @@ def criterion_bars_figure(
                 "font": {"color": MUTED, "size": 11},
             }
         )
+    # Right to left, the chart mirrors: labels on the right, bars growing leftwards.
+    rtl = direction(lang) == "rtl"
+    if rtl:
+        for annotation in annotations:
+            annotation["xanchor"] = "right" if annotation.get("xanchor") == "left" else "center"
     layout = {
         **_base_layout(lang, height),
         "barmode": "group",
         "bargap": 0.28,
         "bargroupgap": 0.08,
-        "margin": {"l": 10, "r": 30, "t": 40, "b": 50},
+        "margin": {"l": 30, "r": 10, "t": 40, "b": 50}
+        if rtl
+        else {"l": 10, "r": 30, "t": 40, "b": 50},
         "showlegend": comparator is not None,
         "xaxis": {
-            "range": [0, 112],
+            "range": [112, 0] if rtl else [0, 112],
             "tickvals": [0, 20, 40, 60, 80, 100],
             "gridcolor": GRID,
             "zeroline": False,
@@ -228,6 +236,7 @@ def criterion_bars_figure(
             "automargin": True,
             "fixedrange": True,
             "ticks": "",
+            "side": "right" if rtl else "left",
         },
         "annotations": annotations,
         "shapes": shapes,

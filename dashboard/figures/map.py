@@ -86,6 +86,15 @@ FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
     '"Liberation Sans", Arial, sans-serif'
 )
+#: Arabic faces first where the text is Arabic (as assets/style.css does for the page).
+ARABIC_FONT_FAMILY = (
+    '"Noto Sans Arabic", "Noto Naskh Arabic", "Segoe UI", Tahoma, "Geeza Pro", ' + FONT_FAMILY
+)
+
+
+def font_family(lang: str | None) -> str:
+    """The figures' font stack for ``lang``."""
+    return ARABIC_FONT_FAMILY if (lang or "").split("_")[0] == "ar" else FONT_FAMILY
 
 
 # Class 5 needs every criterion at 100, so its overall score is 100 (to rounding). The top
@@ -461,8 +470,8 @@ def map_figure(
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "height": height,
         "paper_bgcolor": "#ffffff",
-        "font": {"family": FONT_FAMILY, "size": 13, "color": "#1f2933"},
-        "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": FONT_FAMILY}},
+        "font": {"family": font_family(lang), "size": 13, "color": "#1f2933"},
+        "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": font_family(lang)}},
         "separators": separators(lang),
         # Keeps the reader's pan and zoom while values are patched; a new level resets it.
         "uirevision": f"level-{int(level)}",

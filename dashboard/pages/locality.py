@@ -48,7 +48,7 @@ from dashboard.briefing.view import to_query
 from dashboard.components.cards import card, graph, kpi
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
-from dashboard.i18n import month_year, number, translator
+from dashboard.i18n import direction, month_year, number, translator
 from dashboard.pages import unscored
 
 
@@ -567,7 +567,9 @@ def _nav(state, _):
         **{"aria-label": _("Related pages")},
         children=[
             dcc.Link(
-                "← " + _("Back to the map"), href=_href("/", state), className="locality-back"
+                ("→ " if direction(state.lang) == "rtl" else "← ") + _("Back to the map"),
+                href=_href("/", state),
+                className="locality-back",
             ),
             dcc.Link(_("Priorities"), href=_href("/priorities", state), className="locality-link"),
         ],

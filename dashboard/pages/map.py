@@ -64,6 +64,7 @@ from dashboard.figures.map import (
 )
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    language,
     month_year,
     ntranslator,
     number,
@@ -608,6 +609,6 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
     )
     def find_area(text, settings, chosen):
         level = (settings or {}).get("level", options.default.level)
-        return area_options(
-            source.layers.get(level, source.layers[options.levels[0]]), text, keep=chosen
-        )
+        level = level if level in source.layers else options.levels[0]
+        lang = language((settings or {}).get("lang"))
+        return area_options(source.layer_in(level, lang), text, keep=chosen)

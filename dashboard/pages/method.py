@@ -36,7 +36,7 @@ from dashboard.briefing.view import ViewState
 from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
-from dashboard.i18n import language, long_date, month_year, number, translator
+from dashboard.i18n import arrow, language, long_date, month_year, number, translator
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
 
@@ -213,7 +213,7 @@ def indicator_table(context: AppContext, state: ViewState) -> html.Table:
                             html.Td(html.Code(indicator.code)),
                             html.Td(indicator.unit),
                             html.Td(
-                                f"{_plain(worst, lang)} → {_plain(best, lang)}",
+                                f"{_plain(worst, lang)} {arrow(lang)} {_plain(best, lang)}",
                                 className="goalposts",
                             ),
                             html.Td(direction),

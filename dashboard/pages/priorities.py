@@ -34,7 +34,7 @@ from dashboard.briefing.view import ViewState, to_query
 from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
-from dashboard.i18n import month_year, number, translator
+from dashboard.i18n import direction, month_year, number, translator
 from dashboard.pages import unscored
 
 _AUTO_HEIGHT_ROWS = 15
@@ -152,7 +152,8 @@ def column_defs(state: ViewState, n_min: int) -> list[dict]:
         "field": "name",
         "headerName": _("Locality"),
         "headerTooltip": _("Open a locality's page by its name."),
-        "pinned": "left",
+        # Pinned where a line of the table starts: on the right in Arabic.
+        "pinned": "right" if direction(state.lang) == "rtl" else "left",
         "width": 160,
         "filter": "agTextColumnFilter",
         "cellRenderer": "PrioritiesAreaLink",
@@ -503,6 +504,7 @@ def layout(context: AppContext, state: ViewState, **params) -> html.Div:
                     "ensureDomOrder": True,
                     "quickFilterText": "",
                     "localeText": _locale_text(state.lang),
+                    "enableRtl": direction(state.lang) == "rtl",
                     "tooltipShowDelay": 300,
                     "loadThemeGoogleFonts": False,
                     # A short table takes its own height; a long one scrolls inside 640 px.

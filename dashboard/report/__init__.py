@@ -287,7 +287,8 @@ class _Figures:
             if self._svgs is None:
                 self._svgs = dict(zip(self._bar_order, self._bars.result(), strict=True))
                 self._report(0.8, self._("Laying out the pages"))
-            return self._svgs[pcode], "image/svg+xml"
+            drawn = self._svgs[pcode]
+            return drawn, "image/png" if drawn.startswith(b"\x89PNG") else "image/svg+xml"
 
         return get
 

@@ -47,7 +47,7 @@ from dashboard.figures.map import (
     map_figure,
     map_values,
 )
-from dashboard.i18n import translator
+from dashboard.i18n import direction, translator
 from dashboard.report.content import LocalityPage
 from dashboard.report.renderer import FigureJob
 
@@ -305,7 +305,10 @@ def bars_job(page: LocalityPage, state: ViewState, width: int = 780) -> FigureJo
     layout["font"] = {**layout.get("font", {}), "size": 13}
     layout["margin"] = {**layout.get("margin", {}), "t": 28, "b": 40}
     layout.pop("hoverlabel", None)
-    return FigureJob(figure, width, height)
+    # WeasyPrint would set SVG text letter by letter: Arabic is drawn as an image instead
+    # (the same labels and numbers are real text in the table under it).
+    drawn = "png" if direction(state.lang) == "rtl" else "svg"
+    return FigureJob(figure, width, height, format=drawn)
 
 
 def _long(labels: Sequence[str], width: int = 30) -> bool:

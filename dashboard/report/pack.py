@@ -34,7 +34,17 @@ from dashboard.briefing.numbers import score_text, signed_text
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
-from dashboard.i18n import LANGUAGES, direction, language, long_date, month_year, number
+from dashboard.i18n import (
+    LANGUAGES,
+    arrow,
+    comma,
+    direction,
+    language,
+    long_date,
+    month_year,
+    number,
+    semicolon,
+)
 from dashboard.report.content import Coverage, LocalityPage
 from dashboard.report.texts import texts
 
@@ -65,11 +75,12 @@ def fmt_int(value, lang: str) -> str:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal: every character but letters, digits and spaces
-    written as a hex escape, so nothing in it can end the string or the rule."""
+    """``text`` as a CSS string literal: every character but ASCII letters and digits
+    written as a six-digit hex escape, so nothing in it can end the string or the rule.
+    Spaces are escaped too: CSS swallows one space after a hex escape, which would glue
+    the words of a non-Latin text (``الصفحة 2 من 14``) together."""
     body = "".join(
-        char if (char.isascii() and (char.isalnum() or char == " ")) else f"\\{ord(char):06x}"
-        for char in text
+        char if (char.isascii() and char.isalnum()) else f"\\{ord(char):06x}" for char in text
     )
     return f'"{body}"'
 
@@ -247,7 +258,9 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
         change_text = "–"
     else:
         change_text = fmt_signed(page.since_previous, lang)
-        change_note = f"{fmt_score(page.previous, lang)} → {fmt_score(page.overall, lang)}"
+        change_note = (
+            f"{fmt_score(page.previous, lang)} {arrow(lang)} {fmt_score(page.overall, lang)}"
+        )
     criteria = []
     for line in page.criteria:
         criteria.append(
@@ -263,7 +276,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
             }
         )
     sources = [
-        f"{name or t['no_source']} ({', '.join(month_year(r, lang) for r in _span(rounds))})"
+        f"{name or t['no_source']} ({comma(lang).join(month_year(r, lang) for r in _span(rounds))})"
         for name, rounds in page.sources
     ]
     reliability_low = page.reliability is not None and page.reliability >= LOW_RELIABILITY
@@ -304,7 +317,7 @@ def _locality(page: LocalityPage, state: ViewState, bars: str | None, t: dict, _
         "rolled_up": t["rolled_up_note"].format(count=fmt_int(page.members, lang))
         if page.rolled_up
         else "",
-        "sources": "; ".join(sources),
+        "sources": semicolon(lang).join(sources),
     }
 
 

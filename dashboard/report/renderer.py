@@ -100,12 +100,17 @@ def find_chromium() -> str | None:
 
 @dataclass(frozen=True)
 class FigureJob:
-    """One figure to draw: a Plotly figure as a plain dict, and its size in CSS pixels."""
+    """One figure to draw: a Plotly figure as a plain dict, and its size in CSS pixels.
+
+    ``format`` is ``svg`` (vector, its text stays text) or ``png``: WeasyPrint lays SVG
+    text out letter by letter, which breaks joined scripts such as Arabic, so a figure
+    with such text is drawn by Chromium as an image (``scale`` times its size)."""
 
     figure: dict
     width: int
     height: int
     scale: float = 2.0
+    format: str = "svg"
 
 
 class _Renderer:
@@ -250,18 +255,19 @@ class _Renderer:
 
     # -- drawing -------------------------------------------------------------------------
     def render(self, jobs: Sequence[FigureJob]) -> list[bytes]:
-        """SVG bytes of each figure, in order. Blocks; starts the browser if needed."""
+        """SVG (or PNG, per ``FigureJob.format``) bytes of each figure, in order. Blocks;
+        starts the browser if needed."""
         if not jobs:
             return []
         kaleido, loop = self._wait_open()
         with tempfile.TemporaryDirectory(prefix="solutions-report-") as scratch:
-            paths = [Path(scratch) / f"figure-{i}.svg" for i in range(len(jobs))]
+            paths = [Path(scratch) / f"figure-{i}.{job.format}" for i, job in enumerate(jobs)]
             specs = [
                 {
                     "fig": job.figure,
                     "path": str(path),
                     "opts": {
-                        "format": "svg",
+                        "format": job.format,
                         "width": job.width,
                         "height": job.height,
                         "scale": job.scale,

@@ -26,12 +26,13 @@ def _printed(cell: str, lang: str, signed: bool = False) -> str:
         return "–"
     value = float(cell)
     text = f"{abs(value):.1f}" if signed else f"{value:.1f}"
-    if lang == "fr":
+    if lang in ("fr", "es"):
         text = text.replace(".", ",")
+    mark = "\u200e" if lang == "ar" else ""  # keeps the sign on the left in Arabic
     if signed and value > 0:
-        return "+" + text
+        return mark + "+" + text
     if signed and value < 0:
-        return MINUS + text
+        return mark + MINUS + text
     return text
 
 
@@ -46,7 +47,7 @@ def context(request, demo_app_context, hostile_context):
     return demo_app_context if request.param == "demo" else hostile_context
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("lang", ["en", "fr", "ar", "es"])
 def test_priorities_csv_and_pdf_tables_agree_row_for_row(context, lang):
     csv_rows = _csv(context, lang)
     first = list(csv_rows)[:3]
@@ -85,7 +86,12 @@ def test_priorities_csv_and_pdf_tables_agree_row_for_row(context, lang):
         compared += 1
     assert compared >= 8
     # Each locality page's summary names the area table's weakest criterion, or none.
-    weakest_words = {"en": "weakest criterion", "fr": "critère le plus faible"}[lang]
+    weakest_words = {
+        "en": "weakest criterion",
+        "fr": "critère le plus faible",
+        "ar": "أضعف المعايير",
+        "es": "criterio más débil",
+    }[lang]
     for page in data["localities"]["pages"]:
         line = csv_rows[page["pcode"]]
         named = [s for s in page["sentences"] if weakest_words in s]

@@ -3,6 +3,7 @@ French page shows no English interface text. Plus the language helpers."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import shutil
@@ -11,11 +12,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from dashboard import i18n
+from dashboard import catalogues, i18n
 from dashboard.i18n import (
     LANGUAGES,
     direction,
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POT = ROOT / "dashboard" / "locale" / "messages.pot"
 FRENCH = ROOT / "dashboard" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
 PAGE_MODULES = ("locality", "priorities", "method")
+CATALOGUES = ("ar", "es", "fr")
 
 
 def _msgids(catalog: Catalog) -> set:
@@ -39,21 +39,14 @@ def _msgids(catalog: Catalog) -> set:
 
 
 def test_template_is_up_to_date_with_the_sources(tmp_path):
-    with (ROOT / "babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
-    extracted = Catalog()
-    for filename, lineno, message, comments, context in extract_from_dir(
-        ROOT, method_map, options_map
-    ):
-        extracted.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     fresh = tmp_path / "messages.pot"
     with fresh.open("wb") as handle:
-        write_po(handle, extracted)
+        write_po(handle, catalogues.extract(ROOT))
     with fresh.open("rb") as handle:
         wanted = _msgids(read_po(handle))
     with POT.open("rb") as handle:
         shipped = _msgids(read_po(handle))
-    assert wanted - shipped == set(), "run: pybabel extract -F babel.cfg -o " + str(POT)
+    assert wanted - shipped == set(), "run: python -m dashboard.catalogues"
     assert shipped - wanted == set(), "messages no longer in the sources: re-extract"
 
 
@@ -62,27 +55,23 @@ def _french() -> Catalog:
         return read_po(handle, locale="fr")
 
 
-def test_every_message_has_a_french_translation():
-    with POT.open("rb") as handle:
-        template = _msgids(read_po(handle))
-    french = _french()
-    assert template <= _msgids(french)
-    missing = []
-    for message in french:
-        if not message.id or message.id not in template:
-            continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy or not all(s and s.strip() for s in strings):
-            missing.append(message.id)
-    assert missing == []
+def test_every_language_with_a_catalogue_is_one_we_ship():
+    assert catalogues.languages() == sorted(CATALOGUES)
 
 
-def _placeholders(text: str) -> list[str]:
-    return sorted(re.findall(r"%\(\w+\)[sd]|\{\w*\}|%\{[^}]+\}", text))
+@pytest.mark.parametrize("lang", CATALOGUES)
+def test_every_message_is_translated_with_its_placeholders(lang):
+    """Every msgid of messages.pot has a translation (all plural forms, not fuzzy) that
+    keeps the English placeholders. ``python -m dashboard.catalogues`` lists the gaps."""
+    template = catalogues.read(POT)
+    catalogue = catalogues.read(catalogues.catalogue_path(lang), lang)
+    assert _msgids(template) <= _msgids(catalogue)
+    assert catalogues.problems(catalogue, template) == []
 
 
-def test_french_keeps_every_placeholder():
-    for message in _french():
+@pytest.mark.parametrize("lang", CATALOGUES)
+def test_catalogues_keep_every_placeholder(lang):
+    for message in catalogues.read(catalogues.catalogue_path(lang), lang):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -92,7 +81,23 @@ def test_french_keeps_every_placeholder():
             assert _placeholders(string) == expected, message.id
 
 
-# -- no English left in French pages -----------------------------------------------------
+def test_the_completeness_check_finds_gaps():
+    template = catalogues.read(POT)
+    french = _french()
+    first = next(m for m in french if m.id and isinstance(m.id, str))
+    first.string = ""
+    plural = next(m for m in french if isinstance(m.id, tuple))
+    plural.string = (plural.string[0].replace("%(count)s", "%(n)s"), plural.string[1])
+    found = catalogues.problems(french, template)
+    assert found[0] == f"untranslated: {first.id!r}"
+    assert any(line.startswith("placeholders differ") for line in found)
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\(\w+\)[sd]|\{\w*\}|%\{[^}]+\}", text))
+
+
+# -- no English left in translated pages----------------------------------------------------
 
 _TEXT_PROPS = ("title", "aria-label", "placeholder", "alt", "label", "headerName", "headerTooltip")
 
@@ -107,7 +112,7 @@ def _strings(node, found: list[str]) -> list[str]:
             _strings(item, found)
     elif isinstance(node, dict):
         for key, value in node.items():
-            if key in ("geojson", "colorscale", "type", "id", "className", "style"):
+            if key in ("geojson", "colorscale", "type", "id", "className", "style", "field"):
                 continue
             _strings(value, found)
     elif hasattr(node, "to_plotly_json") and hasattr(node, "_prop_names"):  # Dash component
@@ -126,11 +131,12 @@ def _strings(node, found: list[str]) -> list[str]:
     return found
 
 
-def _english_only() -> tuple[set[str], list[str]]:
-    """English messages whose French differs: exact strings, and long ones (four words or
-    more) that must not appear inside any text either."""
+@functools.lru_cache(maxsize=4)
+def _english_only(lang: str = "fr") -> tuple[frozenset[str], tuple[str, ...]]:
+    """English messages whose translation differs: exact strings, and long ones (four
+    words or more) that must not appear inside any text either."""
     exact, long = set(), []
-    for message in _french():
+    for message in catalogues.read(catalogues.catalogue_path(lang), lang):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -141,11 +147,11 @@ def _english_only() -> tuple[set[str], list[str]]:
             exact.add(english)
             fixed = [part for part in re.split(r"%\(\w+\)[sd]|\{\w*\}", english) if part]
             long += [part.strip() for part in fixed if len(part.split()) >= 4]
-    return exact, long
+    return frozenset(exact), tuple(long)
 
 
-def _english_in(tree) -> list[str]:
-    exact, long = _english_only()
+def _english_in(tree, lang: str = "fr") -> list[str]:
+    exact, long = _english_only(lang)
     leaks = []
     for text in _strings(tree, []):
         if text.strip() in exact:
@@ -155,11 +161,11 @@ def _english_in(tree) -> list[str]:
     return leaks
 
 
-@pytest.fixture(scope="module")
-def french_pages(demo_context):
-
+@pytest.fixture(scope="module", params=CATALOGUES)
+def translated_pages(request, demo_context):
+    lang = request.param
     context = demo_context.context
-    state = replace(demo_context.options.default, lang="fr")
+    state = replace(demo_context.options.default, lang=lang)
     pages = {"map": map_page(demo_context, state)}
     pages["map, level 1, IRIS core"] = map_page(demo_context, replace(state, level=1, core=True))
     first = demo_context.layers[state.level].locations[0]
@@ -170,19 +176,21 @@ def french_pages(demo_context):
             continue
         params = {"pcode": first} if name == "locality" else {}
         pages[name] = module.layout(context, state, **params)
-    return pages
+    return lang, pages
 
 
-def test_french_pages_have_no_english_interface_text(french_pages):
-    leaks = {name: _english_in(tree) for name, tree in french_pages.items()}
+def test_translated_pages_have_no_english_interface_text(translated_pages):
+    lang, pages = translated_pages
+    leaks = {name: _english_in(tree, lang) for name, tree in pages.items()}
     assert {name: found for name, found in leaks.items() if found} == {}
 
 
-def test_french_shell_has_no_english(demo_context):
+@pytest.mark.parametrize("lang", CATALOGUES)
+def test_translated_shell_has_no_english(demo_context, lang):
     from dashboard.app import shell_texts
 
-    texts = shell_texts(demo_context.context, "fr")
-    assert _english_in(list(texts.values())) == []
+    texts = shell_texts(demo_context.context, lang)
+    assert _english_in(list(texts.values()), lang) == []
 
 
 def test_the_leak_detector_finds_english():
@@ -195,7 +203,12 @@ def test_the_leak_detector_finds_english():
 
 
 def test_languages_are_english_and_the_catalogues():
-    assert dict(LANGUAGES) == {"en": "English", "fr": "Français"}
+    assert dict(LANGUAGES) == {
+        "en": "English",
+        "ar": "العربية",
+        "es": "Español",
+        "fr": "Français",
+    }
     assert language("fr") == "fr" and language("xx") == "en" and language(None) == "en"
     with pytest.raises(TypeError):
         LANGUAGES["de"] = "Deutsch"  # read-only: no module state changes at run time
@@ -203,7 +216,7 @@ def test_languages_are_english_and_the_catalogues():
 
 def test_dropping_a_catalogue_adds_a_language(tmp_path, monkeypatch):
     locale_dir = tmp_path / "locale"
-    shutil.copytree(FRENCH.parent.parent.parent, locale_dir)
+    shutil.copytree(FRENCH.parent.parent, locale_dir / "fr")
     arabic = locale_dir / "ar" / "LC_MESSAGES"
     arabic.mkdir(parents=True)
     (arabic / "messages.po").write_text(
