@@ -68,3 +68,30 @@ def signed_text(value: float | None, lang: str) -> str:
     if value < 0:
         return MINUS + text
     return text
+
+
+#: What values of a unit can be: an interval is clipped to it (a share cannot go
+#: below 0 % or above 100 %, a time or a ratio below 0). Other units: unbounded.
+UNIT_RANGES = {
+    "percent": (0.0, 100.0),
+    "minutes": (0.0, math.inf),
+    "ratio": (0.0, math.inf),
+}
+#: The normal quantile of a two-sided 95 % interval.
+Z95 = 1.96
+
+
+def interval(value: float | None, se: float | None, unit: str = "") -> tuple[float, float] | None:
+    """The 95 % interval of a survey estimate, ``value ± 1.96·se`` clipped to the
+    unit's range (``UNIT_RANGES``), unrounded; None where the value or its standard
+    error is missing (values that are not survey estimates have no interval)."""
+    value, se = _float(value), _float(se)
+    if value is None or se is None or se < 0:
+        return None
+    low, high = UNIT_RANGES.get(unit, (-math.inf, math.inf))
+    return max(low, value - Z95 * se), min(high, value + Z95 * se)
+
+
+def value_text(value: float | None, lang: str) -> str:
+    """An indicator value (or an interval's end) as printed: the display rule."""
+    return score_text(value, lang)

@@ -510,3 +510,68 @@ def test_hostile_area_names_stay_plain_text(context, state):
 
 def test_register_is_a_no_op(context):
     assert locality_module.register(object(), context) is None
+
+
+# -- indicator estimates with their standard errors (DESIGN 3.6) --------------------------
+
+
+def test_indicator_estimates_carry_the_survey_interval(context, state):
+    from dashboard.briefing.numbers import Z95
+
+    data = locality_data(context, state, DISTRICT)
+    cube = context.cube.sel(area=DISTRICT, group="idp", round=np.datetime64(state.round))
+    assert data.indicators, "the demo's values come from the survey path"
+    for row in data.indicators:
+        cell = cube.sel(indicator=row.code)
+        assert row.value == pytest.approx(float(cell["value"]))
+        assert row.n == pytest.approx(float(cell["n"]))
+        assert row.se == pytest.approx(float(cell["se"]))
+        low, high = row.interval
+        assert low == pytest.approx(max(0.0, row.value - Z95 * row.se))
+        if row.unit == "percent":
+            assert high == pytest.approx(min(100.0, row.value + Z95 * row.se))
+        assert low <= row.value <= high
+
+
+def test_interval_is_clipped_to_the_unit_and_absent_without_se():
+    from dashboard.briefing.numbers import interval
+
+    assert interval(2.0, 5.0, "percent") == (0.0, pytest.approx(11.8))
+    assert interval(99.0, 5.0, "percent") == (pytest.approx(89.2), 100.0)
+    assert interval(-3.0, 1.0, "index") == (pytest.approx(-4.96), pytest.approx(-1.04))
+    assert interval(40.0, None, "percent") is None
+    assert interval(40.0, float("nan"), "percent") is None
+    assert interval(None, 1.0, "percent") is None
+
+
+def test_page_shows_estimate_interval_and_n(context, state):
+    page = locality_module.layout(context, state, pcode=DISTRICT)
+    table = by_id(page, ids.LOCALITY_ESTIMATES)
+    data = locality_data(context, state, DISTRICT)
+    text = text_of(table)
+    row = next(r for r in data.indicators if not r.small)
+    low, high = row.interval
+    from dashboard.briefing.numbers import value_text
+
+    assert value_text(row.value, "en") in text
+    assert f"{value_text(low, 'en')} to {value_text(high, 'en')}" in text
+    assert number(row.n, "en") in text
+    assert "95 % interval" in text
+
+
+def test_values_without_se_show_no_interval(context, state):
+    cube = context.cube.copy(deep=True)
+    cube["se"][:] = np.nan
+    plain = replace(context, cube=cube, _memo={})
+    data = locality_data(plain, state, DISTRICT)
+    assert data.indicators and all(r.interval is None for r in data.indicators)
+    page = locality_module.layout(plain, state, pcode=DISTRICT)
+    text = text_of(by_id(page, ids.LOCALITY_ESTIMATES))
+    assert text.count("no standard error") == sum(not r.small for r in data.indicators)
+
+
+def test_rolled_up_areas_list_no_indicator_values(context, state):
+    data = locality_data(context, state, REGION)
+    assert data.rolled_up and data.indicators == ()
+    page = locality_module.layout(context, state, pcode=REGION)
+    assert not [c for c in walk(page) if getattr(c, "id", None) == ids.LOCALITY_ESTIMATES]
