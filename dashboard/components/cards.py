@@ -3,7 +3,6 @@ graph with a text alternative (``graph``). Pure builders of Dash components."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from dash import dcc, html
 
 GRAPH_CONFIG = {
@@ -16,7 +15,7 @@ GRAPH_CONFIG = {
 }
 
 
-def graph(graph_id: str, figure: go.Figure, label: str, description: str, filename: str):
+def graph(graph_id: str, figure: dict, label: str, description: str, filename: str):
     """A graph with a text alternative: the wrapper is an image named ``label`` and
     described by a visually hidden paragraph that gives the numbers."""
     description_id = f"{graph_id}-description"

@@ -39,7 +39,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
 
 from dashboard.briefing.labels import CLASS_RANGES, LOW_RELIABILITY, class_label
@@ -368,8 +367,9 @@ def map_figure(
     criterion_label: str | None = None,
     height: int = 600,
     lang: str | None = DEFAULT_LANGUAGE,
-) -> go.Figure:
-    """Choropleth of one admin level's scores (0-100, fixed class steps).
+) -> dict:
+    """Choropleth of one admin level's scores (0-100, fixed class steps), as a plain
+    figure dict (what ``dcc.Graph`` and kaleido take; no Plotly validation, DESIGN 9).
 
     ``geojson`` is the URL of the level's display GeoJSON (the app) or the
     FeatureCollection itself (static images). ``locations``/``names`` list every area of
@@ -450,6 +450,6 @@ def map_figure(
         "template": "none",
         "annotations": [legend_annotation(lang)],
     }
-    # Built from plain dicts: with the geometry as a URL there is nothing large to
-    # validate, and this stays fast for 10,000+ areas (DESIGN 9).
-    return go.Figure({"data": [no_score, scores, *outlines], "layout": layout})
+    # A plain dict, not a go.Figure: Plotly's validation walks every array of every
+    # trace on each request (DESIGN 9); ``dcc.Graph`` and kaleido take the dict as is.
+    return {"data": [no_score, scores, *outlines], "layout": layout}

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import plotly
+import plotly.graph_objects as go
 import pytest
 from dash import dcc, html
 
@@ -39,6 +40,12 @@ def state(context):
     return ViewState(
         round=context.rounds[-1], criterion="overall", group="idp", benchmark="parity", level=2
     )
+
+
+def _valid(figure: dict) -> dict:
+    """A builder's plain dict, validated by Plotly here (the app skips validation)."""
+    assert isinstance(figure, dict)
+    return go.Figure(figure).to_plotly_json()
 
 
 # -- walking a Dash component tree -------------------------------------------------------
@@ -300,12 +307,14 @@ def test_comparator_scores_on_a_hand_made_cube():
 
 
 def test_bars_label_missing_scores_no_data_not_zero():
-    figure = criterion_bars_figure(
-        ["Safety", "Housing", "Family"],
-        [40.04, None, float("nan")],
-        [70.0, 60.0, None],
-        parity=[57.1, None, None],
-    ).to_plotly_json()
+    figure = _valid(
+        criterion_bars_figure(
+            ["Safety", "Housing", "Family"],
+            [40.04, None, float("nan")],
+            [70.0, 60.0, None],
+            parity=[57.1, None, None],
+        )
+    )
     assert figure["data"][0]["x"] == (40.0, None, None) or list(figure["data"][0]["x"]) == [
         40.0,
         None,
@@ -318,7 +327,7 @@ def test_bars_label_missing_scores_no_data_not_zero():
 
 
 def test_absolute_bars_have_the_100_line_and_translate():
-    figure = criterion_bars_figure(["Safety"], [None], lang="fr").to_plotly_json()
+    figure = _valid(criterion_bars_figure(["Safety"], [None], lang="fr"))
     assert len(figure["data"]) == 1
     assert figure["layout"]["shapes"][0]["x0"] == 100
     notes = [a["text"] for a in figure["layout"]["annotations"]]
@@ -327,18 +336,20 @@ def test_absolute_bars_have_the_100_line_and_translate():
 
 def test_figures_escape_labels_from_data_files():
     hostile = "<b onmouseover=alert(1)>Safety</b>"
-    bars = criterion_bars_figure([hostile], [50.0], [60.0]).to_plotly_json()
-    profile = profile_figure([hostile, "Two"], [50.0, 60.0]).to_plotly_json()
-    series = timeseries_figure(["2024-03-01"], {hostile: [50.0]}).to_plotly_json()
+    bars = _valid(criterion_bars_figure([hostile], [50.0], [60.0]))
+    profile = _valid(profile_figure([hostile, "Two"], [50.0, 60.0]))
+    series = _valid(timeseries_figure(["2024-03-01"], {hostile: [50.0]}))
     body = json.dumps([bars, profile, series], cls=plotly.utils.PlotlyJSONEncoder)
     assert "<b onmouseover" not in body
     assert "&lt;b onmouseover=alert(1)&gt;Safety&lt;/b&gt;" in body
 
 
 def test_profile_is_closed_and_keeps_gaps():
-    figure = profile_figure(
-        ["A", "B", "C"], [50.0, None, 70.0], [40.0, 45.0, 50.0], current_name="Dec 2025"
-    ).to_plotly_json()
+    figure = _valid(
+        profile_figure(
+            ["A", "B", "C"], [50.0, None, 70.0], [40.0, 45.0, 50.0], current_name="Dec 2025"
+        )
+    )
     baseline, current = figure["data"]
     assert list(current["r"]) == [50.0, None, 70.0, 50.0]
     theta = list(current["theta"])
@@ -352,12 +363,14 @@ def test_profile_is_closed_and_keeps_gaps():
 
 def test_timeseries_marks_the_round_and_draws_overall_thicker():
     rounds = ["2024-03-01", "2024-06-01", "2024-09-01"]
-    figure = timeseries_figure(
-        rounds,
-        {"Safety": [40.0, None, 50.0], "Housing": [30.0, 31.0, 32.0]},
-        [35.0, 36.0, 41.0],
-        marked="2024-06-01",
-    ).to_plotly_json()
+    figure = _valid(
+        timeseries_figure(
+            rounds,
+            {"Safety": [40.0, None, 50.0], "Housing": [30.0, 31.0, 32.0]},
+            [35.0, 36.0, 41.0],
+            marked="2024-06-01",
+        )
+    )
     *criteria, overall = figure["data"]
     assert len(criteria) == 2 and overall["name"] == "Overall score"
     assert overall["line"]["width"] > max(c["line"]["width"] for c in criteria)

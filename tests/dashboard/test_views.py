@@ -393,5 +393,5 @@ def test_map_page_in_french(demo_context):
 def test_inline_geometry_for_static_images(demo_app_context):
     source = MapSource(demo_app_context)  # no URL: the report's figures carry the GeoJSON
     figure = source.figure(source.options.default)
-    assert isinstance(figure.data[SCORE_TRACE].geojson, dict)
-    assert len(figure.data[SCORE_TRACE].geojson["features"]) == 150
+    assert isinstance(figure["data"][SCORE_TRACE]["geojson"], dict)
+    assert len(figure["data"][SCORE_TRACE]["geojson"]["features"]) == 150
