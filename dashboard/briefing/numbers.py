@@ -84,11 +84,18 @@ Z95 = 1.96
 def interval(value: float | None, se: float | None, unit: str = "") -> tuple[float, float] | None:
     """The 95 % interval of a survey estimate, ``value ± 1.96·se`` clipped to the
     unit's range (``UNIT_RANGES``), unrounded; None where the value or its standard
-    error is missing (values that are not survey estimates have no interval)."""
+    error is missing (values that are not survey estimates have no interval).
+
+    Also None where ``se`` is 0 for a value inside the unit's range: households that
+    disagree cannot have no sampling error, so the design could not estimate it (a
+    domain within one cluster, DESIGN 3.6), and a zero-width interval would be a fake
+    one. At a bound (0 % or 100 % of households) a zero ``se`` is what the data say."""
     value, se = _float(value), _float(se)
     if value is None or se is None or se < 0:
         return None
     low, high = UNIT_RANGES.get(unit, (-math.inf, math.inf))
+    if se == 0 and low < value < high:
+        return None
     return max(low, value - Z95 * se), min(high, value + Z95 * se)
 
 

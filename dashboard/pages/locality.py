@@ -535,7 +535,8 @@ def _estimate_cells(row, n_min: int, lang: str, _) -> list:
             html.Td(n, className="num"),
         ]
     if row.interval is None:
-        span = html.Td(_("no standard error"), className="locality-none")
+        text = _("no standard error") if row.se is None else _("not estimable")
+        span = html.Td(text, className="locality-none")
     else:
         low, high = row.interval
         span = html.Td(

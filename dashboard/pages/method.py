@@ -504,6 +504,12 @@ def survey_text(state: ViewState) -> list[str]:
             "are computed from the estimates themselves: the standard errors do not enter "
             "them, and the scores downloads give no standard error."
         ),
+        _(
+            "A standard error of zero for a value between the unit's limits means that the "
+            "survey design could not estimate it (all the area's households in one "
+            "cluster): the page then says the interval is not estimable rather than "
+            "showing an interval of zero width."
+        ),
     ]
 
 

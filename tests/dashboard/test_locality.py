@@ -528,11 +528,15 @@ def test_register_is_a_no_op(context):
 # -- indicator estimates with their standard errors (DESIGN 3.6) --------------------------
 
 
+#: A district whose survey values all carry a standard error above zero.
+SURVEYED = "XM01002"
+
+
 def test_indicator_estimates_carry_the_survey_interval(context, state):
     from dashboard.briefing.numbers import Z95
 
-    data = locality_data(context, state, DISTRICT)
-    cube = context.cube.sel(area=DISTRICT, group="idp", round=np.datetime64(state.round))
+    data = locality_data(context, state, SURVEYED)
+    cube = context.cube.sel(area=SURVEYED, group="idp", round=np.datetime64(state.round))
     assert data.indicators, "the demo's values come from the survey path"
     for row in data.indicators:
         cell = cube.sel(indicator=row.code)
@@ -555,12 +559,15 @@ def test_interval_is_clipped_to_the_unit_and_absent_without_se():
     assert interval(40.0, None, "percent") is None
     assert interval(40.0, float("nan"), "percent") is None
     assert interval(None, 1.0, "percent") is None
+    # A zero se inside the range was not estimable (one cluster): no fake interval.
+    assert interval(18.4, 0.0, "percent") is None
+    assert interval(100.0, 0.0, "percent") == (100.0, 100.0)
 
 
 def test_page_shows_estimate_interval_and_n(context, state):
-    page = locality_module.layout(context, state, pcode=DISTRICT)
+    page = locality_module.layout(context, state, pcode=SURVEYED)
     table = by_id(page, ids.LOCALITY_ESTIMATES)
-    data = locality_data(context, state, DISTRICT)
+    data = locality_data(context, state, SURVEYED)
     text = text_of(table)
     row = next(r for r in data.indicators if not r.small)
     low, high = row.interval
@@ -576,9 +583,9 @@ def test_values_without_se_show_no_interval(context, state):
     cube = context.cube.copy(deep=True)
     cube["se"][:] = np.nan
     plain = replace(context, cube=cube, _memo={})
-    data = locality_data(plain, state, DISTRICT)
+    data = locality_data(plain, state, SURVEYED)
     assert data.indicators and all(r.interval is None for r in data.indicators)
-    page = locality_module.layout(plain, state, pcode=DISTRICT)
+    page = locality_module.layout(plain, state, pcode=SURVEYED)
     text = text_of(by_id(page, ids.LOCALITY_ESTIMATES))
     assert text.count("no standard error") == sum(not r.small for r in data.indicators)
 
@@ -588,3 +595,17 @@ def test_rolled_up_areas_list_no_indicator_values(context, state):
     assert data.rolled_up and data.indicators == ()
     page = locality_module.layout(context, state, pcode=REGION)
     assert not [c for c in walk(page) if getattr(c, "id", None) == ids.LOCALITY_ESTIMATES]
+
+
+def test_zero_standard_errors_inside_the_range_are_not_estimable(context, state):
+    cube = context.cube.copy(deep=True)
+    at = {"area": SURVEYED, "group": "idp", "round": np.datetime64(state.round, "ns")}
+    cube["se"].loc[at] = 0.0
+    zero = replace(context, cube=cube, _memo={})
+    data = locality_data(zero, state, SURVEYED)
+    inside = [r for r in data.indicators if 0 < r.value < 100 and not r.small]
+    assert inside and all(r.interval is None and r.se == 0 for r in inside)
+    text = text_of(
+        by_id(locality_module.layout(zero, state, pcode=SURVEYED), ids.LOCALITY_ESTIMATES)
+    )
+    assert text.count("not estimable") >= len(inside)
