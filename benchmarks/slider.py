@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     def lower_bound(index=[0]):  # noqa: B006
         index[0] = (index[0] + 1) % rounds
         state = state_from_controls("overall", "idp", "parity", index[0], options)
-        figure = copy.copy(source.figure(state).to_plotly_json())
+        figure = copy.copy(source.figure(state))
         figure["data"] = [dict(trace) for trace in figure["data"]]
         figure["data"][0]["geojson"] = collection  # inline, once
         for trace in figure["data"][1:]:

@@ -543,6 +543,7 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
         url_for=lambda level: relative(f"/geo/level/{level}.json") + f"?v={geometry[level].etag}",
     )
     app.interpolate_index = _index_for_request(app, context, source)
+    source.warm()  # the first map's figure, built once now rather than on the first request
     pages = _load_pages()
     key_config = _page_key_config(pages, relative("/"))
     key_rules = _query_rules(source.options)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from dashboard.briefing.numbers import _float, _missing
+from dashboard.briefing.numbers import _float, _missing, interval
 from dashboard.briefing.summary import _first_index
 from indicators.cube import DISPLACED_GROUPS
 
@@ -37,6 +37,23 @@ class CriterionRow:
     values_expected: int
     small_samples: int
     fallbacks: int
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator value of the area's displaced group in the view's round: the
+    estimate, its sample and, for survey estimates (DESIGN 3.6), its standard error and
+    95 % interval. Values without ``se`` (not from a survey) have no interval."""
+
+    code: str
+    label: str
+    criterion: str
+    unit: str
+    value: float | None
+    n: float | None
+    se: float | None
+    interval: tuple[float, float] | None  # value ± 1.96·se clipped to the unit's range
+    small: bool  # n below the framework's n_min
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,8 @@ class LocalityData:
     #: Returnees present in the round (own figure, else the sum of the children's): the
     #: card the page shows when the view's group is returnees.
     returnees_present: float | None = None
+    #: The area's own indicator values this round (empty for rolled-up scores).
+    indicators: tuple[IndicatorRow, ...] = ()
 
     @property
     def small_samples(self) -> int:
@@ -248,6 +267,7 @@ def locality_data(context, state, pcode: str) -> LocalityData | None:
         baseline_round=None if baseline is None else rounds[baseline],
         criteria=tuple(rows),
         sources=_sources(context, sorted({pcode, *members})),
+        indicators=_indicators(context, pcode, group, round_, codes, state.lang) if own else (),
     )
 
 
@@ -260,6 +280,44 @@ def _returnees(context, pcode: str, level: int, round_: str) -> float | None:
     if pcode not in table.index or round_ not in table.columns:
         return None
     return _float(table.at[pcode, round_])
+
+
+def _indicators(context, pcode, group, round_, codes, lang) -> tuple[IndicatorRow, ...]:
+    """The area's own values of the counted criteria's indicators in the round, in
+    framework order (missing values left out)."""
+    framework = context.framework
+    counted = set(codes)
+    subcriterion_of, criterion_of = framework.indicator_parent(), framework.subcriterion_parent()
+    cube = context.cube
+    try:
+        cells = cube[["value", "n", "se"]].sel(area=pcode, group=group, round=np.datetime64(round_))
+    except KeyError:
+        return ()
+    known = set(cells["indicator"].values)
+    rows = []
+    for indicator in framework.indicators:
+        criterion = criterion_of[subcriterion_of[indicator.code]]
+        if criterion not in counted or indicator.code not in known:
+            continue
+        cell = cells.sel(indicator=indicator.code)
+        value = _float(cell["value"])
+        if value is None:
+            continue
+        n, se = _float(cell["n"]), _float(cell["se"])
+        rows.append(
+            IndicatorRow(
+                code=indicator.code,
+                label=framework.label(indicator.code, lang),
+                criterion=criterion,
+                unit=indicator.unit,
+                value=value,
+                n=n,
+                se=se,
+                interval=interval(value, se, indicator.unit),
+                small=n is not None and n < framework.n_min,
+            )
+        )
+    return tuple(rows)
 
 
 def _idps(context, pcode: str, round_: str) -> float | None:

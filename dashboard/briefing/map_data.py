@@ -5,6 +5,7 @@ the map page and the PDF draw from it.
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_text
 import json
 from collections.abc import Callable, Sequence
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
 from babel.lists import format_list
 
@@ -185,7 +185,23 @@ class MapSource:
             self._memo[key] = max(5.0, float(np.ceil(largest / 5) * 5))
         return self._memo[key]
 
-    def figure(self, state: ViewState, height: int = 600) -> go.Figure:
+    def figure(self, state: ViewState, height: int = 600) -> dict:
+        """The map figure of ``state`` (a plain dict). The first map a reader sees (the
+        default view, in any language) is built once per source and shared read-only:
+        ``warm`` builds it at start, so the first page does not wait for it."""
+        if height == 600 and state == dataclasses.replace(self.options.default, lang=state.lang):
+            key = ("first_figure", state.lang)
+            if key not in self._memo:
+                self._memo[key] = self._figure(state, height)
+            return self._memo[key]
+        return self._figure(state, height)
+
+    def warm(self) -> None:
+        """Build what the first page needs (the default view's figure) now, at start."""
+        if self.layers and self.options.rounds:
+            self.figure(self.options.default)
+
+    def _figure(self, state: ViewState, height: int) -> dict:
         layer = self.layer(state)
         return map_figure(
             self.values(state),

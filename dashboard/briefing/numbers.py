@@ -68,3 +68,37 @@ def signed_text(value: float | None, lang: str) -> str:
     if value < 0:
         return signed_mark(lang) + MINUS + text
     return text
+
+
+#: What values of a unit can be: an interval is clipped to it (a share cannot go
+#: below 0 % or above 100 %, a time or a ratio below 0). Other units: unbounded.
+UNIT_RANGES = {
+    "percent": (0.0, 100.0),
+    "minutes": (0.0, math.inf),
+    "ratio": (0.0, math.inf),
+}
+#: The normal quantile of a two-sided 95 % interval.
+Z95 = 1.96
+
+
+def interval(value: float | None, se: float | None, unit: str = "") -> tuple[float, float] | None:
+    """The 95 % interval of a survey estimate, ``value ± 1.96·se`` clipped to the
+    unit's range (``UNIT_RANGES``), unrounded; None where the value or its standard
+    error is missing (values that are not survey estimates have no interval).
+
+    Also None where ``se`` is 0 for a value inside the unit's range: households that
+    disagree cannot have no sampling error, so the design could not estimate it (a
+    domain within one cluster, DESIGN 3.6), and a zero-width interval would be a fake
+    one. At a bound (0 % or 100 % of households) a zero ``se`` is what the data say."""
+    value, se = _float(value), _float(se)
+    if value is None or se is None or se < 0:
+        return None
+    low, high = UNIT_RANGES.get(unit, (-math.inf, math.inf))
+    if se == 0 and low < value < high:
+        return None
+    return max(low, value - Z95 * se), min(high, value + Z95 * se)
+
+
+def value_text(value: float | None, lang: str) -> str:
+    """An indicator value (or an interval's end) as printed: the display rule."""
+    return score_text(value, lang)

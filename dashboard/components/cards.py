@@ -3,7 +3,6 @@ graph with a text alternative (``graph``). Pure builders of Dash components."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from dash import dcc, html
 
 GRAPH_CONFIG = {
@@ -18,7 +17,7 @@ GRAPH_CONFIG = {
 
 def graph(
     graph_id: str,
-    figure: go.Figure,
+    figure: dict,
     label: str,
     description: str,
     filename: str,

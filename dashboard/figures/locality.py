@@ -12,8 +12,6 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from html import escape as _escape
 
-import plotly.graph_objects as go
-
 from dashboard.briefing.numbers import _missing, score_text
 from dashboard.figures.map import font_family
 from dashboard.i18n import direction, month_year, separators, translator
@@ -95,7 +93,7 @@ def criterion_bars_figure(
     comparator_name: str = "Host community",
     lang: str = "en",
     height: int | None = None,
-) -> go.Figure:
+) -> dict:
     """Horizontal bars, one row per criterion (first on top).
 
     With ``comparator`` (the parity benchmark) the group's absolute score and the
@@ -241,7 +239,7 @@ def criterion_bars_figure(
         "annotations": annotations,
         "shapes": shapes,
     }
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
 def profile_figure(
@@ -253,7 +251,7 @@ def profile_figure(
     baseline_name: str = "First round",
     lang: str = "en",
     height: int = 460,
-) -> go.Figure:
+) -> dict:
     """The criteria as a radar: this round's scores, and the first round's for contrast.
     Missing scores leave a gap in the outline (not a point at zero)."""
     _ = translator(lang)
@@ -320,7 +318,7 @@ def profile_figure(
         },
         "dragmode": False,
     }
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
 def timeseries_figure(
@@ -332,7 +330,7 @@ def timeseries_figure(
     overall_name: str = "Overall score",
     lang: str = "en",
     height: int | None = 520,
-) -> go.Figure:
+) -> dict:
     """One line per criterion over ``rounds`` (YYYY-MM-DD), the overall score thicker and
     dark, and the round ``marked`` (the view's) as a vertical line. Rounds without a
     score leave gaps. The legend is under the plot, so a narrow screen keeps the plot's
@@ -427,4 +425,4 @@ def timeseries_figure(
         "shapes": shapes,
         "annotations": annotations,
     }
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}

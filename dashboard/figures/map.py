@@ -39,7 +39,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
 
 from dashboard.briefing.labels import CLASS_RANGES, LOW_RELIABILITY, class_label
@@ -392,8 +391,9 @@ def map_figure(
     lang: str | None = DEFAULT_LANGUAGE,
     change: str | None = None,
     span: float = 20.0,
-) -> go.Figure:
-    """Choropleth of one admin level's scores (0-100, fixed class steps).
+) -> dict:
+    """Choropleth of one admin level's scores (0-100, fixed class steps), as a plain
+    figure dict (what ``dcc.Graph`` and kaleido take; no Plotly validation, DESIGN 9).
 
     With ``change`` (a label such as "Change since the previous round") the values are
     changes of the score: a diverging scale from ``-span`` (red, worse) to ``+span``
@@ -480,6 +480,6 @@ def map_figure(
         "template": "none",
         "annotations": [] if change else [legend_annotation(lang)],
     }
-    # Built from plain dicts: with the geometry as a URL there is nothing large to
-    # validate, and this stays fast for 10,000+ areas (DESIGN 9).
-    return go.Figure({"data": [no_score, scores, *outlines], "layout": layout})
+    # A plain dict, not a go.Figure: Plotly's validation walks every array of every
+    # trace on each request (DESIGN 9); ``dcc.Graph`` and kaleido take the dict as is.
+    return {"data": [no_score, scores, *outlines], "layout": layout}

@@ -42,7 +42,7 @@ from dashboard.briefing.labels import (
     is_low_reliability,
 )
 from dashboard.briefing.locality import LocalityData, locality_data
-from dashboard.briefing.numbers import _missing, score_text, signed_text
+from dashboard.briefing.numbers import _missing, score_text, signed_text, value_text
 from dashboard.briefing.summary import summary_sentences
 from dashboard.briefing.view import to_query
 from dashboard.components.cards import card, graph, kpi
@@ -529,6 +529,84 @@ def _coverage_table(data: LocalityData, state, _):
     )
 
 
+def _estimate_cells(row, n_min: int, lang: str, _) -> list:
+    """Estimate, 95 % interval and n of one indicator value. A value on a small sample is
+    withheld (DESIGN 8: the page follows the public rule); one without a standard error
+    (not a survey estimate) has no interval."""
+    n = "–" if _missing(row.n) else number(row.n, lang)
+    if row.small:
+        withheld = _("withheld: fewer than {n_min} households").format(n_min=number(n_min, lang))
+        return [
+            html.Td(withheld, colSpan=2, className="locality-flag"),
+            html.Td(n, className="num"),
+        ]
+    if row.interval is None:
+        text = _("no standard error") if row.se is None else _("not estimable")
+        span = html.Td(text, className="locality-none")
+    else:
+        low, high = row.interval
+        span = html.Td(
+            _("{low} to {high}").format(low=value_text(low, lang), high=value_text(high, lang)),
+            className="num",
+        )
+    return [
+        html.Td(value_text(row.value, lang), className="num"),
+        span,
+        html.Td(n, className="num"),
+    ]
+
+
+def _estimates_table(data: LocalityData, state, _):
+    """The area's own indicator values with their 95 % intervals (DESIGN 3.6)."""
+    lang = state.lang
+    labels = {c.code: c.label for c in data.criteria}
+    rows, criterion = [], None
+    for row in data.indicators:
+        if row.criterion != criterion:
+            criterion = row.criterion
+            rows.append(
+                html.Tr(
+                    html.Th(labels.get(criterion, criterion), colSpan=4, scope="colgroup"),
+                    className="locality-row-group",
+                )
+            )
+        rows.append(
+            html.Tr([html.Th(row.label, scope="row"), *_estimate_cells(row, data.n_min, lang, _)])
+        )
+    return card(
+        _("Indicator estimates"),
+        ids.LOCALITY_ESTIMATES,
+        [
+            html.P(
+                _(
+                    "Values of {group} in {date}. Survey estimates come with a 95 % interval, "
+                    "the estimate plus or minus 1.96 standard errors: the range the value "
+                    "would most likely fall in had other households been sampled. n is the "
+                    "number of households (or people) the value rests on."
+                ).format(group=_(GROUP_LABELS[data.group]), date=month_year(data.round, lang)),
+                className="locality-caption",
+            ),
+            html.Table(
+                className="locality-table",
+                children=[
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(_("Indicator"), scope="col"),
+                                html.Th(_("Estimate"), scope="col", className="num"),
+                                html.Th(_("95 % interval"), scope="col", className="num"),
+                                html.Th("n", scope="col", className="num"),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+            ),
+        ],
+        "locality-wide",
+    )
+
+
 def _rounds_text(rounds: Sequence[str], lang: str, _) -> str:
     if not rounds:
         return ""
@@ -612,6 +690,8 @@ def layout(context, state, pcode: str = "", **_params):
         _change_table(data, state, _),
         _coverage_table(data, state, _),
     ]
+    if data.indicators:
+        children.append(_estimates_table(data, state, _))
     return html.Div(children, id=ids.LOCALITY_PAGE, className="locality-page")
 
 

@@ -59,7 +59,6 @@ from dashboard.figures.map import (
     class_legend,
     hovertemplate,
     low_reliability_locations,
-    map_figure,
     score_arrays,
 )
 from dashboard.i18n import (
@@ -421,7 +420,6 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
     _ = translator(state.lang)
     rounds = source.options.rounds
     values = source.values(state)
-    layer = source.layer(state)
     return html.Div(
         className="map-page",
         children=[
@@ -476,18 +474,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                     ),
                     dcc.Graph(
                         id=ids.MAP,
-                        figure=map_figure(
-                            values,
-                            state.level,
-                            layer.geojson,
-                            locations=layer.locations,
-                            names=layer.names,
-                            bounds=layer.bounds,
-                            criterion_label=_hover_label(state, source.framework),
-                            lang=state.lang,
-                            change=change_label(state),
-                            span=source.change_span(state) if state.show != "score" else 20.0,
-                        ),
+                        figure=source.figure(state),
                         className="map",
                         config={
                             "displaylogo": False,

@@ -329,6 +329,8 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
                     "are shown."
                 ).format(draws=DEFAULT_DRAWS)
             ),
+            html.H4(_("Survey estimates and their uncertainty")),
+            html.Div(id=ids.METHOD_SURVEY, children=[html.P(t) for t in survey_text(state)]),
             html.H4(_("Small samples in downloads")),
             html.P(suppression_rule(context, state.lang)),
             html.H4(_("How numbers are shown")),
@@ -497,6 +499,41 @@ def downloads(context: AppContext, state: ViewState) -> html.Div:
             ),
         ],
     )
+
+
+def survey_text(state: ViewState) -> list[str]:
+    """How survey estimates, their standard errors and intervals are made (DESIGN 3.6)."""
+    _ = translator(state.lang)
+    return [
+        _(
+            "Indicator values made from household survey microdata are estimates. For each "
+            "area, group and indicator the estimate is the weighted mean of the households' "
+            "answers (for a yes/no question, the weighted share answering yes, in percent), "
+            "using the survey's household weights; n is the number of households (or people, "
+            "for questions about household members) behind it."
+        ),
+        _(
+            "Each estimate comes with a standard error (se): how much it would vary had other "
+            "households been sampled. It is computed by Taylor linearisation, treating each "
+            "area and group as a domain of the whole survey design and taking its strata and "
+            "clusters into account, as the R survey package does. A stratum with a single "
+            "cluster adds nothing to it."
+        ),
+        _(
+            "The locality page shows each estimate with its 95 % interval, the estimate plus "
+            "or minus 1.96 standard errors, kept within what the unit allows (0 to 100 for a "
+            "percentage) and shown by the same rule as the scores. Values that do not come "
+            "from a survey have no standard error and are shown without an interval. Scores "
+            "are computed from the estimates themselves: the standard errors do not enter "
+            "them, and the scores downloads give no standard error."
+        ),
+        _(
+            "A standard error of zero for a value between the unit's limits means that the "
+            "survey design could not estimate it (all the area's households in one "
+            "cluster): the page then says the interval is not estimable rather than "
+            "showing an interval of zero width."
+        ),
+    ]
 
 
 def layout(context: AppContext, state: ViewState, **params) -> html.Div:

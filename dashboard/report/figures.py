@@ -108,8 +108,8 @@ def _inline(figure: dict, geometry: LevelGeometry) -> dict:
 
 
 def _plain(figure) -> dict:
-    # The figure is made here and dropped: its dict can be changed in place.
-    return figure.to_plotly_json()
+    # The builders give plain dicts, made here and dropped: changed in place.
+    return figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
 
 
 @dataclass(frozen=True)

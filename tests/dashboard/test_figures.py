@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.briefing.labels import LOW_RELIABILITY, class_label, is_low_reliability
@@ -21,13 +22,20 @@ from dashboard.figures.map import (
     geojson_bounds,
     hovertemplate,
     low_reliability_locations,
-    map_figure,
     map_values,
     score_arrays,
 )
+from dashboard.figures.map import map_figure as plain_map_figure
 from indicators.scoring import CLASS_LABELS
 
 ROUND = "2024-06-01"
+
+
+def map_figure(*args, **kwargs) -> go.Figure:
+    """The builder's plain dict, validated by Plotly here (the app skips validation)."""
+    figure = plain_map_figure(*args, **kwargs)
+    assert isinstance(figure, dict)
+    return go.Figure(figure)
 
 
 def _select(result, variable, **at):
@@ -145,7 +153,7 @@ def test_classes_and_legend_in_french():
 
 
 def test_map_figure_is_a_white_background_choroplethmap_by_url(demo_context):
-    figure = demo_context.figure(demo_context.options.default)
+    figure = go.Figure(demo_context.figure(demo_context.options.default))
     assert [trace.type for trace in figure.data] == ["choroplethmap"] * 4
     assert figure.layout.map.style == "white-bg"
     for trace in figure.data:
@@ -202,7 +210,7 @@ def test_map_figure_escapes_area_names_and_outlines_unreliable_areas():
 
 def test_map_figure_fits_the_geometry(demo_context):
     min_lon, min_lat, max_lon, max_lat = demo_context.layers[2].bounds
-    figure = demo_context.figure(demo_context.options.default)
+    figure = go.Figure(demo_context.figure(demo_context.options.default))
     centre = figure.layout.map.center
     assert min_lon < centre.lon < max_lon and min_lat < centre.lat < max_lat
     assert 4 < figure.layout.map.zoom < 9
@@ -257,7 +265,7 @@ def test_hover_template_in_french():
 
 def test_french_figure_uses_french_number_separators(demo_context):
     state = replace(demo_context.options.default, lang="fr")
-    figure = demo_context.figure(state)
+    figure = go.Figure(demo_context.figure(state))
     assert figure.layout.separators == ", "
     assert "pas de score" in figure.data[NO_SCORE_TRACE].hovertemplate
 

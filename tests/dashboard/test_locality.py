@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import plotly
+import plotly.graph_objects as go
 import pytest
 from dash import dcc, html
 
@@ -39,6 +40,12 @@ def state(context):
     return ViewState(
         round=context.rounds[-1], criterion="overall", group="idp", benchmark="parity", level=2
     )
+
+
+def _valid(figure: dict) -> dict:
+    """A builder's plain dict, validated by Plotly here (the app skips validation)."""
+    assert isinstance(figure, dict)
+    return go.Figure(figure).to_plotly_json()
 
 
 # -- walking a Dash component tree -------------------------------------------------------
@@ -301,12 +308,14 @@ def test_comparator_scores_on_a_hand_made_cube():
 
 
 def test_bars_label_missing_scores_no_data_not_zero():
-    figure = criterion_bars_figure(
-        ["Safety", "Housing", "Family"],
-        [40.04, None, float("nan")],
-        [70.0, 60.0, None],
-        parity=[57.1, None, None],
-    ).to_plotly_json()
+    figure = _valid(
+        criterion_bars_figure(
+            ["Safety", "Housing", "Family"],
+            [40.04, None, float("nan")],
+            [70.0, 60.0, None],
+            parity=[57.1, None, None],
+        )
+    )
     assert figure["data"][0]["x"] == (40.0, None, None) or list(figure["data"][0]["x"]) == [
         40.0,
         None,
@@ -319,7 +328,7 @@ def test_bars_label_missing_scores_no_data_not_zero():
 
 
 def test_absolute_bars_have_the_100_line_and_translate():
-    figure = criterion_bars_figure(["Safety"], [None], lang="fr").to_plotly_json()
+    figure = _valid(criterion_bars_figure(["Safety"], [None], lang="fr"))
     assert len(figure["data"]) == 1
     assert figure["layout"]["shapes"][0]["x0"] == 100
     notes = [a["text"] for a in figure["layout"]["annotations"]]
@@ -328,18 +337,20 @@ def test_absolute_bars_have_the_100_line_and_translate():
 
 def test_figures_escape_labels_from_data_files():
     hostile = "<b onmouseover=alert(1)>Safety</b>"
-    bars = criterion_bars_figure([hostile], [50.0], [60.0]).to_plotly_json()
-    profile = profile_figure([hostile, "Two"], [50.0, 60.0]).to_plotly_json()
-    series = timeseries_figure(["2024-03-01"], {hostile: [50.0]}).to_plotly_json()
+    bars = _valid(criterion_bars_figure([hostile], [50.0], [60.0]))
+    profile = _valid(profile_figure([hostile, "Two"], [50.0, 60.0]))
+    series = _valid(timeseries_figure(["2024-03-01"], {hostile: [50.0]}))
     body = json.dumps([bars, profile, series], cls=plotly.utils.PlotlyJSONEncoder)
     assert "<b onmouseover" not in body
     assert "&lt;b onmouseover=alert(1)&gt;Safety&lt;/b&gt;" in body
 
 
 def test_profile_is_closed_and_keeps_gaps():
-    figure = profile_figure(
-        ["A", "B", "C"], [50.0, None, 70.0], [40.0, 45.0, 50.0], current_name="Dec 2025"
-    ).to_plotly_json()
+    figure = _valid(
+        profile_figure(
+            ["A", "B", "C"], [50.0, None, 70.0], [40.0, 45.0, 50.0], current_name="Dec 2025"
+        )
+    )
     baseline, current = figure["data"]
     assert list(current["r"]) == [50.0, None, 70.0, 50.0]
     theta = list(current["theta"])
@@ -353,12 +364,14 @@ def test_profile_is_closed_and_keeps_gaps():
 
 def test_timeseries_marks_the_round_and_draws_overall_thicker():
     rounds = ["2024-03-01", "2024-06-01", "2024-09-01"]
-    figure = timeseries_figure(
-        rounds,
-        {"Safety": [40.0, None, 50.0], "Housing": [30.0, 31.0, 32.0]},
-        [35.0, 36.0, 41.0],
-        marked="2024-06-01",
-    ).to_plotly_json()
+    figure = _valid(
+        timeseries_figure(
+            rounds,
+            {"Safety": [40.0, None, 50.0], "Housing": [30.0, 31.0, 32.0]},
+            [35.0, 36.0, 41.0],
+            marked="2024-06-01",
+        )
+    )
     *criteria, overall = figure["data"]
     assert len(criteria) == 2 and overall["name"] == "Overall score"
     assert overall["line"]["width"] > max(c["line"]["width"] for c in criteria)
@@ -511,3 +524,89 @@ def test_hostile_area_names_stay_plain_text(context, state):
 
 def test_register_is_a_no_op(context):
     assert locality_module.register(object(), context) is None
+
+
+# -- indicator estimates with their standard errors (DESIGN 3.6) --------------------------
+
+
+#: A district whose survey values all carry a standard error above zero.
+SURVEYED = "XM01002"
+
+
+def test_indicator_estimates_carry_the_survey_interval(context, state):
+    from dashboard.briefing.numbers import Z95
+
+    data = locality_data(context, state, SURVEYED)
+    cube = context.cube.sel(area=SURVEYED, group="idp", round=np.datetime64(state.round))
+    assert data.indicators, "the demo's values come from the survey path"
+    for row in data.indicators:
+        cell = cube.sel(indicator=row.code)
+        assert row.value == pytest.approx(float(cell["value"]))
+        assert row.n == pytest.approx(float(cell["n"]))
+        assert row.se == pytest.approx(float(cell["se"]))
+        low, high = row.interval
+        assert low == pytest.approx(max(0.0, row.value - Z95 * row.se))
+        if row.unit == "percent":
+            assert high == pytest.approx(min(100.0, row.value + Z95 * row.se))
+        assert low <= row.value <= high
+
+
+def test_interval_is_clipped_to_the_unit_and_absent_without_se():
+    from dashboard.briefing.numbers import interval
+
+    assert interval(2.0, 5.0, "percent") == (0.0, pytest.approx(11.8))
+    assert interval(99.0, 5.0, "percent") == (pytest.approx(89.2), 100.0)
+    assert interval(-3.0, 1.0, "index") == (pytest.approx(-4.96), pytest.approx(-1.04))
+    assert interval(40.0, None, "percent") is None
+    assert interval(40.0, float("nan"), "percent") is None
+    assert interval(None, 1.0, "percent") is None
+    # A zero se inside the range was not estimable (one cluster): no fake interval.
+    assert interval(18.4, 0.0, "percent") is None
+    assert interval(100.0, 0.0, "percent") == (100.0, 100.0)
+
+
+def test_page_shows_estimate_interval_and_n(context, state):
+    page = locality_module.layout(context, state, pcode=SURVEYED)
+    table = by_id(page, ids.LOCALITY_ESTIMATES)
+    data = locality_data(context, state, SURVEYED)
+    text = text_of(table)
+    row = next(r for r in data.indicators if not r.small)
+    low, high = row.interval
+    from dashboard.briefing.numbers import value_text
+
+    assert value_text(row.value, "en") in text
+    assert f"{value_text(low, 'en')} to {value_text(high, 'en')}" in text
+    assert number(row.n, "en") in text
+    assert "95 % interval" in text
+
+
+def test_values_without_se_show_no_interval(context, state):
+    cube = context.cube.copy(deep=True)
+    cube["se"][:] = np.nan
+    plain = replace(context, cube=cube, _memo={})
+    data = locality_data(plain, state, SURVEYED)
+    assert data.indicators and all(r.interval is None for r in data.indicators)
+    page = locality_module.layout(plain, state, pcode=SURVEYED)
+    text = text_of(by_id(page, ids.LOCALITY_ESTIMATES))
+    assert text.count("no standard error") == sum(not r.small for r in data.indicators)
+
+
+def test_rolled_up_areas_list_no_indicator_values(context, state):
+    data = locality_data(context, state, REGION)
+    assert data.rolled_up and data.indicators == ()
+    page = locality_module.layout(context, state, pcode=REGION)
+    assert not [c for c in walk(page) if getattr(c, "id", None) == ids.LOCALITY_ESTIMATES]
+
+
+def test_zero_standard_errors_inside_the_range_are_not_estimable(context, state):
+    cube = context.cube.copy(deep=True)
+    at = {"area": SURVEYED, "group": "idp", "round": np.datetime64(state.round, "ns")}
+    cube["se"].loc[at] = 0.0
+    zero = replace(context, cube=cube, _memo={})
+    data = locality_data(zero, state, SURVEYED)
+    inside = [r for r in data.indicators if 0 < r.value < 100 and not r.small]
+    assert inside and all(r.interval is None and r.se == 0 for r in inside)
+    text = text_of(
+        by_id(locality_module.layout(zero, state, pcode=SURVEYED), ids.LOCALITY_ESTIMATES)
+    )
+    assert text.count("not estimable") >= len(inside)

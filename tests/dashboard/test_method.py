@@ -138,3 +138,10 @@ def test_scores_route_serves_the_csv_and_its_sidecar(demo_app):
     assert metadata["data_file"] == data_name
     assert metadata["framework_version"] == "2026.1"
     assert "IRIS core" in metadata["mode"]
+
+
+def test_survey_estimates_and_their_standard_errors_in_plain_words(page):
+    text = text_of(find(page, ids.METHOD_SURVEY))
+    for words in ("weighted mean", "standard error", "Taylor linearisation", "domain", "1.96"):
+        assert words in text, words
+    assert "95 % interval" in text

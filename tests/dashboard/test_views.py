@@ -396,5 +396,18 @@ def test_map_page_in_french(demo_context):
 def test_inline_geometry_for_static_images(demo_app_context):
     source = MapSource(demo_app_context)  # no URL: the report's figures carry the GeoJSON
     figure = source.figure(source.options.default)
-    assert isinstance(figure.data[SCORE_TRACE].geojson, dict)
-    assert len(figure.data[SCORE_TRACE].geojson["features"]) == 150
+    assert isinstance(figure["data"][SCORE_TRACE]["geojson"], dict)
+    assert len(figure["data"][SCORE_TRACE]["geojson"]["features"]) == 150
+
+
+def test_first_map_figure_is_built_once_and_warmed(demo_app_context):
+    source = MapSource(demo_app_context, url_for=lambda level: f"/geo/level/{level}.json")
+    default = source.options.default
+    assert ("first_figure", default.lang) not in source._memo
+    source.warm()
+    first = source.figure(default)
+    assert isinstance(first, dict) and source.figure(default) is first
+    french = replace(default, lang="fr")
+    assert source.figure(french) is source.figure(french) is not first
+    other = replace(default, benchmark="absolute")
+    assert source.figure(other) is not source.figure(other)
