@@ -59,6 +59,14 @@ class AppContext:
             self._memo[key] = found
         return self._memo[key]
 
+    def kept(self, key: tuple, build: Callable[[], object]):
+        """``build()`` once for this context, in memory only (what an app makes of one
+        generation: compressed geometry, the map's arrays)."""
+        key = ("kept", *key)
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
     @classmethod
     def load(cls, workspace: Workspace, framework: Framework | None = None) -> AppContext:
         """The workspace's data at its current generation: derived data is read from the

@@ -35,6 +35,7 @@ from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import month_year, number, translator
+from dashboard.serving import current_context
 
 _AUTO_HEIGHT_ROWS = 15
 
@@ -587,7 +588,7 @@ def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> 
         prevent_initial_call=True,
     )
     def download_priorities(n_clicks, stored):
-        return build(context, stored, "xlsx") if n_clicks else dash.no_update
+        return build(current_context(context), stored, "xlsx") if n_clicks else dash.no_update
 
     @app.callback(
         Output(ids.PRIORITIES_CSV_DOWNLOAD, "data"),
@@ -596,4 +597,4 @@ def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> 
         prevent_initial_call=True,
     )
     def download_priorities_csv(n_clicks, stored):
-        return build(context, stored, "zip") if n_clicks else dash.no_update
+        return build(current_context(context), stored, "zip") if n_clicks else dash.no_update

@@ -27,6 +27,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import ids
 from dashboard.briefing.view import query_values, round_value
 from dashboard.context import AppContext
+from dashboard.generations import context_of
 from dashboard.i18n import language, translator
 from dashboard.report import (
     ChromiumMissing,
@@ -229,8 +230,13 @@ def register(app: Dash, context: AppContext) -> None:
         if not n_clicks:
             return no_update, no_update
         try:
+            # the job runs outside a request (its own process, forked by the worker that
+            # started it): the generation that worker serves
             return export_pdf(
-                context, strip(pathname or "/"), search, lambda text: set_progress((text,))
+                context_of(app, context),
+                strip(pathname or "/"),
+                search,
+                lambda text: set_progress((text,)),
             )
         finally:
             if os.getpid() != server_pid:
