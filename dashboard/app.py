@@ -55,7 +55,13 @@ from dashboard.i18n import (
     translator,
 )
 from dashboard.pages import map as map_module
-from dashboard.serving import LOCAL, ServingSettings, current_context, install_serving
+from dashboard.serving import (
+    LOCAL,
+    ServingSettings,
+    current_context,
+    install_serving,
+    is_public_view,
+)
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -607,7 +613,9 @@ def app_for_context(
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
     importlib.import_module("dashboard.report.export").register(app, context)
-    api.register(app.server, context)  # GET /api/v1/scores: the Priorities CSV as JSON
+    # GET /api/v1/scores: the Priorities CSV as JSON, small samples withheld for the
+    # public view (viewer, anonymous), all detail for analysts and admins
+    api.register(app.server, context, withhold_small_samples=is_public_view)
     # Last, once every route and callback exists: the access gate and security headers.
     install_serving(
         app,

@@ -560,5 +560,5 @@ def register(app: dash.Dash, context: AppContext) -> None:
     app.server.add_url_rule(
         SCORES_ROUTE,
         endpoint="method_scores_csv",
-        view_func=lambda: scores_response(context, flask.request.args),
+        view_func=lambda: scores_response(current_context(context), flask.request.args),
     )
