@@ -40,6 +40,7 @@ from dashboard.report import (
 )
 from dashboard.report.content import map_levels
 from dashboard.report.renderer import shared_renderer
+from dashboard.serving import is_public_view
 
 __all__ = [
     "ExportView",
@@ -158,8 +159,10 @@ def export_pdf(
     pathname: str | None,
     search: str | None,
     set_progress: Callable[[str], None] = lambda _text: None,
+    withhold_small_samples: bool = True,
 ) -> tuple:
-    """(download data or no_update, status text) for the view at the URL."""
+    """(download data or no_update, status text) for the view at the URL; small samples
+    withheld unless the reader may see all detail (``withhold_small_samples``)."""
     view = view_from_url(context, pathname, search)
     _ = translator(view.lang)
     if find_chromium() is None:
@@ -179,6 +182,7 @@ def export_pdf(
             benchmark=view.benchmark,
             core=view.core,
             progress=progress,
+            withhold_small_samples=withhold_small_samples,
         )
     except ChromiumMissing:
         return no_update, chromium_hint(view.lang)
@@ -237,6 +241,9 @@ def register(app: Dash, context: AppContext) -> None:
                 strip(pathname or "/"),
                 search,
                 lambda text: set_progress((text,)),
+                # the role of the reader who started the job (the job's process is forked
+                # inside that request and keeps its context); the public view without one
+                withhold_small_samples=is_public_view(),
             )
         finally:
             if os.getpid() != server_pid:

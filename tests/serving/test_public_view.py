@@ -131,3 +131,21 @@ def test_the_pdf_pack_withholds_outside_a_request(context, state, withheld_areas
     from dashboard.briefing.numbers import score_text
 
     assert score_text(overall, "en") not in text
+
+
+def test_an_analysts_pdf_pack_keeps_all_detail(context, state, withheld_areas):
+    from dashboard.briefing.numbers import score_text
+    from dashboard.report import pack_data
+
+    data = pack_data(
+        context,
+        areas=withheld_areas[:1],
+        round=state.round,
+        level=state.level,
+        withhold_small_samples=False,
+    )
+    overall = float(context.level_scores(state.level)["overall_score"].sel(
+        area=withheld_areas[0], round=np.datetime64(state.round, "ns"), group=state.group,
+        benchmark=state.benchmark,
+    ))  # fmt: skip
+    assert score_text(overall, "en") in repr(data)
