@@ -44,7 +44,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import ViewOptions, parse_query, query_pairs
+from dashboard.briefing.view import ViewOptions, parse_query, query_pairs, view_options
 from dashboard.context import AppContext
 from dashboard.generations import CONFIG_KEY, Generations
 from dashboard.i18n import (
@@ -274,6 +274,8 @@ def shell_texts(context: AppContext, lang: str) -> dict:
             "lang": lang,
             "dir": direction(lang),
             "title": f"{context.workspace.country_name} — " + _("durable solutions"),
+            # how the browser's router reads this generation's query (``page_key``)
+            "norm": context.kept(("query_rules",), lambda: _query_rules(view_options(context))),
         },
     }
 
@@ -371,9 +373,10 @@ def _shell(
 # that change the page), written only when it changes; the links that keep the query; and
 # the document's language, direction and title.
 _PAGE_KEY_JS = """
-function(pathname, search, current) {
+function(pathname, search, current, meta) {
     const config = %(config)s;
-    const norm = %(norm)s;
+    // the served generation's rules (its rounds...) come with the page's document data
+    const norm = (meta && meta.norm) || %(norm)s;
     const path = "/" + (pathname || "/").slice(config.prefix.length).replace(/^\\/+|\\/+$/g, "");
     const query = new URLSearchParams(search || "");
     let keys = null;
@@ -602,7 +605,7 @@ def app_for_context(
         pathname, search = requested
         lang = parse_query(search, source.options).lang
         page = render_page(app_path(pathname, relative), search, context, source, pages, relative)
-        key = page_key(pathname, search, key_config, key_rules)
+        key = page_key(pathname, search, key_config, _query_rules(source.options))
         return _shell(context, relative, lang, page, key)
 
     app.layout = layout
@@ -645,6 +648,7 @@ def _register_router(
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
         State(ids.PAGE_KEY, "data"),
+        State(ids.DOCUMENT, "data"),
     )
     link_outputs = []
     for link_id, _path, _name in _NAV:
