@@ -25,6 +25,7 @@ import flask
 from dashboard.briefing.downloads import neutralise
 from dashboard.briefing.exports import ExportInputError, export_view, priorities_export
 from dashboard.context import AppContext
+from dashboard.serving import current_context
 
 API_ROUTE = "/api/v1/scores"
 
@@ -119,6 +120,8 @@ def register(
         endpoint="api_scores",
         methods=["GET"],
         view_func=lambda: scores_response(
-            context, flask.request.args, withhold_small_samples=withhold_small_samples()
+            current_context(context),
+            flask.request.args,
+            withhold_small_samples=withhold_small_samples(),
         ),
     )

@@ -1,10 +1,13 @@
 """The Dash app factory: ``create_app(workspace)`` -> a ready ``dash.Dash``.
 
-Everything the app serves is read from the workspace once, here, into one read-only
-``AppContext`` (framework, areas, display geometry, scores; derived views memoised on the
-instance). It is held by the app's callbacks and routes (closures), never in module
-globals, so one process serves many readers and two apps in one process share nothing.
-Per-reader state is the URL (DESIGN 2).
+Everything the app serves is read from the workspace into one read-only ``AppContext``
+per generation (framework, areas, display geometry, scores; derived data kept with the
+workspace, ``workspace.derived``). Each request gets one context
+(``dashboard.generations``: a new generation is loaded beside the old and swapped in
+whole), read by the layout, every callback and route through
+``dashboard.serving.current_context``, never from module globals, so one process serves
+many readers and two apps in one process share nothing. Per-reader state is the URL
+(DESIGN 2).
 
 The page shell (header, navigation, language switcher, footer) is in the layout; the page
 itself is rendered by one router callback from the URL: ``/`` the map
@@ -31,7 +34,7 @@ import importlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import unquote, urlsplit
@@ -41,8 +44,9 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs
+from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs, view_options
 from dashboard.context import AppContext
+from dashboard.generations import CONFIG_KEY, Generations
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -52,7 +56,13 @@ from dashboard.i18n import (
 )
 from dashboard.pages import counts_map
 from dashboard.pages import map as map_module
-from dashboard.serving import ServingSettings, install_serving
+from dashboard.serving import (
+    LOCAL,
+    ServingSettings,
+    current_context,
+    install_serving,
+    is_public_view,
+)
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -112,10 +122,36 @@ class _Geometry:
         return cls(raw, gzip.compress(raw, 6, mtime=0), hashlib.sha256(raw).hexdigest()[:20])
 
 
+@dataclass(frozen=True)
+class _Served:
+    """What an app makes of one generation's context: each level's geometry as served
+    and the map's data (whose geometry URLs carry the geometry's digest)."""
+
+    geometry: dict[int, _Geometry]
+    source: MapSource
+
+    @classmethod
+    def of(cls, context: AppContext, relative) -> _Served:
+        geometry = {level: _Geometry.of(raw) for level, raw in context.geometry.items()}
+        # The digest in the URL lets browsers cache the file for long (see _GEO_MAX_AGE).
+        source = MapSource(
+            context,
+            url_for=lambda level: (
+                relative(f"/geo/level/{level}.json") + f"?v={geometry[level].etag}"
+            ),
+        )
+        return cls(geometry, source)
+
+
 def _geo_response(geometry: dict[int, _Geometry], level: int) -> flask.Response:
     entry = geometry.get(level)
     if entry is None:
         flask.abort(404)
+    if flask.request.args.get("v", entry.etag) != entry.etag:
+        # a URL of another generation's geometry: answer with this one, not for keeps
+        response = flask.Response(entry.raw, mimetype="application/json")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     if flask.request.if_none_match.contains(entry.etag):
         response = flask.Response(status=304)
     elif flask.request.accept_encodings["gzip"]:
@@ -239,13 +275,23 @@ def shell_texts(context: AppContext, lang: str) -> dict:
         (ids.NAV_PRIORITIES, "children"): _("Priorities"),
         (ids.NAV_METHOD, "children"): _("Method"),
         (ids.LANG_SWITCH_LABEL, "children"): _("Language"),
-        (ids.FOOTER, "children"): _(
-            "Scores 0–100 by the framework in force; see the method page for details."
-        ),
+        (ids.FOOTER, "children"): [
+            _("Scores 0–100 by the framework in force; see the method page for details."),
+            " ",
+            html.Span(
+                _("Data as of {date} (generation {generation}).").format(
+                    date=(context.updated or "")[:10] or "—", generation=context.generation
+                ),
+                className="footer-generation",
+                **{"data-generation": str(context.generation)},
+            ),
+        ],
         (ids.DOCUMENT, "data"): {
             "lang": lang,
             "dir": direction(lang),
             "title": f"{context.workspace.country_name} — " + _("durable solutions"),
+            # how the browser's router reads this generation's query (``page_key``)
+            "norm": context.kept(("query_rules",), lambda: _query_rules(view_options(context))),
         },
     }
 
@@ -343,9 +389,10 @@ def _shell(
 # that change the page), written only when it changes; the links that keep the query; and
 # the document's language, direction and title.
 _PAGE_KEY_JS = """
-function(pathname, search, current) {
+function(pathname, search, current, meta) {
     const config = %(config)s;
-    const norm = %(norm)s;
+    // the served generation's rules (its rounds...) come with the page's document data
+    const norm = (meta && meta.norm) || %(norm)s;
     const path = "/" + (pathname || "/").slice(config.prefix.length).replace(/^\\/+|\\/+$/g, "");
     const query = new URLSearchParams(search || "");
     let keys = null;
@@ -477,7 +524,7 @@ def _requested_page() -> tuple[str, str] | None:
     return parts.path or "/", ("?" + parts.query) if parts.query else ""
 
 
-def _index_for_request(app: Dash, context: AppContext, source: MapSource):
+def _index_for_request(app: Dash, here):
     """``Dash.interpolate_index`` that writes the language, direction and title of the
     requested URL into the HTML, so the first paint is already right; on the map page it
     also asks the browser to fetch the level's geometry at once, beside the scripts,
@@ -485,6 +532,7 @@ def _index_for_request(app: Dash, context: AppContext, source: MapSource):
     original = app.interpolate_index
 
     def interpolate_index(**kwargs):
+        context, source = here()
         lang = language(flask.request.args.get("lang", "").strip().lower())
         kwargs["title"] = shell_texts(context, lang)[ids.DOCUMENT, "data"]["title"]
         name, _params = route(app_path(flask.request.path, app.get_relative_path))
@@ -507,16 +555,24 @@ def create_app(
     framework_path: str | Path | None = None,
     serving: ServingSettings | None = None,
 ) -> Dash:
-    """A Dash app on ``workspace``, scored once with its framework (or the one at
-    ``framework_path``). Serve with ``app.run()`` or mount ``app.server`` in a WSGI host.
-    ``serving``: who may read it (dashboard.serving; default: public, for a local demo)."""
+    """A Dash app on ``workspace``, scored once per generation with its framework (or the
+    one at ``framework_path``); it follows the workspace's generations
+    (``dashboard.generations``). Serve with ``app.run()`` or mount ``app.server`` in a
+    WSGI host. ``serving``: who may read it (dashboard.serving; default: public, for a
+    local demo)."""
     framework = load_framework(framework_path) if framework_path else workspace.framework
-    return app_for_context(AppContext.load(workspace, framework), serving)
+    return app_for_context(AppContext.load(workspace, framework), serving, framework_path)
 
 
-def app_for_context(context: AppContext, serving: ServingSettings | None = None) -> Dash:
+def app_for_context(
+    context: AppContext,
+    serving: ServingSettings | None = None,
+    framework_path: str | Path | None = None,
+) -> Dash:
     """A Dash app on an ``AppContext`` already loaded (``create_app`` reads a workspace;
-    benchmarks build a synthetic one in memory)."""
+    benchmarks build a synthetic one in memory). A context loaded from a workspace
+    (``AppContext.load``) is followed to the workspace's later generations, unless
+    ``serving`` brings its own ``context_for_request``."""
     app = Dash(
         __name__,
         title=f"{context.workspace.country_name} — durable solutions",
@@ -530,19 +586,29 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
         suppress_callback_exceptions=True,
     )
     relative = app.get_relative_path
+    serving = serving or LOCAL
+    if serving.context_for_request is None and context.derived is not None:
+        generations = Generations(
+            context, framework_path, prepare=lambda c: served(c).source.options
+        )
+        serving = replace(serving, context_for_request=generations.context)
+    app.server.config[CONFIG_KEY] = serving.context_for_request
 
-    geometry = {level: _Geometry.of(raw) for level, raw in context.geometry.items()}
+    def served(ctx: AppContext) -> _Served:
+        return ctx.kept(("served",), lambda: _Served.of(ctx, relative))
+
+    def here() -> tuple[AppContext, MapSource]:
+        # The request's generation (one per request), with the map's data of it.
+        ctx = current_context(context)
+        return ctx, served(ctx).source
+
+    source = served(context).source
     app.server.add_url_rule(
         GEO_ROUTE,
         endpoint="geo_level",
-        view_func=lambda level: _geo_response(geometry, level),
+        view_func=lambda level: _geo_response(served(current_context(context)).geometry, level),
     )
-    # The digest in the URL lets browsers cache the file for long (see _GEO_MAX_AGE).
-    source = MapSource(
-        context,
-        url_for=lambda level: relative(f"/geo/level/{level}.json") + f"?v={geometry[level].etag}",
-    )
-    app.interpolate_index = _index_for_request(app, context, source)
+    app.interpolate_index = _index_for_request(app, here)
     source.warm()  # the first map's figure, built once now rather than on the first request
     pages = _load_pages()
     key_config = _page_key_config(pages, relative("/"))
@@ -551,26 +617,31 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
     def layout():
         # The first page comes with the layout (one round trip less before the map
         # starts loading); its key tells the browser's router that it is already shown.
+        context, source = here()
         requested = _requested_page()
         if requested is None:
             return _shell(context, relative)
         pathname, search = requested
         lang = parse_query(search, source.options).lang
         page = render_page(app_path(pathname, relative), search, context, source, pages, relative)
-        key = page_key(pathname, search, key_config, key_rules)
+        key = page_key(pathname, search, key_config, _query_rules(source.options))
         return _shell(context, relative, lang, page, key)
 
     app.layout = layout
-    _register_router(app, context, source, pages, key_config, key_rules)
+    _register_router(app, here, pages, key_config, key_rules)
     if source.options.levels and source.options.rounds:
-        map_module.register(app, context, source=source)
+        map_module.register(app, context, source=source, current=lambda: here()[1])
     else:
+        # The first day (boundaries and counts, no score yet); a workspace that gains
+        # scores later shows the scored map after a restart.
         counts_map.register(app, context, source=source)
     for module in pages.values():
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
     importlib.import_module("dashboard.report.export").register(app, context)
-    api.register(app.server, context)  # GET /api/v1/scores: the Priorities CSV as JSON
+    # GET /api/v1/scores: the Priorities CSV as JSON, small samples withheld for the
+    # public view (viewer, anonymous), all detail for analysts and admins
+    api.register(app.server, context, withhold_small_samples=is_public_view)
     # Last, once every route and callback exists: the access gate and security headers.
     install_serving(
         app,
@@ -583,8 +654,7 @@ def app_for_context(context: AppContext, serving: ServingSettings | None = None)
 
 def _register_router(
     app: Dash,
-    context: AppContext,
-    source: MapSource,
+    here,
     pages: dict[str, ModuleType | None],
     key_config: dict,
     key_rules: dict,
@@ -601,6 +671,7 @@ def _register_router(
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
         State(ids.PAGE_KEY, "data"),
+        State(ids.DOCUMENT, "data"),
     )
     link_outputs = []
     for link_id, _path, _name in _NAV:
@@ -624,7 +695,7 @@ def _register_router(
     )
     app.clientside_callback(_DOCUMENT_JS, Input(ids.DOCUMENT, "data"))
 
-    shell_outputs = list(shell_texts(context, DEFAULT_LANGUAGE))
+    shell_outputs = list(shell_texts(here()[0], DEFAULT_LANGUAGE))
 
     @app.callback(
         Output(ids.PAGE, "children"),
@@ -636,6 +707,7 @@ def _register_router(
         prevent_initial_call=True,
     )
     def render(key, pathname, search):
+        context, source = here()
         return render_view(key, pathname, search, context, source, pages, relative)
 
 

@@ -485,6 +485,16 @@ def _cmd_score(args) -> int:
             cube = cube.chunk({"area": 1000})
         with Client(args.scheduler):
             table = scores_long(score(cube, framework), framework)
+    elif cube["value"].chunks is None:
+        # in memory: the scores kept with the workspace for this generation, if any
+        from workspace.derived import DerivedStore
+
+        store = DerivedStore(workspace.path, workspace.generation, framework)
+        scored = store.get("scores_False")
+        if scored is None:
+            scored = score(cube, framework).compute()
+            store.put("scores_False", scored)
+        table = scores_long(scored, framework)
     else:
         table = scores_long(score(cube, framework), framework)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,13 @@
-"""What every page reads: the workspace's data, loaded and scored once at start.
+"""What every page reads: the workspace's data at one generation, scored once per generation.
 
 An ``AppContext`` is built by ``create_app`` and handed to page builders and callbacks.
 It is read-only. Derived data that costs something (scores, roll-ups to a parent level,
 rank uncertainty, small-sample flags, the comparator's scores, the sources per area) is
 reached through the named methods and properties below, computed on first use and kept
-on the instance, so each worker process computes each once; nothing lives in module
-globals (DESIGN 2). Other modules never write the cache: they call these methods.
+on the instance; ``AppContext.load`` also keeps each with the workspace
+(``workspace.derived``: ``derived/<generation>-<framework checksum>/``), so a later load of
+the same generation, in any process, reads rather than recomputes it. Nothing lives in
+module globals (DESIGN 2). Other modules never write the cache: they call these methods.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from indicators.comparator import comparator_result
 from indicators.disclosure import sample_flags, withheld_by_criterion
 from indicators.framework import Framework
 from indicators.scoring import score
+from workspace.derived import DerivedStore
 from workspace.store import Workspace
 
 
@@ -38,31 +41,64 @@ class AppContext:
     geometry: dict[int, bytes]
     #: Derived data, keyed by method and arguments; written only by ``_cached``.
     _memo: dict = field(default_factory=dict, repr=False)
+    #: The workspace's stored derived data of this generation (``workspace.derived``),
+    #: set by ``load`` only: a context made otherwise (a test's changed copy, a
+    #: benchmark's synthetic one) computes in memory and stores nothing.
+    derived: DerivedStore | None = field(default=None, init=False, repr=False)
+    #: The generation this context shows, and the manifest's time of its last change.
+    generation: int = field(default=0, init=False)
+    updated: str | None = field(default=None, init=False)
 
     def _cached(self, key: tuple, build: Callable[[], object]):
+        if key not in self._memo:
+            name = "_".join(str(part) for part in key)
+            found = self.derived.get(name) if self.derived is not None else None
+            if found is None:
+                found = build()
+                if self.derived is not None:
+                    self.derived.put(name, found)
+            self._memo[key] = found
+        return self._memo[key]
+
+    def kept(self, key: tuple, build: Callable[[], object]):
+        """``build()`` once for this context, in memory only (what an app makes of one
+        generation: compressed geometry, the map's arrays)."""
+        key = ("kept", *key)
         if key not in self._memo:
             self._memo[key] = build()
         return self._memo[key]
 
     @classmethod
     def load(cls, workspace: Workspace, framework: Framework | None = None) -> AppContext:
+        """The workspace's data at its current generation: derived data is read from the
+        workspace's ``derived/`` folder when an earlier load (or ``solutions score``)
+        kept it there, else computed once and kept (DESIGN 3.2)."""
+        manifest = workspace.manifest
         framework = framework or workspace.framework
-        areas = pd.DataFrame(workspace.areas().drop(columns="geometry"))
+        store = DerivedStore(workspace.path, int(manifest.get("generation", 0)), framework)
+        areas = workspace.area_table()
         geometry = {}
         for level in workspace.levels():
             try:
                 geometry[level] = workspace.display_geojson_bytes(level)
             except FileNotFoundError:
                 continue
-        return cls(workspace, framework, workspace.cube(framework), areas, geometry)
+        cube = store.get("cube")
+        if cube is None:
+            cube = workspace.cube(framework)
+            store.put("cube", cube)
+        context = cls(workspace, framework, cube, areas, geometry)
+        context.derived = store
+        context.generation = store.generation
+        context.updated = manifest.get("updated")
+        return context
 
     # -- scores ---------------------------------------------------------------------
     def scores(self, core: bool = False) -> xr.Dataset:
         """Scores of every area with data (DESIGN 4), all criteria or IRIS core."""
-        key = ("scores", core)
-        if key not in self._memo:
-            self._memo[key] = score(self.cube, self.framework, core=core).compute()
-        return self._memo[key]
+        return self._cached(
+            ("scores", core), lambda: score(self.cube, self.framework, core=core).compute()
+        )
 
     def level_scores(self, level: int, core: bool = False) -> xr.Dataset:
         """Scores of the areas of one admin level: their own, or rolled up (DESIGN 4.8).
@@ -70,25 +106,26 @@ class AppContext:
         Variables: overall_score, criterion_score, reliability, score_class,
         idps_present, has_data, rolled_up.
         """
-        key = ("level", level, core)
-        if key not in self._memo:
-            self._memo[key] = rollup(self.scores(core), self.cube, self.areas, level)
-        return self._memo[key]
+        return self._cached(
+            ("level", level, core),
+            lambda: rollup(self.scores(core), self.cube, self.areas, level),
+        )
 
     def change(self, level: int, core: bool = False) -> xr.Dataset:
         """Change of the overall score since the previous and the first round (4.7)."""
-        key = ("change", level, core)
-        if key not in self._memo:
-            self._memo[key] = change(self.level_scores(level, core)["overall_score"])
-        return self._memo[key]
+        return self._cached(
+            ("change", level, core),
+            lambda: change(self.level_scores(level, core)["overall_score"]),
+        )
 
     def uncertainty(self, level: int, benchmark: str, core: bool = False) -> xr.Dataset:
         """Median rank and 5-95 % rank band per area and round (4.9)."""
-        key = ("uncertainty", level, benchmark, core)
-        if key not in self._memo:
+
+        def build():
             criterion = self.level_scores(level, core)["criterion_score"].sel(benchmark=benchmark)
-            self._memo[key] = rank_uncertainty(criterion, self.framework, core=core)
-        return self._memo[key]
+            return rank_uncertainty(criterion, self.framework, core=core)
+
+        return self._cached(("uncertainty", level, benchmark, core), build)
 
     # -- small samples (DESIGN 8) ----------------------------------------------------
     def sample_flags(self, level: int) -> xr.Dataset:
@@ -210,6 +247,9 @@ class AppContext:
     @cached_property
     def sources_by_area(self) -> pd.DataFrame:
         """One row per (area, source, round) of the observations."""
+        return self._cached(("sources_by_area",), self._sources_by_area)
+
+    def _sources_by_area(self) -> pd.DataFrame:
         observations = self.workspace.observations()
         if "source" not in observations or observations.empty:
             return pd.DataFrame(columns=["area_pcode", "source", "round"])
@@ -223,7 +263,9 @@ class AppContext:
         """One row per data source named in the observations: ``source`` (text, may be
         empty), ``first_round``, ``last_round`` (YYYY-MM-DD), ``rounds`` (count),
         ``rows``, ``files`` (import file names) and ``imported`` (latest import time)."""
+        return self._cached(("source_coverage",), self._source_coverage)
 
+    def _source_coverage(self) -> pd.DataFrame:
         columns = ["source", "first_round", "last_round", "rounds", "rows", "files", "imported"]
         observations = self.workspace.observations()
         if observations.empty:

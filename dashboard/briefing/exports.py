@@ -83,6 +83,9 @@ def metadata_document(
         if key == "rounds":
             document["sources"] = sources
     document["rounds"] = list(context.rounds)
+    # which data: the workspace's generation and the time of its last change (DESIGN 3.2)
+    document["generation"] = context.generation
+    document["data_as_of"] = context.updated
     document["small_samples_withheld"] = withhold_small_samples
     document["source_coverage"] = [
         {

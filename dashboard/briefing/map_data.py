@@ -37,6 +37,7 @@ from dashboard.i18n import (
     number,
     translator,
 )
+from dashboard.serving import is_public_view
 from indicators.framework import Framework
 
 
@@ -146,19 +147,43 @@ class MapSource:
             )
         return self._memo[key]
 
-    def values(self, state: ViewState) -> pd.DataFrame:
+    def values(self, state: ViewState, withhold: bool | None = None) -> pd.DataFrame:
         """The view's values at its level (rolled up where it must be), one row per area
         of the layer in geometry order, as ``map_values`` gives them, with a ``note`` per
         area for the hover: rolled up from how many areas, low reliability.
 
         A slider step runs this: it indexes arrays laid out once per level and criteria
-        set (``_LevelArrays``) instead of selecting from the xarray Dataset each time."""
+        set (``_LevelArrays``) instead of selecting from the xarray Dataset each time.
+
+        ``withhold`` (default: the reader's role, ``is_public_view``) empties the scores
+        the public view withholds (small samples, DESIGN 8)."""
         arrays = self._arrays(state.level, state.core)
         values = arrays.values(state)
+        if withhold is None:
+            withhold = is_public_view()
+        if withhold:
+            hide = self.withheld(state)
+            values.loc[hide, ["score", "class"]] = np.nan
+            values.loc[hide, "class_label"] = None
         values["note"] = _notes(values, state, arrays.children_at(state))
         if state.show != "score":
             values = self._change(values, state)
         return values
+
+    def withheld(self, state: ViewState) -> np.ndarray:
+        """Per area of the layer (geometry order): whether the public view withholds the
+        view's score (``AppContext.withheld``, the one rule of every output, DESIGN 8)."""
+        key = ("withheld", state.level, state.group, state.core)
+        if key not in self._memo:
+            flags = self.context.withheld(state.level, state.group, state.core)
+            locations = list(self.layers[state.level].locations)
+            self._memo[key] = flags.reindex(area=locations, fill_value=False)
+        flags = self._memo[key]
+        name = "overall" if state.criterion == OVERALL else state.criterion
+        at = pd.Timestamp(state.round).to_datetime64()
+        if name not in flags or at not in flags["round"].values:
+            return np.zeros(len(self.layers[state.level].locations), dtype=bool)
+        return np.asarray(flags[name].sel(round=at).values, dtype=bool)
 
     def _change(self, values: pd.DataFrame, state: ViewState) -> pd.DataFrame:
         """The overall score's change (since the previous or the first round with a
@@ -190,7 +215,9 @@ class MapSource:
         default view, in any language) is built once per source and shared read-only:
         ``warm`` builds it at start, so the first page does not wait for it."""
         if height == 600 and state == dataclasses.replace(self.options.default, lang=state.lang):
-            key = ("first_figure", state.lang)
+            # One per language and per disclosure: a viewer's map never shows what only
+            # an analyst may see (the values follow the reader's role).
+            key = ("first_figure", state.lang, is_public_view())
             if key not in self._memo:
                 self._memo[key] = self._figure(state, height)
             return self._memo[key]

@@ -45,11 +45,13 @@ from dashboard.briefing.locality import LocalityData, locality_data
 from dashboard.briefing.numbers import _missing, score_text, signed_text, value_text
 from dashboard.briefing.summary import summary_sentences
 from dashboard.briefing.view import to_query
+from dashboard.briefing.withholding import withhold_locality
 from dashboard.components.cards import card, graph, kpi
 from dashboard.figures.locality import criterion_bars_figure, profile_figure, timeseries_figure
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import direction, month_year, number, translator
 from dashboard.pages import unscored
+from dashboard.serving import is_public_view
 
 
 def _query(state) -> str:
@@ -664,6 +666,8 @@ def layout(context, state, pcode: str = "", **_params):
     data = locality_data(context, state, pcode)
     if data is None:
         return _not_found(pcode, state, _)
+    if is_public_view():  # viewer or anonymous reader: small samples withheld (DESIGN 5.1)
+        data = withhold_locality(context, data)
     children = [_nav(state, _), _header(data, state, _)]
     nothing = all(_missing(v) for v in data.overall_series) and all(
         _missing(v) for c in data.criteria for v in c.series

@@ -516,9 +516,10 @@ def layout(context: AppContext, view: ViewState, *, source: MapSource) -> html.D
     return map_page(source, view)
 
 
-def register(app, context: AppContext, *, source: MapSource) -> None:
-    """The map page's callbacks: one-line shims over the functions above."""
-    options = source.options
+def register(app, context: AppContext, *, source: MapSource, current=None) -> None:
+    """The map page's callbacks: one-line shims over the functions above. ``current()``
+    is the map's data of the request's generation (default: ``source`` always)."""
+    current = current or (lambda: source)
     controls = [
         (ids.CRITERION, "value"),
         (ids.GROUP, "value"),
@@ -535,6 +536,7 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
         prevent_initial_call=True,
     )
     def sync_map_url(search, criterion, group, benchmark, round_index, level, core):
+        options = current().options
         return sync_url(
             ctx.triggered_id, search, criterion, group, benchmark, round_index, options, level, core
         )
@@ -555,7 +557,7 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
             benchmark,
             round_index,
             settings,
-            source,
+            current(),
         )
 
     @app.callback(
@@ -595,6 +597,8 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
         prevent_initial_call=True,
     )
     def find_area(text, settings, chosen):
+        source = current()
+        options = source.options
         level = (settings or {}).get("level", options.default.level)
         level = level if level in source.layers else options.levels[0]
         lang = language((settings or {}).get("lang"))

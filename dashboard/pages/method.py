@@ -37,6 +37,7 @@ from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
 from dashboard.i18n import arrow, language, long_date, month_year, number, translator
+from dashboard.serving import current_context
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
 
@@ -614,10 +615,10 @@ def register(app: dash.Dash, context: AppContext) -> None:
         prevent_initial_call=True,
     )
     def download_framework_file(n_clicks):
-        return download_framework(context) if n_clicks else dash.no_update
+        return download_framework(current_context(context)) if n_clicks else dash.no_update
 
     app.server.add_url_rule(
         SCORES_ROUTE,
         endpoint="method_scores_csv",
-        view_func=lambda: scores_response(context, flask.request.args),
+        view_func=lambda: scores_response(current_context(context), flask.request.args),
     )

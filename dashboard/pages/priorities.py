@@ -26,7 +26,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids
-from dashboard.briefing.areas import priority_table
+from dashboard.briefing.areas import blank_withheld, priority_table
 from dashboard.briefing.exports import priorities_export
 from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS, LOW_RELIABILITY, class_label
 from dashboard.briefing.numbers import score_text, signed_text
@@ -36,6 +36,7 @@ from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, NO_SCORE_COLOUR
 from dashboard.i18n import direction, month_year, number, translator
 from dashboard.pages import unscored
+from dashboard.serving import current_context, is_public_view
 
 _AUTO_HEIGHT_ROWS = 15
 
@@ -71,15 +72,21 @@ def _band_text(low: float | None, high: float | None, count: float | None, lang:
     )
 
 
-def rows(context: AppContext, state: ViewState, query: str = "") -> list[dict]:
+def rows(
+    context: AppContext, state: ViewState, query: str = "", withhold: bool | None = None
+) -> list[dict]:
     """The grid's row data for ``state``, in priority order. Numbers stay numbers (for
     sorting and filtering); each has a ``*_text`` twin formatted for ``state.lang``.
-    ``href`` opens the locality page with ``query`` (the view's query string)."""
+    ``href`` opens the locality page with ``query`` (the view's query string).
+    ``withhold`` (default: the reader's role, ``is_public_view``) empties what small
+    samples withhold."""
     _ = translator(state.lang)
     lang, framework = state.lang, context.framework
-    # The screen is the analyst's view (DESIGN 5.1): values stay, flagged "withheld";
-    # the CSV and the PDF leave them empty (``blank_withheld``).
+    # An analyst's screen keeps the values, flagged "withheld"; the public view (viewer,
+    # anonymous readers: DESIGN 5.1) leaves them empty, as the CSV does (``blank_withheld``).
     table = priority_table(context, state)
+    if is_public_view() if withhold is None else withhold:
+        table = blank_withheld(table)
     out = []
     for r in table.to_dict("records"):
         klass = None if pd.isna(r["class"]) else int(r["class"])
@@ -592,7 +599,11 @@ def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> 
         prevent_initial_call=True,
     )
     def download_priorities(n_clicks, stored):
-        return build(context, stored, "xlsx") if n_clicks else dash.no_update
+        if not n_clicks:
+            return dash.no_update
+        return build(
+            current_context(context), stored, "xlsx", withhold_small_samples=is_public_view()
+        )
 
     @app.callback(
         Output(ids.PRIORITIES_CSV_DOWNLOAD, "data"),
@@ -601,4 +612,8 @@ def _register_download(app: dash.Dash, context: AppContext, build: Callable) -> 
         prevent_initial_call=True,
     )
     def download_priorities_csv(n_clicks, stored):
-        return build(context, stored, "zip") if n_clicks else dash.no_update
+        if not n_clicks:
+            return dash.no_update
+        return build(
+            current_context(context), stored, "zip", withhold_small_samples=is_public_view()
+        )

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.briefing.areas import criterion_hidden, shown_table
+from dashboard.briefing.areas import area_table, criterion_hidden, shown_table
 from dashboard.briefing.downloads import suppression_rule
 from dashboard.briefing.headline import default_localities, headline
 from dashboard.context import AppContext
@@ -109,8 +109,8 @@ class _Prepared:
     criteria_withheld: int
 
 
-def _prepare(context: AppContext, state, chosen: Sequence[str]) -> _Prepared:
-    table = shown_table(context, state)
+def _prepare(context: AppContext, state, chosen: Sequence[str], withhold: bool = True) -> _Prepared:
+    table = shown_table(context, state) if withhold else area_table(context, state)
     selected = list(chosen) or default_localities(table)
     withheld = criterion_hidden(context, state.level, state.group, state.core)
     criteria_withheld = int(
@@ -118,11 +118,13 @@ def _prepare(context: AppContext, state, chosen: Sequence[str]) -> _Prepared:
         .sel(round=np.datetime64(pd.Timestamp(state.round), "ns"))
         .to_array()
         .sum()
+        if withhold
+        else 0
     )
     return _Prepared(
         table=table,
         head=headline(context, state, table),
-        pages=[content.locality_page(context, state, pcode) for pcode in selected],
+        pages=[content.locality_page(context, state, pcode, withhold) for pcode in selected],
         default_selection=not chosen,
         cover=content.coverage(context, state),
         sources=content.source_rows(context),
@@ -154,15 +156,18 @@ def pack_data(
     *,
     areas: Sequence[str] | None = None,
     made: dt.datetime | None = None,
+    withhold_small_samples: bool = True,
     **view,
 ) -> dict:
     """Everything the pack's template shows for a view (``view``: round, level, group,
     benchmark, core, lang as for ``build_report``), without drawing a figure: the
-    tables and texts exactly as printed. Tests compare it with the CSV."""
+    tables and texts exactly as printed. Tests compare it with the CSV.
+    ``withhold_small_samples`` as for ``build_report``."""
     state = content.resolve_view(context, **view)
     chosen = content.check_areas(context, areas or [])
-    prepared = _prepare(context, state, chosen)
-    _job, sheet, map_values = pack_figures.maps_job(context, state)
+    withhold = withhold_small_samples
+    prepared = _prepare(context, state, chosen, withhold)
+    _job, sheet, map_values = pack_figures.maps_job(context, state, withhold)
     drawn = pack.Figures(
         {name: f"map-{name}" for name in sheet.places},
         {page.pcode: f"bars-{page.pcode}" for page in prepared.pages},
@@ -182,6 +187,7 @@ def build_report(
     core: bool = False,
     progress: Progress | None = None,
     made: dt.datetime | None = None,
+    withhold_small_samples: bool = True,
 ) -> Report:
     """The briefing pack of one view, as a ``Report`` (the PDF bytes, its page count,
     the round, level and localities it shows, seconds per stage).
@@ -190,7 +196,9 @@ def build_report(
     (default the deepest admin level with scores and geometry), ``group``,
     ``benchmark`` and ``core`` choose the view; ``areas`` the localities that get a page
     each (default: the five lowest scores); ``lang`` the language. ``progress(fraction,
-    message)`` is called as the work goes on.
+    message)`` is called as the work goes on. ``withhold_small_samples`` (default, the
+    public view's rule): values resting on small samples are withheld; False for an
+    analyst's pack (all detail).
 
     Raises ``ReportInputError`` for a round, level, area or language the workspace does
     not have, ``ChromiumMissing`` when there is no Chromium to draw with (before any
@@ -218,12 +226,12 @@ def build_report(
     report(0.05, _("Drawing the maps"))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-figures") as drawing:
-        maps_job, sheet, map_values = pack_figures.maps_job(context, state)
+        maps_job, sheet, map_values = pack_figures.maps_job(context, state, withhold_small_samples)
         maps = drawing.submit(browser.render, [maps_job])
         clock.tick("maps prepared")
 
         report(0.2, _("Preparing the locality pages"))
-        prepared = _prepare(context, state, chosen)
+        prepared = _prepare(context, state, chosen, withhold_small_samples)
         pages = prepared.pages
         bar_jobs = {page.pcode: pack_figures.bars_job(page, state) for page in pages}
         bar_jobs = {pcode: job for pcode, job in bar_jobs.items() if job is not None}

@@ -188,15 +188,18 @@ def _hidden_for(context: AppContext, pcode: str, level: int, group: str, core: b
     return flags.sel(area=pcode)
 
 
-def locality_page(context: AppContext, state: ViewState, pcode: str) -> LocalityPage:
-    """The numbers and sentences of one locality's page; withheld values are None."""
+def locality_page(
+    context: AppContext, state: ViewState, pcode: str, withhold: bool = True
+) -> LocalityPage:
+    """The numbers and sentences of one locality's page; withheld values are None
+    (``withhold``: the public view's rule; an analyst's pack keeps them)."""
     _ = translator(state.lang)
     data = locality_data(context, state, pcode)
     if data is None:
         raise ReportInputError(f"unknown area P-code: {pcode}")
     rounds = list(data.rounds)
     now = rounds.index(data.round) if data.round in rounds else len(rounds) - 1
-    hidden = _hidden_for(context, pcode, data.level, data.group, data.core)
+    hidden = _hidden_for(context, pcode, data.level, data.group, data.core) if withhold else None
     no_flags = np.zeros(len(rounds), dtype=bool)
 
     def flags_of(name: str) -> np.ndarray:

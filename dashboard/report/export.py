@@ -27,6 +27,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import ids
 from dashboard.briefing.view import query_values, round_value
 from dashboard.context import AppContext
+from dashboard.generations import context_of
 from dashboard.i18n import language, translator
 from dashboard.report import (
     ChromiumMissing,
@@ -39,6 +40,7 @@ from dashboard.report import (
 )
 from dashboard.report.content import map_levels
 from dashboard.report.renderer import shared_renderer
+from dashboard.serving import is_public_view
 
 __all__ = [
     "ExportView",
@@ -157,8 +159,10 @@ def export_pdf(
     pathname: str | None,
     search: str | None,
     set_progress: Callable[[str], None] = lambda _text: None,
+    withhold_small_samples: bool = True,
 ) -> tuple:
-    """(download data or no_update, status text) for the view at the URL."""
+    """(download data or no_update, status text) for the view at the URL; small samples
+    withheld unless the reader may see all detail (``withhold_small_samples``)."""
     view = view_from_url(context, pathname, search)
     _ = translator(view.lang)
     if find_chromium() is None:
@@ -178,6 +182,7 @@ def export_pdf(
             benchmark=view.benchmark,
             core=view.core,
             progress=progress,
+            withhold_small_samples=withhold_small_samples,
         )
     except ChromiumMissing:
         return no_update, chromium_hint(view.lang)
@@ -229,8 +234,16 @@ def register(app: Dash, context: AppContext) -> None:
         if not n_clicks:
             return no_update, no_update
         try:
+            # the job runs outside a request (its own process, forked by the worker that
+            # started it): the generation that worker serves
             return export_pdf(
-                context, strip(pathname or "/"), search, lambda text: set_progress((text,))
+                context_of(app, context),
+                strip(pathname or "/"),
+                search,
+                lambda text: set_progress((text,)),
+                # the role of the reader who started the job (the job's process is forked
+                # inside that request and keeps its context); the public view without one
+                withhold_small_samples=is_public_view(),
             )
         finally:
             if os.getpid() != server_pid:

@@ -83,7 +83,9 @@ def level_geometry(context: AppContext, level: int) -> LevelGeometry:
     return LevelGeometry(context.collection(level))
 
 
-def _values(context: AppContext, state: ViewState, criterion: str) -> pd.DataFrame:
+def _values(
+    context: AppContext, state: ViewState, criterion: str, withhold: bool = True
+) -> pd.DataFrame:
     values = map_values(
         context.level_scores(state.level, state.core),
         round=state.round,
@@ -92,6 +94,8 @@ def _values(context: AppContext, state: ViewState, criterion: str) -> pd.DataFra
         criterion=criterion,
         lang=state.lang,
     )
+    if not withhold:  # an analyst's pack: all detail (DESIGN 5.1)
+        return values
     hidden = criterion_hidden(context, state.level, state.group, state.core)[criterion]
     hidden = hidden.sel(round=np.datetime64(pd.Timestamp(state.round), "ns"))
     flags = hidden.to_series().reindex(values["pcode"]).fillna(False).to_numpy(dtype=bool)
@@ -122,7 +126,9 @@ class MapSheet:
     places: dict[str, tuple[int, int, int, int]]
 
 
-def maps_job(context: AppContext, state: ViewState) -> tuple[FigureJob, MapSheet, pd.DataFrame]:
+def maps_job(
+    context: AppContext, state: ViewState, withhold: bool = True
+) -> tuple[FigureJob, MapSheet, pd.DataFrame]:
     """Every map of the pack as the subplots of one figure: the overall score (with the
     low-reliability outline) and the eight criteria (without it, thinner borders).
 
@@ -160,7 +166,7 @@ def maps_job(context: AppContext, state: ViewState) -> tuple[FigureJob, MapSheet
     }
     main_values = None
     for index, name in enumerate(["overall", *codes]):
-        values = _values(context, state, name)
+        values = _values(context, state, name, withhold)
         x, y, w, h = places[name]
         built = _plain(
             map_figure(

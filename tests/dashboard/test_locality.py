@@ -141,7 +141,8 @@ def test_header_numbers_come_from_the_scores(context, state):
 
 # Not "benchmark": pytest-benchmark owns that fixture name.
 @pytest.mark.parametrize("kind", ["parity", "absolute"])
-def test_bars_show_the_groups_absolute_criterion_scores(context, state, kind):
+def test_bars_show_the_groups_absolute_criterion_scores(context, state, kind, monkeypatch):
+    monkeypatch.setattr(locality_module, "is_public_view", lambda: False)  # the analyst's page
     view = replace(state, benchmark=kind, group="returnee", round=context.rounds[4])
     tree = locality_module.layout(context, view, pcode=DISTRICT)
     figure = figure_of(tree, ids.LOCALITY_BARS)

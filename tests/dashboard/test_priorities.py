@@ -26,7 +26,8 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 @pytest.fixture(scope="module")
 def rows(demo_app_context):
-    return priorities.rows(demo_app_context, view(), "?round=2025-12-01&level=2")
+    # the analyst's screen: every value, withheld ones flagged
+    return priorities.rows(demo_app_context, view(), "?round=2025-12-01&level=2", withhold=False)
 
 
 @pytest.mark.parametrize("position", [0, 1, 17, 74, 149])
@@ -78,7 +79,7 @@ def test_rows_carry_formatted_text_and_links(rows, demo_app_context):
     assert row["score_text"] == f"{math.floor(row['score'] * 10 + 1e-6) / 10:.1f}"
     assert row["band_text"].endswith("of 150")
     assert row["class_colour"].startswith("#")
-    french = priorities.rows(demo_app_context, view(lang="fr"))
+    french = priorities.rows(demo_app_context, view(lang="fr"), withhold=False)
     assert french[0]["score_text"] == row["score_text"].replace(".", ",")
     assert french[0]["since_first_text"][0] in "+−0"
 

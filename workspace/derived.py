@@ -1,0 +1,181 @@
+"""Derived data kept with the workspace, once per generation and framework (DESIGN 3.2).
+
+Scores, roll-ups, change, rank uncertainty, small-sample flags, the comparator, the cube
+and the small summaries of the observations (sources per area, source coverage) cost
+seconds on a large workspace. ``DerivedStore`` keeps each, once computed, in::
+
+    derived/<generation>-<framework checksum>/<name>.nc     xarray datasets (NetCDF)
+    derived/<generation>-<framework checksum>/<name>.json   small tables
+
+so a server start, a new worker, ``solutions score`` and the PDF read them instead of
+recomputing. Writing them is not a change of the workspace: the manifest (and so the
+generation) is never touched. Each file is written under a temporary name inside the
+folder and renamed into place, so a reader sees a whole file or none. A workspace that
+cannot be written (read-only mount) keeps derived data in memory only; a file that cannot
+be read back is recomputed. Older generations' folders are removed when a newer one is
+written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+log = logging.getLogger(__name__)
+
+DERIVED = "derived"
+#: Bumped when what is stored changes shape, so files of older code are not read.
+FORMAT = 1
+_NONE = "\u2400none"  # stands for None in a text coordinate (NetCDF has no null string)
+_KINDS = "derived_kinds"
+
+
+def framework_checksum(framework) -> str:
+    """A checksum of the framework's content (pydantic model) and the store's format."""
+    text = framework.model_dump_json() if hasattr(framework, "model_dump_json") else repr(framework)
+    return hashlib.sha256(f"{FORMAT}|{text}".encode()).hexdigest()[:16]
+
+
+def _encode(dataset: xr.Dataset) -> xr.Dataset:
+    kinds = {}
+    replaced = {}
+    for name, variable in dataset.variables.items():
+        if variable.dtype == object:
+            values = np.array(
+                [_NONE if v is None else str(v) for v in variable.values.ravel()], dtype=object
+            ).reshape(variable.shape)
+            replaced[name] = variable.copy(data=values)
+            kinds[name] = "object"
+        elif variable.dtype.kind == "U":
+            kinds[name] = "str"
+    if replaced:
+        dataset = dataset.assign_coords(
+            {n: v for n, v in replaced.items() if n in dataset.coords}
+        ).assign({n: v for n, v in replaced.items() if n in dataset.data_vars})
+    dataset = dataset.copy()
+    for variable in dataset.variables.values():
+        variable.encoding.clear()
+    dataset.attrs = {**dataset.attrs, _KINDS: json.dumps(kinds)}
+    return dataset
+
+
+def _decode(dataset: xr.Dataset) -> xr.Dataset:
+    kinds = json.loads(dataset.attrs.pop(_KINDS, "{}"))
+    changes = {}
+    for name, kind in kinds.items():
+        if name not in dataset.variables:
+            continue
+        variable = dataset.variables[name]
+        values = variable.values
+        if kind == "object":
+            flat = [None if v == _NONE else str(v) for v in values.ravel()]
+            values = np.array(flat, dtype=object).reshape(variable.shape)
+        else:
+            values = values.astype(str)
+        changes[name] = variable.copy(data=values)
+    coords = {n: v for n, v in changes.items() if n in dataset.coords}
+    data = {n: v for n, v in changes.items() if n in dataset.data_vars}
+    if coords:
+        dataset = dataset.assign_coords(coords)
+    if data:
+        dataset = dataset.assign(data)
+    for variable in dataset.variables.values():
+        variable.encoding.clear()
+    return dataset
+
+
+class DerivedStore:
+    """One generation's derived data of one workspace and framework.
+
+    ``get(name)`` is the stored dataset or table, or None; ``put(name, value)`` keeps it
+    (silently in memory only when the folder cannot be written)."""
+
+    def __init__(self, root: str | Path, generation: int, framework):
+        self.root = Path(root)
+        self.generation = int(generation)
+        self.key = f"{self.generation}-{framework_checksum(framework)}"
+        self.folder = self.root / DERIVED / self.key
+        self.writable = True
+
+    def _file(self, name: str, suffix: str) -> Path:
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+        return self.folder / f"{safe}{suffix}"
+
+    def get(self, name: str):
+        for suffix in (".nc", ".json"):
+            path = self._file(name, suffix)
+            if not path.exists():
+                continue
+            try:
+                if suffix == ".nc":
+                    with xr.open_dataset(path, engine="netcdf4") as stored:
+                        return _decode(stored.load())
+                return _table(json.loads(path.read_text(encoding="utf-8")))
+            except Exception:  # a damaged or foreign file: recompute it
+                log.warning("derived data %s could not be read; recomputing", path)
+                return None
+        return None
+
+    def put(self, name: str, value) -> None:
+        if not self.writable or not self._current():
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if isinstance(value, xr.Dataset):
+                target = self._file(name, ".nc")
+                temporary = self.folder / f".{target.name}.{uuid.uuid4().hex}.part"
+                _encode(value).to_netcdf(temporary, engine="netcdf4")
+            elif isinstance(value, pd.DataFrame):
+                target = self._file(name, ".json")
+                temporary = self.folder / f".{target.name}.{uuid.uuid4().hex}.part"
+                payload = {"columns": list(value.columns), "records": _records(value)}
+                temporary.write_text(json.dumps(payload, default=str), encoding="utf-8")
+            else:
+                return
+            os.replace(temporary, target)
+            self._prune()
+        except OSError:
+            # read-only or full: derived data stays in this process's memory
+            self.writable = False
+        except Exception:
+            log.warning("derived data %s could not be stored; kept in memory", name)
+
+    def _current(self) -> bool:
+        # Never stamp data of one generation with another's number: an import that lands
+        # while the data is being computed leaves it unwritten (it is recomputed).
+        from workspace.store import Workspace
+
+        return Workspace(self.root).generation == self.generation
+
+    def _prune(self) -> None:
+        # Folders of older generations are of no more use (a worker still on one has it
+        # in memory already).
+        for folder in (self.root / DERIVED).iterdir():
+            generation = folder.name.split("-", 1)[0]
+            if generation.isdigit() and int(generation) < self.generation:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    records = []
+    for row in frame.to_dict("records"):
+        records.append(
+            {
+                k: (None if not isinstance(v, list | tuple) and pd.isna(v) else v)
+                for k, v in row.items()
+            }
+        )
+    return records
+
+
+def _table(payload: dict) -> pd.DataFrame:
+    return pd.DataFrame(payload["records"], columns=payload["columns"])
