@@ -643,6 +643,8 @@ def load_areas(gpkg_path: str | os.PathLike, *, geometry: bool = True) -> gpd.Ge
                 "name": raw["name"].astype(object),
                 "level": raw["level"].astype(int),
                 "parent_pcode": raw["parent_pcode"].astype(object),
+                # names in other languages (COD-AB ADMn_AR/_ES/_FR) travel with the codes
+                **_other_names(raw),
             }
         )
         return table
