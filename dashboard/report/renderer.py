@@ -28,6 +28,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -256,7 +257,24 @@ class _Renderer:
     # -- drawing -------------------------------------------------------------------------
     def render(self, jobs: Sequence[FigureJob]) -> list[bytes]:
         """SVG (or PNG, per ``FigureJob.format``) bytes of each figure, in order. Blocks;
-        starts the browser if needed."""
+        starts the browser if needed.
+
+        On a busy host a tab can take a batch before kaleido's page script has loaded
+        (``kaleido_scopes is not defined``): that batch is tried again, first in the same
+        browser after a pause, then in a fresh one. Any other failure is reported."""
+        for attempt in range(_LOAD_RETRIES + 1):
+            try:
+                return self._render_once(jobs)
+            except RenderError as exc:
+                if _NOT_LOADED not in str(exc) or attempt == _LOAD_RETRIES:
+                    raise
+                _log.warning("kaleido's page was not ready (try %d); drawing again", attempt + 1)
+                time.sleep(1.0 + attempt)
+                if attempt >= 1:
+                    self.close()
+        raise AssertionError("unreachable")
+
+    def _render_once(self, jobs: Sequence[FigureJob]) -> list[bytes]:
         if not jobs:
             return []
         kaleido, loop = self._wait_open()
@@ -288,6 +306,12 @@ class _Renderer:
             except Exception as exc:
                 raise RenderError(f"a figure could not be drawn: {_first_line(exc)}") from None
             return [path.read_bytes() for path in paths]
+
+
+#: What kaleido's tab answers when its page script is not loaded yet, and how often a
+#: batch is drawn again for it.
+_NOT_LOADED = "kaleido_scopes is not defined"
+_LOAD_RETRIES = 2
 
 
 def _first_line(exc: BaseException) -> str:
