@@ -230,7 +230,7 @@ def _describe(exc: ValidationError, data: dict) -> str:
     """Turn pydantic's error list into lines that name codes rather than list positions."""
     lines = []
     for error in exc.errors():
-        where = _readable_location(error["loc"], data)
+        where = readable_location(error["loc"], data)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against the framework schema)"
@@ -238,7 +238,9 @@ def _describe(exc: ValidationError, data: dict) -> str:
     return "\n".join(lines)
 
 
-def _readable_location(loc: tuple, data: object) -> str:
+def readable_location(loc: tuple, data: object) -> str:
+    """A pydantic error location as a reader names it: ``criteria['safety'].weight``
+    (list items by their ``code`` where they have one). The recipe reader uses it too."""
     parts: list[str] = []
     node = data
     for key in loc:

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indicators.cube import parse_rounds
-from indicators.framework import Framework
+from indicators.framework import Framework, readable_location
 from indicators.survey import Expression, ExpressionError, IndicatorSpec, parse_expression
 from workspace.observations import ObservationError
 
@@ -316,7 +316,7 @@ def _schema_problems(exc: ValidationError, data: dict, lines: dict) -> list[str]
             if location[:end] in lines:
                 line = lines[location[:end]]
                 break
-        where = _readable(location, data)
+        where = readable_location(location, data)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = f"unknown key {location[-1]!r} (check the spelling against DESIGN 3.6)"
@@ -326,20 +326,6 @@ def _schema_problems(exc: ValidationError, data: dict, lines: dict) -> list[str]
             message = f"{error.get('input')!r}: {message}"
         problems.append(f"line {line or '?'}: {where}: {message}")
     return problems
-
-
-def _readable(location: tuple, data: object) -> str:
-    parts: list[str] = []
-    node = data
-    for key in location:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            code = node.get("code") if isinstance(node, dict) else None
-            parts[-1:] = [f"{parts[-1]}[{code!r}]" if code else f"{parts[-1]}[{key}]"]
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
 
 
 def _report(source: str, problems: list[str]) -> str:
