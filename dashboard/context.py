@@ -39,8 +39,10 @@ class AppContext:
     areas: pd.DataFrame
     #: Display GeoJSON bytes per admin level, as served by ``/geo/level/<n>.json``.
     geometry: dict[int, bytes]
-    #: Derived data, keyed by method and arguments; written only by ``_cached``.
-    _memo: dict = field(default_factory=dict, repr=False)
+    #: Derived data, keyed by method and arguments; written only by ``_cached``. Not an
+    #: init field: a copy (``dataclasses.replace`` with other areas or another cube)
+    #: starts with its own, never the original's.
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
     #: The workspace's stored derived data of this generation (``workspace.derived``),
     #: set by ``load`` only: a context made otherwise (a test's changed copy, a
     #: benchmark's synthetic one) computes in memory and stores nothing.

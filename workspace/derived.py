@@ -137,7 +137,13 @@ class DerivedStore:
             elif isinstance(value, pd.DataFrame):
                 target = self._file(name, ".json")
                 temporary = self.folder / f".{target.name}.{uuid.uuid4().hex}.part"
-                payload = {"columns": list(value.columns), "records": _records(value)}
+                payload = {
+                    "columns": list(value.columns),
+                    "records": _records(value),
+                    # the index is data too (a table of P-codes by round, say)
+                    "index": value.index.tolist(),
+                    "index_names": list(value.index.names),
+                }
                 temporary.write_text(json.dumps(payload, default=str), encoding="utf-8")
             else:
                 return
@@ -178,4 +184,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _table(payload: dict) -> pd.DataFrame:
-    return pd.DataFrame(payload["records"], columns=payload["columns"])
+    frame = pd.DataFrame(payload["records"], columns=payload["columns"])
+    if "index" in payload:
+        names = payload.get("index_names") or [None]
+        if len(names) > 1:
+            index = pd.MultiIndex.from_tuples([tuple(i) for i in payload["index"]], names=names)
+        else:
+            index = pd.Index(payload["index"], name=names[0])
+        frame.index = index
+    return frame

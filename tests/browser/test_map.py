@@ -361,15 +361,19 @@ def test_every_page_stays_in_the_app_without_errors(page, live_server, demo_work
     assert log.errors == []
 
 
-def _low_reliability(workspace) -> list[str]:
-    """Districts of low reliability (DESIGN 4.6: 5 or more) in the map's first view."""
+def _low_reliability(workspace, scored: bool = False) -> list[str]:
+    """Districts of low reliability (DESIGN 4.6: 5 or more) in the map's first view (as
+    the public view shows it); ``scored``: only those whose score is shown."""
     from dashboard.briefing.map_data import MapSource
     from dashboard.context import AppContext
     from dashboard.figures.map import LOW_RELIABILITY
 
     source = MapSource(AppContext.load(workspace), url_for=lambda level: "")
     values = source.values(source.options.default)
-    return sorted(values.loc[values["reliability"] >= LOW_RELIABILITY, "pcode"].astype(str))
+    low = values["reliability"] >= LOW_RELIABILITY
+    if scored:
+        low &= values["score"].notna()
+    return sorted(values.loc[low, "pcode"].astype(str))
 
 
 def test_hostile_names_stay_text_and_unreliable_areas_are_outlined(
@@ -387,8 +391,15 @@ def test_hostile_names_stay_text_and_unreliable_areas_are_outlined(
     # themselves call low in that view (the survey-built demo has some of its own).
     assert set(hostile.unreliable) <= set(outlined)
     assert sorted(outlined) == sorted(_low_reliability(hostile_workspace))
+    # The districts made unreliable rest on small samples: the public view this app
+    # serves withholds their scores (DESIGN 8), so their card says "no score".
     page.mouse.move(1, 1)
     card = _hover(page, *inside[hostile.unreliable[0]], hostile.unreliable[0])
+    assert "no score" in card and hostile.unreliable[0] in card
+    # A district of low reliability whose score is shown says so on its card.
+    [scored, *_] = _low_reliability(hostile_workspace, scored=True)
+    page.mouse.move(1, 1)
+    card = _hover(page, *inside[scored], scored)
     assert "Low reliability" in card
     assert f"{len(outlined)} areas of low reliability" in page.inner_text(f"#{ids.MAP_SUMMARY}")
     assert "Outlined areas: low reliability" in page.inner_text(f"#{ids.MAP_RELIABILITY_NOTE}")

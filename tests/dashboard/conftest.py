@@ -72,4 +72,4 @@ def hostile_context(demo_app_context):
     first = str(values["indicator"].values[values.notnull().values][0])
     n.loc[{"area": ONE_SMALL_AREA, "group": "idp", "indicator": first, **at}] = 12.0
     cube.attrs["one_small_indicator"] = first
-    return dataclasses.replace(demo_app_context, areas=areas, cube=cube, _memo={})
+    return dataclasses.replace(demo_app_context, areas=areas, cube=cube)

@@ -157,7 +157,7 @@ def test_change_is_withheld_when_its_other_end_is(hostile_context):
     cube = hostile_context.cube.copy(deep=True)
     before = np.datetime64("2025-09-01", "ns")
     cube["n"].loc[{"area": "XM03001", "group": "idp", "round": before}] = 5.0
-    context = dataclasses.replace(hostile_context, cube=cube, _memo={})
+    context = dataclasses.replace(hostile_context, cube=cube)
     row = priority_table(context, view()).set_index("pcode").loc["XM03001"]
     assert not row["suppressed"]
     assert row["suppressed_previous"] and not row["suppressed_first"]

@@ -506,7 +506,7 @@ def test_hostile_area_names_stay_plain_text(context, state):
     areas = context.areas.copy()
     areas.loc[areas["pcode"] == DISTRICT, "name"] = hostile
     areas.loc[areas["pcode"] == REGION, "name"] = parent
-    spoofed = replace(context, areas=areas, _memo={})
+    spoofed = replace(context, areas=areas)
     tree = locality_module.layout(spoofed, state, pcode=DISTRICT)
     assert by_id(tree, ids.LOCALITY_NAME).children == hostile
     link = next(c for c in walk(tree) if isinstance(c, dcc.Link) and c.children == parent)
@@ -584,7 +584,7 @@ def test_page_shows_estimate_interval_and_n(context, state):
 def test_values_without_se_show_no_interval(context, state):
     cube = context.cube.copy(deep=True)
     cube["se"][:] = np.nan
-    plain = replace(context, cube=cube, _memo={})
+    plain = replace(context, cube=cube)
     data = locality_data(plain, state, SURVEYED)
     assert data.indicators and all(r.interval is None for r in data.indicators)
     page = locality_module.layout(plain, state, pcode=SURVEYED)
@@ -603,7 +603,7 @@ def test_zero_standard_errors_inside_the_range_are_not_estimable(context, state)
     cube = context.cube.copy(deep=True)
     at = {"area": SURVEYED, "group": "idp", "round": np.datetime64(state.round, "ns")}
     cube["se"].loc[at] = 0.0
-    zero = replace(context, cube=cube, _memo={})
+    zero = replace(context, cube=cube)
     data = locality_data(zero, state, SURVEYED)
     inside = [r for r in data.indicators if 0 < r.value < 100 and not r.small]
     assert inside and all(r.interval is None and r.se == 0 for r in inside)

@@ -97,3 +97,24 @@ def test_a_store_that_cannot_be_written_keeps_data_in_memory(workspace, monkeypa
     context = AppContext.load(workspace)
     assert context.scores()["has_data"].any()
     assert not context.derived.writable
+
+
+def test_a_stored_table_keeps_its_index(demo_workspace, tmp_path):
+    """A table of P-codes by round comes back from the store with its P-codes."""
+    import pandas as pd
+
+    from workspace.derived import _records, _table
+
+    table = pd.DataFrame(
+        {"2024-03-01": [1.0, None], "2024-06-01": [2.0, 3.0]},
+        index=pd.Index(["XM01001", "XM01002"], name="pcode"),
+    )
+    payload = {
+        "columns": list(table.columns),
+        "records": _records(table),
+        "index": table.index.tolist(),
+        "index_names": list(table.index.names),
+    }
+    back = _table(payload)
+    pd.testing.assert_frame_equal(back, table)
+    assert back.at["XM01002", "2024-06-01"] == 3.0
