@@ -18,9 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.map import (
-    BORDER_COLOUR,
     FONT_FAMILY,
-    NO_SCORE_COLOUR,
+    area_traces,
     fit_map_view,
 )
 from dashboard.i18n import DEFAULT_LANGUAGE, separators, translator
@@ -109,24 +108,13 @@ def counts_figure(
     names = [html.escape(str(name), quote=False) for name in names]
     centre, zoom = fit_map_view(bounds, height=height)
     arrays = count_arrays(values, locations, change, style)
-    common = {
-        "type": "choroplethmap",
-        "geojson": geojson,
-        "featureidkey": "properties.pcode",
-        "locations": locations,
-        "text": names,
-        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}},
-    }
-    base = {
-        **common,
-        "name": _("no figure"),
-        "z": [0] * len(locations),
-        "zmin": 0,
-        "zmax": 1,
-        "colorscale": [[0, NO_SCORE_COLOUR], [1, NO_SCORE_COLOUR]],
-        "showscale": False,
-        "hovertemplate": "<b>%{text}</b><br>" + html.escape(_("no figure")) + "<extra></extra>",
-    }
+    common, base = area_traces(
+        geojson,
+        locations,
+        names,
+        _("no figure"),
+        "<b>%{text}</b><br>" + html.escape(_("no figure")) + "<extra></extra>",
+    )
     choropleth = {
         **common,
         "name": label,

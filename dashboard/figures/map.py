@@ -410,24 +410,9 @@ def map_figure(
     # Escaped: Plotly would read tags in a name as markup (and drop them), not as text.
     names = [html.escape(str(name), quote=False) for name in names]
     centre, zoom = fit_map_view(bounds, height=height)
-    common = {
-        "type": "choroplethmap",
-        "geojson": geojson,
-        "featureidkey": "properties.pcode",
-        "locations": locations,
-        "text": names,
-        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}},
-    }
-    no_score = {
-        **common,
-        "name": _("no score"),
-        "z": [0] * len(locations),
-        "zmin": 0,
-        "zmax": 1,
-        "colorscale": [[0, NO_SCORE_COLOUR], [1, NO_SCORE_COLOUR]],
-        "showscale": False,
-        "hovertemplate": _no_score_hovertemplate(lang),
-    }
+    common, no_score = area_traces(
+        geojson, locations, names, _("no score"), _no_score_hovertemplate(lang)
+    )
     scores = {
         **common,
         "name": _("score"),
@@ -483,3 +468,29 @@ def map_figure(
     # A plain dict, not a go.Figure: Plotly's validation walks every array of every
     # trace on each request (DESIGN 9); ``dcc.Graph`` and kaleido take the dict as is.
     return {"data": [no_score, scores, *outlines], "layout": layout}
+
+
+def area_traces(
+    geojson: str | dict, locations: list[str], names: list[str], name: str, hover: str
+) -> tuple[dict, dict]:
+    """What every map trace of a level shares (geometry, areas, names, borders), and the
+    grey trace under the values that draws every area, named ``name`` with ``hover``."""
+    common = {
+        "type": "choroplethmap",
+        "geojson": geojson,
+        "featureidkey": "properties.pcode",
+        "locations": locations,
+        "text": names,
+        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}},
+    }
+    grey = {
+        **common,
+        "name": name,
+        "z": [0] * len(locations),
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": [[0, NO_SCORE_COLOUR], [1, NO_SCORE_COLOUR]],
+        "showscale": False,
+        "hovertemplate": hover,
+    }
+    return common, grey
