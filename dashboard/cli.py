@@ -30,7 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     areas.add_argument("dir", type=Path)
     areas.add_argument("files", type=Path, nargs="+")
     areas.add_argument("--level", type=int, help="admin level of a non-COD-AB file")
-    areas.add_argument("--code-column", help="column holding the P-code")
+    areas.add_argument(
+        "--code-column",
+        help="column holding the P-code; A+B joins two columns with '-' where codes "
+        "are unique only within a country (e.g. iso3+shapeID)",
+    )
     areas.add_argument("--name-column", help="column holding the area name")
     areas.add_argument("--parent-column", help="column holding the parent's P-code")
     areas.add_argument(

@@ -31,7 +31,9 @@ def dissolve_parts(source, code_col, pcodes, names, parents, geometry, notes):
         raise AreaError(
             f"{source}: column {code_col!r} has duplicate P-codes: {_listing(codes)}. They "
             f"name different areas: {_listing(clashes)}. Each area needs its own code; "
-            "correct the codes or the names (parts of one area share code and name)."
+            "correct the codes or the names (parts of one area share code and name). If the "
+            "codes are unique only within each country or parent, join that column to them, "
+            "e.g. --code-column iso3+shapeID."
         )
     parts = table[repeated].groupby("pcode", sort=True).size()
     keep = ~table["pcode"].duplicated(keep="first")

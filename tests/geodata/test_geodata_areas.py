@@ -236,6 +236,25 @@ def test_duplicate_pcodes(tmp_path):
     assert "duplicate P-codes: AB01." in message
 
 
+def test_codes_unique_only_within_a_country_are_joined_on_request(tmp_path):
+    # geoBoundaries reuses shapeID 0..3 in Kenya and in Uganda: refused as it stands
+    # (two names under one code), read when the user joins the country column to it.
+    features = [
+        ({"iso3": "KEN", "shapeID": "0", "shapeName": "Bomet"}, _square(0, 0)),
+        ({"iso3": "UGA", "shapeID": "0", "shapeName": "Northern Region"}, _square(1, 0)),
+        ({"iso3": "UGA", "shapeID": "1", "shapeName": "Eastern Region"}, _square(2, 0)),
+    ]
+    path = _write_geojson(tmp_path / "gb.geojson", features)
+    with pytest.raises(AreaError, match=r"--code-column iso3\+shapeID"):
+        read_area_layer(path, level=1, code_column="shapeID", name_column="shapeName")
+    frame = read_area_layer(path, level=1, code_column="iso3+shapeID", name_column="shapeName")
+    assert sorted(frame["pcode"]) == ["KEN-0", "UGA-0", "UGA-1"]
+    assert dict(zip(frame["pcode"], frame["name"], strict=True))["UGA-0"] == "Northern Region"
+    assert any("joining columns 'iso3' and 'shapeID'" in n for n in frame.attrs["notes"])
+    with pytest.raises(AreaError, match=r"shapeXX is not a column"):
+        read_area_layer(path, level=1, code_column="iso3+shapeXX")
+
+
 def test_empty_pcodes_name_the_rows(tmp_path):
     path = _write_geojson(
         tmp_path / "empty_code.geojson",
