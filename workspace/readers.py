@@ -221,6 +221,9 @@ def decode_text(path: Path, encoding: str | None, notes: list[str]) -> str:
         "cp1252": "Windows-1252/Latin-1",
         "cp1256": "Windows-1256 (Arabic)",
         "cp1251": "Windows-1251 (Cyrillic)",
+        "koi8_r": "KOI8-R (Cyrillic)",
+        "koi8_u": "KOI8-U (Cyrillic)",
+        "cp866": "DOS 866 (Cyrillic)",
     }.get(detected, detected)
     notes.append(
         f"not UTF-8 (byte {position}): read as {label}; if names look wrong, "
@@ -229,8 +232,9 @@ def decode_text(path: Path, encoding: str | None, notes: list[str]) -> str:
     return text
 
 
-#: Windows code pages of scripts whose words are made of high bytes only.
-_NON_LATIN = ("cp1256", "cp1251", "cp1255", "cp1253", "cp874")
+#: Code pages of scripts whose words are made of high bytes only (Windows, and the KOI8
+#: and DOS pages older Cyrillic exports still use).
+_NON_LATIN = ("cp1256", "cp1251", "koi8_r", "koi8_u", "cp866", "cp1255", "cp1253", "cp874")
 
 
 def _single_byte_encoding(path: Path, data: bytes, position: int) -> str:
@@ -246,11 +250,14 @@ def _single_byte_encoding(path: Path, data: bytes, position: int) -> str:
         return "cp1252"
     from charset_normalizer import from_bytes
 
-    found = sorted(
-        from_bytes(data[: 4 * 2**20], cp_isolation=list(_NON_LATIN)),
-        key=lambda m: (m.chaos, -m.coherence),
-    )
-    ranked = [(m.chaos, -m.coherence) for m in found]
+    # A reading in which no language is recognised (coherence 0) never beats one in which
+    # a language is: on a few short names KOI8-R bytes read as Hebrew have a hair less
+    # "chaos" than the right reading. Chaos is compared to the hundredth, then coherence.
+    def rank(match):
+        return (match.coherence == 0, round(match.chaos, 2), -match.coherence)
+
+    found = sorted(from_bytes(data[: 4 * 2**20], cp_isolation=list(_NON_LATIN)), key=rank)
+    ranked = [rank(m) for m in found]
     # a word or two of high bytes is too little to tell a script from noise
     if whole >= 3 and found and (len(found) == 1 or ranked[0] < ranked[1]):
         return found[0].encoding

@@ -221,6 +221,26 @@ def test_a_stated_encoding_is_used(tmp_path):
     assert list(source.frame["source"])[2] == "نينوى"
 
 
+CYRILLIC = "area_pcode,round,group,indicator,value,n,source\n" + "".join(
+    f"ZZ0100{i},2024-03,,idps_present,{i}0,,{name}\n"
+    for i, name in enumerate(["Харків", "Донецьк", "Луганськ", "Запоріжжя", "Миколаїв"], start=1)
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "label"),
+    [("cp1251", "Windows-1251"), ("koi8_u", "KOI8-U"), ("koi8_r", "KOI8-R")],
+)
+def test_cyrillic_code_pages_are_told_apart(tmp_path, encoding, label):
+    # Ukrainian and Russian offices' older exports: each code page reads the others'
+    # bytes as plausible Cyrillic, so the right one must be chosen and named.
+    text = CYRILLIC if encoding != "koi8_r" else CYRILLIC.replace("і", "и").replace("ї", "и")
+    source = read_source(write(tmp_path, "ua.csv", text, encoding))
+    expected = [line.rsplit(",", 1)[1] for line in text.splitlines()[1:]]
+    assert list(source.frame["source"]) == expected
+    assert any(label in n for n in source.notes)
+
+
 # -- personal data --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("header", "cell", "why"),
