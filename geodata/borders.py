@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["clean_group", "ladder", "neighbour_groups", "staged_simplify"]
+__all__ = ["clean_group", "ladder", "neighbour_groups", "round_shared", "staged_simplify"]
 
 
 def ladder(tolerance: np.ndarray) -> np.ndarray:
@@ -95,12 +95,16 @@ def _sea(coverage: np.ndarray):
     return shapely.difference(box, shapely.coverage_union_all(coverage))
 
 
-def staged_simplify(coverage: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+def staged_simplify(coverage: np.ndarray, tolerance: np.ndarray, first: dict | None = None):
     """Simplify a valid coverage with a tolerance per polygon; the edge between two
     polygons gets the smaller of their tolerances, a coast the polygon's own (see the
-    module docstring)."""
+    module docstring). ``first`` keeps the costly first pass (the whole coverage at the
+    smallest tolerance) between calls, keyed by that tolerance."""
     levels = np.unique(tolerance)
-    out = shapely.coverage_simplify(coverage, float(levels[0]))
+    first = {} if first is None else first
+    if float(levels[0]) not in first:
+        first[float(levels[0])] = shapely.coverage_simplify(coverage, float(levels[0]))
+    out = first[float(levels[0])].copy()
     if len(levels) == 1:
         return out
     sea = _sea(out)
@@ -110,3 +114,21 @@ def staged_simplify(coverage: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
         part = shapely.coverage_simplify(part, float(level), simplify_boundary=False)
         out[rows], sea = part[:-1], part[-1]
     return out
+
+
+def round_shared(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Round every vertex to the grid of its polygon (``decimals``, one per polygon), or
+    to the finest grid among the polygons that share it: a border vertex of a large
+    country and a small one lands on the small one's grid on both sides, so the border
+    stays shared, while the large country's other vertices keep its coarser grid."""
+    coords = shapely.get_coordinates(geoms)
+    if not len(coords):
+        return geoms
+    owner = np.repeat(np.asarray(decimals, dtype=int), shapely.get_num_coordinates(geoms))
+    _unique, inverse = np.unique(coords, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    finest = np.zeros(int(inverse.max()) + 1, dtype=int)
+    np.maximum.at(finest, inverse, owner)
+    scale = (10.0 ** finest[inverse])[:, None]
+    # The same arithmetic as np.round(coords, places): one grid gives identical numbers.
+    return shapely.set_coordinates(np.array(geoms, dtype=object), np.round(coords * scale) / scale)

@@ -7,9 +7,13 @@ neighbours) and coordinates are rounded to a grid.
 One tolerance for a multi-country layer (a fraction of the whole extent) erases small
 countries (DESIGN 9), so the tolerance is chosen per country: a fraction of that
 country's extent, halved until the country's outline keeps its area within 2 %
-(DESIGN 7). Countries are simplified independently, in parallel processes when there
-are several, each as its own coverage; the coordinate grid follows the country's
-tolerance (a tenth of it, at most ``DECIMALS`` decimals).
+(DESIGN 7). Countries are first simplified independently, in parallel processes when
+there are several, each as its own coverage, to find their tolerances. A border between
+two countries would then be simplified twice, two ways, making overlaps and gaps the
+source did not have; so every group of countries that touch is simplified again as one
+coverage, each edge at the finer neighbour's tolerance (``geodata.borders``). The
+coordinate grid follows the country's tolerance (a tenth of it, at most ``DECIMALS``
+decimals); a border vertex takes the finer neighbour's grid.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from geodata.borders import clean_group, ladder, neighbour_groups, staged_simplify
+from geodata.borders import (
+    clean_group,
+    ladder,
+    neighbour_groups,
+    round_shared,
+    staged_simplify,
+)
 
 __all__ = [
     "DECIMALS",
@@ -173,12 +183,14 @@ def simplify_group(geoms: np.ndarray, labels: np.ndarray, tolerances: dict) -> t
     )
     kept = ~lost
     shown = np.empty(len(geoms), dtype=object)
+    first: dict = {}
     for _ in range(_HALVINGS):
-        simplified = staged_simplify(cleaned[kept], tolerance[member[kept]])
-        grid = _decimals(tolerance.min())
-        shown[kept], decimals = _on_grid(simplified, cleaned[kept], grid, True)
+        simplified = staged_simplify(cleaned[kept], tolerance[member[kept]], first)
+        own = np.array([_decimals(t) for t in tolerance])
+        shown[kept], finer = _on_shared_grid(simplified, cleaned[kept], own[member[kept]])
+        decimals = np.minimum(own + finer, DECIMALS)
         if lost.any():
-            shown[lost] = _inside(geoms[lost], shown[kept], tolerance[member[lost]], decimals)
+            shown[lost] = _inside(geoms[lost], shown[kept], tolerance[member[lost]], decimals.max())
         after = np.bincount(member, weights=shapely.area(shown) * kept, minlength=len(names))
         change = np.abs(after - before) / np.where(before > 0, before, 1.0)
         failing = change > _AREA_TARGET
@@ -189,9 +201,26 @@ def simplify_group(geoms: np.ndarray, labels: np.ndarray, tolerances: dict) -> t
     if broken.any():
         shown[broken] = shapely.make_valid(shown[broken], method="structure", keep_collapsed=False)
     report = {
-        str(name): (float(tolerance[k]), float(change[k]), decimals) for k, name in enumerate(names)
+        str(name): (float(tolerance[k]), float(change[k]), int(decimals[k]))
+        for k, name in enumerate(names)
     }
     return shown, report
+
+
+def _on_shared_grid(simplified, geoms, decimals: np.ndarray) -> tuple[np.ndarray, int]:
+    """`_on_grid` for a group: each polygon on its country's grid, border vertices on the
+    finer neighbour's (`round_shared`); all grids one decimal finer at a time until no
+    area collapses and the coverage stays valid. Returns (geometries, decimals added)."""
+    for finer in range(DECIMALS + 1):
+        places = np.minimum(decimals + finer, DECIMALS)
+        shown = round_shared(simplified, places)
+        collapsed = _degenerate(shown) & ~_degenerate(geoms)
+        if not collapsed.any() and shapely.coverage_is_valid(shown):
+            return shown, finer
+        if (places == DECIMALS).all():
+            break
+    shown[collapsed] = simplified[collapsed]  # never drop a feature for the grid
+    return shown, finer
 
 
 def _inside(sources, shown, tolerance, decimals) -> np.ndarray:
