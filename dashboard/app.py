@@ -63,6 +63,7 @@ from dashboard.serving import (
     install_serving,
     is_public_view,
 )
+from dashboard.static_cache import keep_compressed_scripts
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -585,6 +586,7 @@ def app_for_context(
         # name ids absent from the page shown.
         suppress_callback_exceptions=True,
     )
+    keep_compressed_scripts(app.server)  # plotly.js compressed once, not per page load
     relative = app.get_relative_path
     serving = serving or LOCAL
     if serving.context_for_request is None and context.derived is not None:

@@ -7,9 +7,13 @@ neighbours) and coordinates are rounded to a grid.
 One tolerance for a multi-country layer (a fraction of the whole extent) erases small
 countries (DESIGN 9), so the tolerance is chosen per country: a fraction of that
 country's extent, halved until the country's outline keeps its area within 2 %
-(DESIGN 7). Countries are simplified independently, in parallel processes when there
-are several, each as its own coverage; the coordinate grid follows the country's
-tolerance (a tenth of it, at most ``DECIMALS`` decimals).
+(DESIGN 7). Countries are first simplified independently, in parallel processes when
+there are several, each as its own coverage, to find their tolerances. A border between
+two countries would then be simplified twice, two ways, making overlaps and gaps the
+source did not have; so every group of countries that touch is simplified again as one
+coverage, each edge at the finer neighbour's tolerance (``geodata.borders``). The
+coordinate grid follows the country's tolerance (a tenth of it, at most ``DECIMALS``
+decimals); a border vertex takes the finer neighbour's grid.
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
+from geodata.borders import (
+    clean_group,
+    ladder,
+    neighbour_groups,
+    round_shared,
+    staged_simplify,
+)
+
 __all__ = [
     "DECIMALS",
     "MAX_AREA_CHANGE",
@@ -33,6 +45,7 @@ __all__ = [
     "display_geojson",
     "display_geojson_bytes",
     "simplify_country",
+    "simplify_group",
 ]
 
 #: The finest grid: 5 decimals of a degree, about 1 m.
@@ -149,15 +162,86 @@ def _simplify_wkb(wkb: list[bytes], tolerance: float | None):
     return shapely.to_wkb(shown), used, change, decimals
 
 
-def simplify_by_country(
-    geoms: np.ndarray, countries: np.ndarray, tolerance: float | None = None, workers=WORKERS
-) -> tuple[np.ndarray, dict]:
-    """`simplify_country` for every country of the layer, in parallel processes when there
-    are several. Returns the geometries in the input order and, per country,
-    (tolerance, area change, decimals)."""
-    geoms = np.asarray(geoms, dtype=object)
-    names, index = np.unique(countries, return_inverse=True)
-    groups = [np.flatnonzero(index == k) for k in range(len(names))]
+def simplify_group(geoms: np.ndarray, labels: np.ndarray, tolerances: dict) -> tuple | None:
+    """Countries that touch, simplified as one coverage so that their borders are
+    simplified once (geodata.borders): every edge at the tolerance of the finer country
+    beside it, starting from each country's own tolerance (``tolerances``, from
+    `simplify_country`) and halving a country's until its outline keeps its area within
+    ~1.5 %. One grid for the group (the finest member's), so shared vertices stay shared.
+    Returns (geometries, {country: (tolerance, area change, decimals)}), or None when the
+    group cannot be made one coverage without losing an area."""
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    names, member = np.unique(labels, return_inverse=True)
+    tolerance = ladder([tolerances[str(name)] for name in names])
+    polygonal = (shapely.get_type_id(geoms) > 2).all()
+    cleaned = clean_group(geoms, tolerance.min() / 2) if polygonal else None
+    if cleaned is None:
+        return None
+    cleaned, lost = cleaned
+    before = np.array(
+        [float(shapely.union_all(geoms[member == k]).area) for k in range(len(names))]
+    )
+    kept = ~lost
+    shown = np.empty(len(geoms), dtype=object)
+    first: dict = {}
+    for _ in range(_HALVINGS):
+        simplified = staged_simplify(cleaned[kept], tolerance[member[kept]], first)
+        own = np.array([_decimals(t) for t in tolerance])
+        shown[kept], finer = _on_shared_grid(simplified, cleaned[kept], own[member[kept]])
+        decimals = np.minimum(own + finer, DECIMALS)
+        if lost.any():
+            shown[lost] = _inside(geoms[lost], shown[kept], tolerance[member[lost]], decimals.max())
+        after = np.bincount(member, weights=shapely.area(shown) * kept, minlength=len(names))
+        change = np.abs(after - before) / np.where(before > 0, before, 1.0)
+        failing = change > _AREA_TARGET
+        if not failing.any():
+            break
+        tolerance[failing] /= 2
+    broken = ~shapely.is_valid(shown)  # rounding can fold a narrow spike of one polygon
+    if broken.any():
+        shown[broken] = shapely.make_valid(shown[broken], method="structure", keep_collapsed=False)
+    report = {
+        str(name): (float(tolerance[k]), float(change[k]), int(decimals[k]))
+        for k, name in enumerate(names)
+    }
+    return shown, report
+
+
+def _on_shared_grid(simplified, geoms, decimals: np.ndarray) -> tuple[np.ndarray, int]:
+    """`_on_grid` for a group: each polygon on its country's grid, border vertices on the
+    finer neighbour's (`round_shared`); all grids one decimal finer at a time until no
+    area collapses and the coverage stays valid. Returns (geometries, decimals added)."""
+    for finer in range(DECIMALS + 1):
+        places = np.minimum(decimals + finer, DECIMALS)
+        shown = round_shared(simplified, places)
+        collapsed = _degenerate(shown) & ~_degenerate(geoms)
+        if not collapsed.any() and shapely.coverage_is_valid(shown):
+            return shown, finer
+        if (places == DECIMALS).all():
+            break
+    shown[collapsed] = simplified[collapsed]  # never drop a feature for the grid
+    return shown, finer
+
+
+def _inside(sources, shown, tolerance, decimals) -> np.ndarray:
+    """Areas that the source covers twice over (emptied by cleaning), drawn inside the
+    shown areas that took them: their overlap stays the overlap they had in the source."""
+    tree = shapely.STRtree(shown)
+    out = np.empty(len(sources), dtype=object)
+    for i, (source, tol) in enumerate(zip(sources, tolerance, strict=True)):
+        under = shapely.union_all(shown[tree.query(source, predicate="intersects")])
+        piece = shapely.intersection(shapely.simplify(source, tol), under)
+        out[i] = _round(np.array([piece], dtype=object), decimals)[0]
+    return out
+
+
+def _group_wkb(wkb: list[bytes], labels: np.ndarray, tolerances: dict):
+    """`simplify_group` for a worker process."""
+    result = simplify_group(shapely.from_wkb(wkb), labels, tolerances)
+    return None if result is None else (shapely.to_wkb(result[0]), result[1])
+
+
+def _each_country(geoms, names, groups, tolerance, workers) -> tuple[np.ndarray, dict]:
     shown = np.empty(len(geoms), dtype=object)
     report = {}
     if len(groups) == 1 or workers <= 1:
@@ -179,6 +263,50 @@ def simplify_by_country(
             wkb, used, change, decimals = future.result()
             shown[groups[k]] = shapely.from_wkb(wkb)
             report[str(names[k])] = (used, change, decimals)
+    return shown, report
+
+
+def simplify_by_country(
+    geoms: np.ndarray, countries: np.ndarray, tolerance: float | None = None, workers=WORKERS
+) -> tuple[np.ndarray, dict]:
+    """`simplify_country` for every country of the layer, in parallel processes when there
+    are several; then every group of countries that touch is simplified again as one
+    coverage from those tolerances (`simplify_group`), so that no border is simplified
+    twice. Returns the geometries in the input order and, per country, (tolerance, area
+    change, decimals)."""
+    geoms = np.asarray(geoms, dtype=object)
+    names, index = np.unique(countries, return_inverse=True)
+    groups = [np.flatnonzero(index == k) for k in range(len(names))]
+    shown, report = _each_country(geoms, names, groups, tolerance, workers)
+    if len(names) == 1 or tolerance == 0:
+        return shown, report
+    reach = np.array([report[str(name)][0] for name in names])
+    together = [m for m in neighbour_groups(geoms, index, reach) if len(m) > 1]
+    jobs = []
+    for members in together:
+        rows = np.flatnonzero(np.isin(index, members))
+        tolerances = {str(names[k]): report[str(names[k])][0] for k in members}
+        jobs.append((rows, tolerances))
+    # Largest groups first; a group of one country keeps its own result.
+    jobs.sort(key=lambda job: -len(job[0]))
+    if workers <= 1 or len(jobs) <= 1:
+        for rows, tol in jobs:
+            result = simplify_group(geoms[rows], countries[rows], tol)
+            if result is not None:
+                shown[rows] = result[0]
+                report.update(result[1])
+        return shown, report
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        futures = [
+            (rows, pool.submit(_group_wkb, list(shapely.to_wkb(geoms[rows])), countries[rows], tol))
+            for rows, tol in jobs
+        ]
+        for rows, future in futures:
+            result = future.result()
+            if result is None:  # not one coverage: the countries stay simplified alone
+                continue
+            shown[rows] = shapely.from_wkb(result[0])
+            report.update(result[1])
     return shown, report
 
 

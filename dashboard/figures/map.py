@@ -9,13 +9,15 @@ browser fetches each level's geometry once; the report passes the GeoJSON itself
 
 Four traces share the geometry:
 
-- trace 0 (``NO_SCORE_TRACE``) draws every area grey and says "no score" on hover. It is
-  never updated.
-- trace 1 (``SCORE_TRACE``) draws the scores on top. Areas without a score get ``z=None``,
-  which Plotly neither draws nor hovers, so the grey area and its hover show through.
+- trace 0 (``NO_SCORE_TRACE``) draws the areas without a score grey and says "no score"
+  on hover: only those areas (``no_score_arrays``), so the browser draws each area once,
+  not every area grey under the scores (the first map is drawn sooner).
+- trace 1 (``SCORE_TRACE``) draws the scores. Areas without a score get ``z=None``,
+  which Plotly neither draws nor hovers, so the grey trace's area and hover are seen.
   Only this trace's ``z``, ``customdata`` and ``hovertext`` change when the view changes
   (slider, group, benchmark, criterion), plus its hover template when the criterion may
-  have changed: see ``score_arrays`` and ``dashboard.pages.map.map_patch``.
+  have changed, and the grey trace's few areas: see ``score_arrays``,
+  ``no_score_arrays`` and ``dashboard.pages.map.map_patch``.
 - traces 2 and 3 (``RELIABILITY_TRACES``) outline the areas of low reliability
   (``LOW_RELIABILITY``): a thick white line under a dark one, visible on every class
   colour. They are not filled and do not take the hover; only their ``locations`` (and
@@ -233,6 +235,21 @@ def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, li
     return {"z": z, "customdata": customdata, "hovertext": hovertext}
 
 
+def no_score_arrays(
+    values: pd.DataFrame, locations: Sequence[str], names: Sequence[str]
+) -> dict[str, list]:
+    """``locations``, ``z`` and ``text`` (escaped names) of the grey trace: the areas of
+    ``locations`` (in that order) that have no score in ``values``."""
+    frame = _aligned(values, locations)
+    missing = np.isnan(frame["score"].to_numpy(dtype=float)).tolist()
+    rows = [(str(code), name) for code, name, m in zip(locations, names, missing, strict=True) if m]
+    return {
+        "locations": [code for code, _name in rows],
+        "z": [0] * len(rows),
+        "text": [html.escape(str(name), quote=False) for _code, name in rows],
+    }
+
+
 def low_reliability_locations(values: pd.DataFrame, locations: Sequence[str]) -> list[str]:
     """The areas of ``locations`` (in that order) whose reliability is low, scored or not."""
     frame = _aligned(values, locations)
@@ -407,12 +424,14 @@ def map_figure(
     """
     _ = translator(lang)
     locations = [str(code) for code in locations]
+    grey_areas = no_score_arrays(values, locations, names)
     # Escaped: Plotly would read tags in a name as markup (and drop them), not as text.
     names = [html.escape(str(name), quote=False) for name in names]
     centre, zoom = fit_map_view(bounds, height=height)
     common, no_score = area_traces(
         geojson, locations, names, _("no score"), _no_score_hovertemplate(lang)
     )
+    no_score.update(grey_areas)
     scores = {
         **common,
         "name": _("score"),

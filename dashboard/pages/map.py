@@ -53,12 +53,14 @@ from dashboard.briefing.view import (
 )
 from dashboard.context import AppContext
 from dashboard.figures.map import (
+    NO_SCORE_TRACE,
     OUTLINE_COLOUR,
     RELIABILITY_TRACES,
     SCORE_TRACE,
     class_legend,
     hovertemplate,
     low_reliability_locations,
+    no_score_arrays,
     score_arrays,
 )
 from dashboard.i18n import (
@@ -187,7 +189,8 @@ def map_patch(
     values: pd.DataFrame | None = None,
 ) -> Patch:
     """A Patch of the map figure for ``state``: the score trace's ``z``, ``customdata``
-    and ``hovertext``, the outlined low-reliability areas, and unless ``values_only`` the
+    and ``hovertext``, the outlined low-reliability areas, the grey areas without a score,
+    and unless ``values_only`` the
     hover template (which names the criterion). Never geometry, never layout.
     ``values`` are ``source.values(state)`` if the caller has them already."""
     layer = source.layer(state)
@@ -200,6 +203,9 @@ def map_patch(
     for trace in RELIABILITY_TRACES:
         patch["data"][trace]["locations"] = low
         patch["data"][trace]["z"] = [0] * len(low)
+    # The grey trace draws only the areas without a score (figures.map, trace 0).
+    for key, value in no_score_arrays(values, layer.locations, layer.names).items():
+        patch["data"][NO_SCORE_TRACE][key] = value
     if not values_only:
         patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
             _hover_label(state, source.framework), state.lang, change_label(state)

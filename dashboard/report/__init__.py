@@ -253,8 +253,12 @@ def build_report(
         clock.tick("html")
         served = {url: figures.map_png(name) for name, url in map_names.items()}
         served.update({url: figures.bars_svg(pcode) for pcode, url in bar_names.items()})
+        # Their proportions are known now: the pages are laid out while they are drawn.
+        sizes = {url: sheet.places[name][2:] for name, url in map_names.items()}
+        for pcode, url in bar_names.items():
+            sizes[url] = (bar_jobs[pcode].width, bar_jobs[pcode].height)
         printed: dict = {}
-        pdf = write_pdf(html, served, printed)
+        pdf = write_pdf(html, served, printed, sizes=sizes)
         # Raises if drawing failed (a failed figure also raises inside write_pdf).
         maps.result()
         bars.result()

@@ -134,15 +134,54 @@ def render_html(context: dict) -> str:
     return environment.get_template("report.html").render(css=css, **context)
 
 
-def write_pdf(html: str, figures: Figures | None = None, info: dict | None = None) -> bytes:
+class _Drawn:
+    """A figure WeasyPrint lays out before it is drawn: its proportions are known (the
+    size it is drawn at), so the pages are laid out while the browser still draws, and
+    the image itself is fetched (waiting for the browser if need be) when the page is
+    painted. The figures' widths in the stylesheet are fractions of the column, so the
+    proportions are all the layout needs."""
+
+    def __init__(self, url: str, size: tuple[float, float], load: Callable[[], object]):
+        self._url, self._load = url, load
+        self._width, self._height = float(size[0]), float(size[1])
+        self._image = None
+
+    def get_intrinsic_size(self, _resolution, _font_size):
+        return self._width, self._height, self._width / self._height
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        if self._image is None:
+            self._image = self._load()
+        if self._image is not None:
+            self._image.draw(stream, concrete_width, concrete_height, style)
+
+
+def write_pdf(
+    html: str,
+    figures: Figures | None = None,
+    info: dict | None = None,
+    sizes: Mapping[str, tuple[float, float]] | None = None,
+) -> bytes:
     """Print ``html`` with WeasyPrint. Its figures (``report-figure:<name>``) come from
     ``figures``; nothing else is fetched but ``data:`` URLs. A figure that could not be
     made raises here (WeasyPrint itself would only leave it out). ``info``, if given,
-    receives the number of ``pages``."""
+    receives the number of ``pages``. ``sizes`` (name -> width, height at which the
+    figure is drawn) lets the pages be laid out before those figures are drawn."""
     import weasyprint
+    from weasyprint.images import get_image_from_uri
 
     fetcher = LocalOnlyFetcher(figures)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+    options = dict(weasyprint.DEFAULT_OPTIONS)
+    cache: dict = {}
+    loaded: dict = {}  # WeasyPrint's own image cache for the figures, once drawn
+    for name, size in (sizes or {}).items():
+        url = figure_url(name)
+
+        def load(url=url):
+            return get_image_from_uri(loaded, fetcher, options, url)
+
+        cache[url] = _Drawn(url, size, load)
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(cache=cache)
     if info is not None:
         info["pages"] = len(document.pages)
         info["lang"] = document.metadata.lang

@@ -370,6 +370,7 @@ def test_slider_step_response_is_values_only(demo_app):
         "customdata",
         "hovertext",
         "locations",
+        "text",  # the names of the grey trace's areas (those without a score)
     }
     assert payload[ids.MAP_CAPTION]["children"].endswith("Mar 2024")
     assert b"coordinates" not in response.data and b"geojson" not in response.data

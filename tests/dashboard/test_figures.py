@@ -160,9 +160,14 @@ def test_map_figure_is_a_white_background_choroplethmap_by_url(demo_context):
         assert trace.geojson == "/geo/level/2.json"
         assert isinstance(trace.geojson, str)
         assert trace.featureidkey == "properties.pcode"
-    for trace in figure.data[:2]:
-        assert list(trace.locations) == list(demo_context.layers[2].locations)
+    every = list(demo_context.layers[2].locations)
     scores = figure.data[SCORE_TRACE]
+    assert list(scores.locations) == every
+    # The grey trace draws exactly the areas the score trace leaves out, each once.
+    grey = figure.data[NO_SCORE_TRACE]
+    unscored = [code for code, z in zip(every, scores.z, strict=True) if z is None]
+    assert list(grey.locations) == unscored
+    assert len(grey.text) == len(grey.z) == len(unscored)
     assert (scores.zmin, scores.zmax) == (0, 100)
     assert figure.data[NO_SCORE_TRACE].showscale is False
     assert "no score" in figure.data[NO_SCORE_TRACE].hovertemplate

@@ -439,7 +439,9 @@ def test_names_from_data_are_escaped(context, view, monkeypatch):
         "dashboard.report.render_html",
         lambda data: captured.setdefault("html", pdf.render_html(data)),
     )
-    monkeypatch.setattr("dashboard.report.write_pdf", lambda html, figures, details: b"%PDF")
+    monkeypatch.setattr(
+        "dashboard.report.write_pdf", lambda html, figures, details, **_sizes: b"%PDF"
+    )
     monkeypatch.setattr(
         "dashboard.report.renderer._Renderer.render", lambda self, jobs: [b""] * len(jobs)
     )

@@ -17,6 +17,7 @@ from dashboard.briefing.counts import holdings, next_step
 from dashboard.briefing.map_data import MapSource
 from dashboard.cli import main
 from dashboard.context import AppContext
+from dashboard.figures.map import NO_SCORE_TRACE
 from dashboard.pages import counts_map, map_facts, priorities
 from dashboard.pages import map as map_page
 from tests.helpers import find, text_of
@@ -239,6 +240,8 @@ def test_change_map_is_one_link_away_and_patches_values(demo_context, demo_app_c
     assert caption.startswith("Change in the overall score since the first round")
     assert all(
         op["location"][-1] in ("z", "customdata", "hovertext", "locations")
+        # the grey trace (areas without a score) also gets those areas' names
+        or op["location"][1:] == [NO_SCORE_TRACE, "text"]
         for op in figure["operations"]
     )
     assert "change map" in map_facts.update_legend("absolute", {"show": "since_first"})

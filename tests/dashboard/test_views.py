@@ -22,7 +22,7 @@ from dashboard.briefing.view import (
     to_query,
     view_options,
 )
-from dashboard.figures.map import RELIABILITY_TRACES, SCORE_TRACE
+from dashboard.figures.map import NO_SCORE_TRACE, RELIABILITY_TRACES, SCORE_TRACE
 from dashboard.pages.map import (
     area_options,
     locality_path,
@@ -251,10 +251,15 @@ def test_slider_step_patch_replaces_values_only(demo_context):
         ["data", SCORE_TRACE, "customdata"],
         ["data", SCORE_TRACE, "hovertext"],
         *(["data", trace, key] for trace in RELIABILITY_TRACES for key in ("locations", "z")),
+        *(["data", NO_SCORE_TRACE, key] for key in ("locations", "z", "text")),
     ]
     assert {op["operation"] for op in operations} == {"Assign"}
     n_areas = len(demo_context.layers[2].locations)
     assert all(len(op["params"]["value"]) == n_areas for op in operations[:3])
+    # The grey trace gets exactly the areas that the score trace leaves undrawn.
+    z = operations[0]["params"]["value"]
+    unscored = [a for a, v in zip(demo_context.layers[2].locations, z, strict=True) if v is None]
+    assert operations[-3]["params"]["value"] == unscored
     payload = json.dumps(patch.to_plotly_json())
     assert "coordinates" not in payload and "geojson" not in payload
     # 150 areas: z plus [class, reliability, IDPs] per area, about 35 bytes each (the

@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import shape
 
 from geodata import display_geojson, display_geojson_bytes, read_area_layer
+from geodata.borders import neighbour_groups
 from geodata.demo import demo_areas
 from geodata.display import (
     MAX_AREA_CHANGE,
@@ -18,6 +19,7 @@ from geodata.display import (
     default_tolerance,
     display_report,
     simplify_by_country,
+    simplify_country,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -231,3 +233,76 @@ def test_parallel_processes_give_the_same_geometry():
     pooled, report_pooled = simplify_by_country(geoms, countries, workers=2)
     assert report_alone == report_pooled
     assert all(shapely.equals_exact(alone, pooled, tolerance=0))
+
+
+# --- borders between countries are simplified once (DESIGN 7: no gaps or overlaps made) --
+
+
+def _neighbours():
+    """A large country of Voronoi districts (AA, 20 x 20 degrees) and a small one (CC,
+    half a degree) east of it, sharing a jagged border: their own tolerances differ by
+    about 40x, so simplifying each alone moves the border two different ways."""
+    ys = np.linspace(0.5, 0.0, 251)
+    border = np.column_stack([20 + 0.01 * np.sin(ys * 180) + 0.004 * np.cos(ys * 977), ys])
+    aa = shapely.Polygon([(0, 0), (border[-1][0], 0), *border[::-1], (20, 20), (0, 20)])
+    rng = np.random.default_rng(7)
+    points = rng.uniform(0, 20, size=(200, 2))
+    cells = shapely.intersection(
+        np.asarray(shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points)))),
+        aa,
+    )
+    cells = cells[shapely.area(cells) > 0]
+    cc = shapely.Polygon([*border, (20.5, 0.0), (20.5, 0.5)])
+    codes = [f"AA{i:03d}" for i in range(len(cells))] + ["CC001"]
+    return gpd.GeoDataFrame(
+        {"pcode": codes, "name": codes, "level": 1},
+        geometry=[*cells, cc],
+        crs="EPSG:4326",
+    )
+
+
+def _overlap_and_gap(aa, cc, source_union):
+    """Overlap area of the two countries, and the area of holes between them."""
+    a, c = shapely.union_all(aa), shapely.union_all(cc)
+    overlap = shapely.intersection(a, c).area
+    gap = shapely.difference(source_union, shapely.union(a, c)).area
+    return overlap, gap
+
+
+def test_a_border_between_countries_is_simplified_once():
+    areas = _neighbours()
+    geoms = np.asarray(areas.geometry.values, dtype=object)
+    countries = country_keys(areas)
+    collection, report = display_report(areas)
+    _assert_display_ok(areas, collection)
+    assert report["CC"][0] < report["AA"][0] / 10  # their own tolerances differ
+    for country in ("AA", "CC"):
+        assert _area_change(areas, collection, country) <= MAX_AREA_CHANGE
+    shown = np.array([shape(f["geometry"]) for f in collection["features"]])
+    is_cc = countries == "CC"
+    # only the border's own middle: the outer coast may move inwards, that is not a gap
+    inside = shapely.box(19.9, 0.05, 20.1, 0.45)
+    overlap, gap = _overlap_and_gap(shown[~is_cc], shown[is_cc], inside)
+    assert overlap < 1e-12 and gap < 1e-12, (overlap, gap)
+    assert shapely.coverage_is_valid(shown)  # edge-matched across the border too
+    # what simplifying each country alone does to the same border (the test can fail)
+    alone = np.empty(len(geoms), dtype=object)
+    for country in ("AA", "CC"):
+        rows = countries == country
+        alone[rows] = simplify_country(geoms[rows])[0]
+    overlap, gap = _overlap_and_gap(alone[~is_cc], alone[is_cc], inside)
+    assert overlap > 1e-6 and gap > 1e-6
+
+
+def test_countries_far_apart_are_not_grouped():
+    areas = _two_countries()
+    geoms = np.asarray(areas.geometry.values, dtype=object)
+    _names, index = np.unique(country_keys(areas), return_inverse=True)
+    assert sorted(map(sorted, neighbour_groups(geoms, index, np.array([0.05, 0.05])))) == [
+        [0],
+        [1],
+    ]
+    areas = _neighbours()
+    geoms = np.asarray(areas.geometry.values, dtype=object)
+    _names, index = np.unique(country_keys(areas), return_inverse=True)
+    assert neighbour_groups(geoms, index, np.array([0.05, 0.001])) == [[0, 1]]
