@@ -112,7 +112,7 @@ def check_rows(
             text_message = message(table.loc[index]) if callable(message) else message
             problems.append((int(row_number[index]), named.get(column, column), text_message))
 
-    table["group"] = by_unique(table["group"], lambda u: u.str.lower())
+    table["group"] = _lowered(table["group"])
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
     for column in TEXT_COLUMNS:
@@ -244,7 +244,6 @@ def check_rows(
     table["se"] = errors.astype(float)
     table["value"] = values.astype(float)
     table["n"] = sizes.astype(float)
-    table.loc[context & (table["group"] == ""), "group"] = ""
     table["row"] = row_number
 
     keys = ["area_pcode", "round", "group", "indicator"]
@@ -275,6 +274,19 @@ def check_rows(
         table = table[~later]
         notes.append(f"dropped {dropped} row(s) repeating an identical earlier row")
     return ReadResult(table.reset_index(drop=True), notes)
+
+
+def _lowered(groups: pd.Series) -> pd.Series:
+    """Groups in lower case; categorical text stays categorical (its later comparisons,
+    checks and keys then work on a few codes, not a million strings)."""
+    codes, uniques = codes_and_uniques(groups)
+    lowered = pd.Series(uniques, dtype=object).str.lower()
+    if not isinstance(groups.dtype, pd.CategoricalDtype) or lowered.isna().any():
+        return by_unique(groups, lambda u: u.str.lower())
+    merged, categories = pd.factorize(lowered)  # "IDP" and "idp" become one
+    return pd.Series(
+        pd.Categorical.from_codes(merged[codes], categories=categories), index=groups.index
+    )
 
 
 def _duplicated_keys(table: pd.DataFrame, keys: list[str], keep: str | bool = False):
