@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -469,7 +470,9 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    from indicators.scoring import score, scores_long
+    import contextlib
+
+    from indicators.scoring import score, scores_long_blocks
     from workspace.frameworks import load_framework
     from workspace.store import Workspace
     from workspace.zarr_cube import workspace_cube
@@ -477,39 +480,64 @@ def _cmd_score(args) -> int:
     workspace = Workspace(args.dir).require()
     framework = load_framework(args.framework) if args.framework else workspace.framework
     cube = workspace_cube(workspace, framework)
-    if args.scheduler:
-        from distributed import Client
+    with contextlib.ExitStack() as cluster:
+        if args.scheduler:
+            from distributed import Client
 
-        # Scoring is per block of areas: chunk the cube so the cluster shares the work.
-        if cube["value"].chunks is None:
-            cube = cube.chunk({"area": 1000})
-        with Client(args.scheduler):
-            table = scores_long(score(cube, framework), framework)
-    elif cube["value"].chunks is None:
-        # in memory: the scores kept with the workspace for this generation, if any
-        from workspace.derived import DerivedStore
+            # Scoring is per block of areas: chunk the cube so the cluster shares the work.
+            if cube["value"].chunks is None:
+                cube = cube.chunk({"area": 1000})
+            cluster.enter_context(Client(args.scheduler))
+            scored = score(cube, framework)
+        elif cube["value"].chunks is None:
+            # in memory: the scores kept with the workspace for this generation, if any
+            from workspace.derived import DerivedStore
 
-        store = DerivedStore(workspace.path, workspace.generation, framework)
-        scored = store.get("scores_False")
-        if scored is None:
-            scored = score(cube, framework).compute()
-            store.put("scores_False", scored)
-        table = scores_long(scored, framework)
-    else:
-        table = scores_long(score(cube, framework), framework)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False, float_format="%.6g")
+            store = DerivedStore(workspace.path, workspace.generation, framework)
+            scored = store.get("scores_False")
+            if scored is None:
+                scored = score(cube, framework).compute()
+                store.put("scores_False", scored)
+        else:  # Zarr-chunked: scored chunk by chunk as the file is written
+            scored = score(cube, framework)
+        written = write_scores_csv(args.out, scores_long_blocks(scored, framework))
     print(
-        f"{args.out}: {len(table)} scores for {table['area_pcode'].nunique()} areas and "
-        f"{table['round'].nunique()} rounds (framework {framework.name!r} {framework.version})"
+        f"{args.out}: {written.rows} scores for {len(written.areas)} areas and "
+        f"{len(written.rounds)} rounds (framework {framework.name!r} {framework.version})"
     )
-    if table.empty:
+    if not written.rows:
         # Say why nothing was written, and what to import next (a DTM-only first day).
         from dashboard.briefing.counts import holdings, next_step
         from dashboard.context import AppContext
 
         print(next_step(holdings(AppContext.load(workspace, framework)), "en"))
     return EXIT_OK
+
+
+@dataclass
+class WrittenScores:
+    rows: int = 0
+    areas: set = field(default_factory=set)
+    rounds: set = field(default_factory=set)
+
+
+def write_scores_csv(out: Path, blocks) -> WrittenScores:
+    """The long table of DESIGN 3.4 written block by block (``scores_long_blocks``): the
+    bytes of ``scores_long(...).to_csv(out)``, without the whole table in memory."""
+    from dashboard.outputs import write_atomically
+
+    written = WrittenScores()
+
+    def write(scratch: Path) -> None:
+        with scratch.open("w", encoding="utf-8", newline="") as handle:
+            for number, block in enumerate(blocks):
+                block.to_csv(handle, header=number == 0, index=False, float_format="%.6g")
+                written.rows += len(block)
+                written.areas.update(block["area_pcode"].unique())
+                written.rounds.update(block["round"].unique())
+
+    write_atomically(out, write)
+    return written
 
 
 def _cmd_serve(args) -> int:
