@@ -447,7 +447,7 @@ def scores_long_blocks(
     the other are the same table, so that writing them one by one keeps memory flat
     whatever the number of areas. A dask-backed result (the out-of-core scorer's) is
     computed one of its area chunks at a time; at least one (maybe empty) block."""
-    codes = np.asarray(result["area"].values).astype(str)
+    codes = np.array([str(code) for code in result["area"].values])  # Zarr: StringDType
     order = np.argsort(codes, kind="stable")  # scores_long sorts by P-code first
     in_order = bool((order == np.arange(len(order))).all())
     levels = sum(result.sizes[dim] for dim in ("indicator", "subcriterion", "criterion"))
