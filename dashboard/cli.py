@@ -138,24 +138,12 @@ def _export_parser(commands) -> None:
         required=True,
         help="FILE.gpkg, FILE.geojson or FILE.csv; its metadata goes to FILE-metadata.json",
     )
-    export.add_argument(
-        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
-    )
-    export.add_argument("--level", help="admin level (default: the deepest with scores)")
-    export.add_argument("--group", default="idp", help="displaced group: idp or returnee")
-    export.add_argument(
-        "--benchmark", default="parity", help="parity (with the host community) or absolute"
-    )
-    export.add_argument(
-        "--core", action="store_true", help="IRIS core: the five core criteria only"
-    )
-    export.add_argument("--lang", default="en", help="language of class and criterion names")
+    _view_options(export, lang_help="language of class and criterion names")
     export.add_argument(
         "--include-small-samples",
         action="store_true",
         help="give the values resting on small samples too (not for public sharing)",
     )
-    export.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _serving_options(serve) -> None:
@@ -216,25 +204,32 @@ def _report_parser(commands) -> None:
     report.add_argument("dir", type=Path)
     report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     report.add_argument(
-        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
-    )
-    report.add_argument(
         "--area",
         action="append",
         default=[],
         metavar="PCODE",
         help="a locality that gets a page (repeat for more; default: the five lowest scores)",
     )
-    report.add_argument("--lang", default="en", help="language of the pack (en, fr)")
-    report.add_argument("--level", type=int, help="admin level (default: the deepest with scores)")
-    report.add_argument("--group", default="idp", help="displaced group: idp or returnee")
-    report.add_argument(
+    _view_options(report, lang_help="language of the pack (en, fr)", level_type=int)
+
+
+def _view_options(parser, *, lang_help: str, level_type=None) -> None:
+    """Options of `export` and `report`: the view (as on the map) and the framework."""
+    parser.add_argument(
+        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
+    )
+    parser.add_argument(
+        "--level", type=level_type, help="admin level (default: the deepest with scores)"
+    )
+    parser.add_argument("--group", default="idp", help="displaced group: idp or returnee")
+    parser.add_argument(
         "--benchmark", default="parity", help="parity (with the host community) or absolute"
     )
-    report.add_argument(
+    parser.add_argument(
         "--core", action="store_true", help="IRIS core: the five core criteria only"
     )
-    report.add_argument("--framework", type=Path, help="use this framework instead")
+    parser.add_argument("--lang", default="en", help=lang_help)
+    parser.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:

@@ -40,7 +40,7 @@ from dashboard.briefing.exports import (
 from dashboard.briefing.numbers import shown
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-from dashboard.outputs import EXIT_OK, error, write_atomically
+from dashboard.outputs import EXIT_OK, error, view_arguments, write_atomically
 
 #: Output formats by file extension: (pyogrio driver or None for CSV, what to call it).
 FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".csv": None}
@@ -217,15 +217,7 @@ def run_export_command(args) -> int:
     framework = load_framework(args.framework) if args.framework else None
     context = AppContext.load(workspace, framework)
     try:
-        state = export_view(
-            context,
-            round=args.round,
-            level=args.level,
-            group=args.group,
-            benchmark=args.benchmark,
-            core=args.core,
-            lang=args.lang,
-        )
+        state = export_view(context, **view_arguments(args))
     except ExportInputError as exc:
         return error(f"{args.dir}: {exc}")
     withhold = not args.include_small_samples

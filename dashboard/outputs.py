@@ -7,6 +7,8 @@ commands' one way of refusing bad input.
   which then replaces ``path``; on any failure the scratch file is removed and ``path``
   is left as it was. The file gets 0666 less the umask (usually 0644): an export or a
   pack is for colleagues, not private to its maker.
+- ``view_arguments(args)``: the view the options of ``export`` and ``report`` name
+  (round, level, group, benchmark, core, language), as keyword arguments.
 - ``error(message)``: ``error: message`` on stderr and exit status 1 (DESIGN 3.1: bad
   input is a message naming the file, never a traceback).
 """
@@ -25,6 +27,11 @@ EXIT_OK, EXIT_BAD_INPUT = 0, 1
 def error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def view_arguments(args) -> dict:
+    names = ("round", "level", "group", "benchmark", "core", "lang")
+    return {name: getattr(args, name) for name in names}
 
 
 def _usual_mode() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from dashboard.outputs import EXIT_OK, error, write_atomically
+from dashboard.outputs import EXIT_OK, error, view_arguments, write_atomically
 
 
 def run_report_command(args) -> int:
@@ -40,28 +40,11 @@ def run_report_command(args) -> int:
 
             resolve_counts_view(context, round=args.round, level=args.level, group=args.group)
         else:
-            content.resolve_view(
-                context,
-                round=args.round,
-                level=args.level,
-                group=args.group,
-                benchmark=args.benchmark,
-                core=args.core,
-                lang=args.lang,
-            )
+            content.resolve_view(context, **view_arguments(args))
         content.check_areas(context, args.area)
         if find_chromium() is None:
             return error(chromium_hint())
-        made = build_report(
-            context,
-            round=args.round,
-            areas=args.area,
-            lang=args.lang,
-            level=args.level,
-            group=args.group,
-            benchmark=args.benchmark,
-            core=args.core,
-        )
+        made = build_report(context, areas=args.area, **view_arguments(args))
     except ChromiumMissing:
         return error(chromium_hint())
     except ReportInputError as exc:
