@@ -1,7 +1,10 @@
 """Out-of-core budget (DESIGN 7, row 2): a cube of 50,000 areas x 40 rounds x 3 groups x
 25 indicators (2.4 GB of value + n) in a Zarr store, chunked by area, scored chunk by chunk
 and written to Zarr: the same scores as in memory, and peak memory under 1.5 GB whatever
-the number of areas (25,000 vs 50,000 areas: flat).
+the number of areas (25,000 vs 50,000 areas: flat). Also `solutions score`'s long CSV
+(DESIGN 3.4) from such a store: written block by block, its peak RSS stays flat as
+areas double (2,000 vs 4,000 areas x 10 rounds), below the whole table built in memory,
+and the two files are the same bytes.
 
 Peak memory is the ``ru_maxrss`` of a fresh child process that opens the store, scores it
 and writes the scores (interpreter and libraries included); the store is written by
@@ -21,10 +24,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
-from benchmarks.score import synthetic_framework
+from benchmarks.score import cube_dataset, random_sizes, random_values, synthetic_framework
 from indicators.cube import GROUPS
 
 AREA_CHUNK = 1000
@@ -43,34 +45,17 @@ def lazy_cube(framework, areas: int, rounds: int, chunk: int = AREA_CHUNK) -> xr
     def values(block_info=None):
         info = block_info[None]
         rng = np.random.default_rng(info["chunk-location"][0])
-        out = rng.uniform(0, 100, size=info["chunk-shape"])
-        out[rng.random(out.shape) < 0.1] = np.nan
-        return out
+        return random_values(rng, info["chunk-shape"])
 
     def sizes(block_info=None):
         info = block_info[None]
         rng = np.random.default_rng(10_000 + info["chunk-location"][0])
-        return rng.poisson(80, size=info["chunk-shape"]).astype(float)
+        return random_sizes(rng, info["chunk-shape"])
 
     empty = da.empty(shape, chunks=chunks)
     value = da.map_blocks(values, dtype=float, chunks=empty.chunks)
     n = da.map_blocks(sizes, dtype=float, chunks=empty.chunks)
-    pcodes = np.array([f"XB{a:05d}" for a in range(areas)], dtype=object)
-    parents = np.array([pcodes[(a // 100) * 100] if a % 100 else "" for a in range(areas)])
-    return xr.Dataset(
-        {
-            "value": (("area", "round", "group", "indicator"), value),
-            "n": (("area", "round", "group", "indicator"), n),
-        },
-        coords={
-            "area": pcodes,
-            "round": pd.date_range("2015-01-01", periods=rounds, freq="MS"),
-            "group": list(GROUPS),
-            "indicator": codes,
-            "parent": ("area", parents.astype(object)),
-            "level": ("area", np.where(parents == "", 1, 2)),
-        },
-    )
+    return cube_dataset(framework, value, n)
 
 
 def _child(argv: list[str]) -> None:
@@ -89,6 +74,26 @@ def _child(argv: list[str]) -> None:
         result = score(open_cube(folder / "cube.zarr"), framework)
         write_scores(result, folder / "scores.zarr")
         report["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    elif kind in ("--_long", "--_long_whole"):
+        # `solutions score`'s CSV: streamed block by block (now), or the whole long table
+        # built in memory and then written (before), from the same Zarr cube
+        import hashlib
+
+        from dashboard.cli import write_scores_csv
+        from indicators.scoring import scores_long, scores_long_blocks
+
+        out = folder / f"scores{kind[2:]}.csv"
+        if kind == "--_long":
+            result = score(open_cube(folder / "cube.zarr"), framework)
+            report["rows"] = write_scores_csv(out, scores_long_blocks(result, framework)).rows
+        else:
+            result = score(open_cube(folder / "cube.zarr").load(), framework)
+            table = scores_long(result, framework)
+            table.to_csv(out, index=False, float_format="%.6g")
+            report["rows"] = len(table)
+        report["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        report["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
+        out.unlink()
     elif kind == "--_compare":
         expected = score(open_cube(folder / "cube.zarr").load(), framework)
         stored = xr.open_zarr(folder / "scores.zarr").load()
@@ -119,6 +124,46 @@ def _scored(areas: int, rounds: int, compare: bool = False) -> dict:
         return report
 
 
+def _long_tables(areas: int, rounds: int, whole: bool) -> tuple[dict, dict | None]:
+    """Peak RSS of writing the score CSV streamed, and (``whole``) the old way."""
+    with tempfile.TemporaryDirectory(prefix="ooc-long-") as scratch:
+        folder = Path(scratch)
+        _in_child("--_write", folder, areas, rounds)
+        streamed = _in_child("--_long", folder, areas, rounds)
+        return streamed, _in_child("--_long_whole", folder, areas, rounds) if whole else None
+
+
+def long_table_rows(quick: bool = False) -> list[dict]:
+    """`solutions score` on a Zarr-chunked workspace: the CSV written block by block keeps
+    peak memory flat as areas double; the whole long table in memory (the way before)
+    grows with them. Ten rounds: at 40 the file of 4,000 areas would hold 32 M rows."""
+    rounds = 10
+    small, large = (200, 400) if quick else (2_000, 4_000)
+    half, whole = _long_tables(small, rounds, whole=True)
+    full, _ = _long_tables(large, rounds, whole=False)
+    mib = 2**20
+    return [
+        {
+            "what": f"score CSV streamed, peak RSS, {large:,} areas x {rounds} "
+            f"({full['rows'] / 1e6:.1f} M rows)",
+            "figure": full["maxrss"] / mib,
+            "baseline": half["maxrss"] / mib,
+            "unit": "MiB",
+            "budget": f"flat vs {small:,} areas (baseline)",
+            "ok": full["maxrss"] < 1.25 * half["maxrss"],
+        },
+        {
+            "what": f"score CSV streamed vs whole table in memory, {small:,} areas "
+            f"({half['rows'] / 1e6:.1f} M rows)",
+            "figure": half["maxrss"] / mib,
+            "baseline": whole["maxrss"] / mib,
+            "unit": "MiB",
+            "budget": "below the whole table; same bytes",
+            "ok": half["maxrss"] < whole["maxrss"] and half["sha256"] == whole["sha256"],
+        },
+    ]
+
+
 def run(quick: bool = False) -> list[dict]:
     rounds = 40
     small, large = (2_000, 4_000) if quick else (25_000, 50_000)
@@ -132,6 +177,7 @@ def run(quick: bool = False) -> list[dict]:
             "what": f"out of core: Zarr-chunked scores equal in-memory ({check:,} areas)",
             "figure": None,
             "baseline": None,
+            "unit": "",
             "budget": "same scores as in memory",
             "ok": bool(same),
         },
@@ -143,6 +189,7 @@ def run(quick: bool = False) -> list[dict]:
             "budget": f"< 1.5 GiB; flat vs {small:,} areas (baseline)",
             "ok": full < BUDGET_BYTES and full < 1.25 * half,
         },
+        *long_table_rows(quick),
     ]
 
 

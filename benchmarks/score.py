@@ -77,11 +77,28 @@ def synthetic_cube(framework: Framework, areas: int, rounds: int, seed: int = 1)
     rng = np.random.default_rng(seed)
     codes = framework.indicator_codes
     shape = (areas, rounds, len(GROUPS), len(codes))
+    value = random_values(rng, shape)
+    return cube_dataset(framework, value, random_sizes(rng, shape))
+
+
+def random_values(rng, shape) -> np.ndarray:
+    """Indicator values 0-100, a tenth of them missing."""
     value = rng.uniform(0, 100, size=shape)
     value[rng.random(shape) < 0.1] = np.nan
-    n = rng.poisson(80, size=shape).astype(float)
+    return value
+
+
+def random_sizes(rng, shape) -> np.ndarray:
+    """Sample sizes around 80 (most above the framework's n_min)."""
+    return rng.poisson(80, size=shape).astype(float)
+
+
+def cube_dataset(framework: Framework, value, n) -> xr.Dataset:
+    """The cube of ``value`` and ``n`` (numpy or dask, area x round x group x indicator)
+    with its coordinates: P-codes ``XB00000``..., monthly rounds from 2015, and a
+    two-level hierarchy where every 100 areas share a parent that is itself on the axis."""
+    areas, rounds = value.shape[:2]
     pcodes = np.array([f"XB{a:05d}" for a in range(areas)], dtype=object)
-    # A two-level hierarchy: every 100 areas share a parent that is itself on the axis.
     parents = np.array([pcodes[(a // 100) * 100] if a % 100 else "" for a in range(areas)])
     return xr.Dataset(
         {
@@ -92,7 +109,7 @@ def synthetic_cube(framework: Framework, areas: int, rounds: int, seed: int = 1)
             "area": pcodes,
             "round": pd.date_range("2015-01-01", periods=rounds, freq="MS"),
             "group": list(GROUPS),
-            "indicator": codes,
+            "indicator": framework.indicator_codes,
             "parent": ("area", parents.astype(object)),
             "level": ("area", np.where(parents == "", 1, 2)),
         },

@@ -230,7 +230,7 @@ def passes(rounds, deadline, mix, rng, timed, pause):
         pause()
 
 
-def run(base, readers, rounds, seconds, think):
+def phase(base, readers, rounds, seconds, think):
     """``readers`` readers at once: (times by kind, errors, wall seconds of the mix)."""
     results: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -266,6 +266,130 @@ def _quantile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+class ServerError(RuntimeError):
+    """The server could not be prepared or started (its log is in the message)."""
+
+
+def measure(
+    workspace: Path | None = None,
+    readers: int = 20,
+    workers: int = 2,
+    threads: int = 4,
+    rounds: int = 6,
+    baseline_rounds: int = 10,
+    seconds: float = 240,
+    pairs: int = 3,
+    think: float = 1.0,
+) -> dict:
+    """Start the server, run the alternating one/N phases, stop it; the times by kind of
+    request (``alone``, ``crowd``), errors, wall seconds, per-pair ratios and loads."""
+    scratch = Path(tempfile.mkdtemp(prefix="serve-load-"))
+    if workspace is None:
+        from workspace.demo import build_demo_workspace
+
+        workspace = scratch / "workspace"
+        print(f"building the demo workspace in {workspace} ...", file=sys.stderr)
+        build_demo_workspace(workspace)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    add = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "users", str(workspace), "add", USER,
+         "--role", "analyst", "--password-stdin"],
+        input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, capture_output=True,
+    )  # fmt: skip
+    if add.returncode != 0:
+        raise ServerError(add.stderr)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (scratch / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "serve", str(workspace), "--workers",
+         str(workers), "--host", "127.0.0.1", "--port", str(port), "--state-dir",
+         str(scratch / "state"), "--threads", str(threads)],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    found = {
+        "alone": defaultdict(list),
+        "crowd": defaultdict(list),
+        "alone_errors": [],
+        "crowd_errors": [],
+        "alone_wall": 0.0,
+        "crowd_wall": 0.0,
+        "ratios": [],
+        "loads": [],
+    }
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if server.poll() is not None:
+                raise ServerError((scratch / "server.log").read_text())
+            try:
+                with urllib.request.urlopen(base + "/login", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ServerError("the server did not start") from None
+                time.sleep(0.5)
+        # Paired and alternating (DESIGN 7): the machine is shared, its load drifts; each
+        # pair's ratio compares phases run next to each other, and the median ratio is
+        # judged.
+        for pair in range(pairs):
+            print(f"pair {pair + 1}/{pairs}: one reader, then {readers} ...",
+                  file=sys.stderr)  # fmt: skip
+            one, errors, wall = phase(base, 1, baseline_rounds, seconds, think)
+            _merge(found["alone"], one)
+            found["alone_errors"] += errors
+            found["alone_wall"] += wall
+            many, errors, wall = phase(base, readers, rounds, seconds, think)
+            _merge(found["crowd"], many)
+            found["crowd_errors"] += errors
+            found["crowd_wall"] += wall
+            found["loads"].append(os.getloadavg()[0])
+            found["ratios"].append(
+                _quantile(many["slider callback"], 95) / _quantile(one["slider callback"], 95)
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+    return found
+
+
+def run(quick: bool = False) -> list[dict]:
+    """DESIGN 7's load row: no errors, and the slider-callback p95 with N readers within
+    3x of its p95 with one (median of the pairs' ratios)."""
+    readers = 4 if quick else 20
+    if quick:
+        found = measure(readers=4, rounds=1, baseline_rounds=3, seconds=90, pairs=1, think=0.2)
+    else:
+        found = measure()
+    errors = found["alone_errors"] + found["crowd_errors"]
+    ratio = statistics.median(found["ratios"])
+    crowd = _quantile(found["crowd"]["slider callback"], 95)
+    alone = _quantile(found["alone"]["slider callback"], 95)
+    what = f"2 workers, {readers} readers: slider-callback p95"
+    return [
+        {
+            "what": f"{what} (ratio: median of pairs {ratio:.2f}x)",
+            "figure": crowd,
+            "baseline": alone,
+            "unit": "s",
+            "budget": f"<= {RATIO_BUDGET:g}x one reader's p95",
+            "ok": ratio <= RATIO_BUDGET,
+        },
+        {
+            "what": f"2 workers, {readers} readers: errors",
+            "figure": len(errors),
+            "baseline": None,
+            "unit": "",
+            "budget": "no errors",
+            "ok": not errors,
+        },
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, help="default: the demo, built here")
@@ -282,75 +406,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Stopped from outside, still stop the server (it runs in a session of its own).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
-    scratch = Path(tempfile.mkdtemp(prefix="serve-load-"))
-    workspace = args.workspace
-    if workspace is None:
-        from workspace.demo import build_demo_workspace
-
-        workspace = scratch / "workspace"
-        print(f"building the demo workspace in {workspace} ...", file=sys.stderr)
-        build_demo_workspace(workspace)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    add = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "users", str(workspace), "add", USER,
-         "--role", "analyst", "--password-stdin"],
-        input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, capture_output=True,
-    )  # fmt: skip
-    if add.returncode != 0:
-        print(add.stderr, file=sys.stderr)
-        return 1
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (scratch / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "serve", str(workspace), "--workers",
-         str(args.workers), "--host", "127.0.0.1", "--port", str(port), "--state-dir",
-         str(scratch / "state"), "--threads", str(args.threads)],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if server.poll() is not None:
-                print((scratch / "server.log").read_text(), file=sys.stderr)
-                return 1
-            try:
-                with urllib.request.urlopen(base + "/login", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    print("the server did not start", file=sys.stderr)
-                    return 1
-                time.sleep(0.5)
-        # Paired and alternating (DESIGN 7): the machine is shared, its load drifts; each
-        # pair's ratio compares phases run next to each other, and the median ratio is
-        # judged.
-        alone, crowd = defaultdict(list), defaultdict(list)
-        alone_errors, crowd_errors, alone_wall, crowd_wall = [], [], 0.0, 0.0
-        ratios, loads = [], []
-        for pair in range(args.pairs):
-            print(f"pair {pair + 1}/{args.pairs}: one reader, then {args.readers} ...",
-                  file=sys.stderr)  # fmt: skip
-            one, errors, wall = run(base, 1, args.baseline_rounds, args.seconds, args.think)
-            _merge(alone, one)
-            alone_errors += errors
-            alone_wall += wall
-            many, errors, wall = run(base, args.readers, args.rounds, args.seconds, args.think)
-            _merge(crowd, many)
-            crowd_errors += errors
-            crowd_wall += wall
-            loads.append(os.getloadavg()[0])
-            ratios.append(
-                _quantile(many["slider callback"], 95) / _quantile(one["slider callback"], 95)
-            )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+        found = measure(
+            args.workspace, args.readers, args.workers, args.threads, args.rounds,
+            args.baseline_rounds, args.seconds, args.pairs, args.think,
+        )  # fmt: skip
+    except ServerError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    alone, crowd = found["alone"], found["crowd"]
+    alone_errors, crowd_errors = found["alone_errors"], found["crowd_errors"]
+    alone_wall, crowd_wall = found["alone_wall"], found["crowd_wall"]
+    ratios, loads = found["ratios"], found["loads"]
 
     def ms(value):
         return f"{value * 1000:,.0f}"

@@ -79,19 +79,10 @@ def cpu(function, *args) -> float:
     return time.process_time() - start
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--indicators", type=int, default=30)
-    parser.add_argument("--areas", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args(argv)
-    area, group, stratum, cluster, weight, values, text = synthetic(
-        args.households, args.indicators, args.areas
-    )
-    specs = [
-        IndicatorSpec(f"i{i}", parse_expression(f"q{i} == 'yes'")) for i in range(args.indicators)
-    ]
+def measure(households: int, indicators: int, areas: int, repeat: int) -> dict:
+    """Median CPU seconds of the baseline, the estimator and the recipe path."""
+    area, group, stratum, cluster, weight, values, text = synthetic(households, indicators, areas)
+    specs = [IndicatorSpec(f"i{i}", parse_expression(f"q{i} == 'yes'")) for i in range(indicators)]
 
     # The two agree on the estimates (the check that the same work is timed).
     ours = estimator(area, group, stratum, cluster, weight, values)
@@ -100,11 +91,45 @@ def main(argv=None) -> int:
     assert np.allclose(ours.estimate[index], theirs.to_numpy(), equal_nan=True)
 
     times = {"baseline": [], "estimator": [], "recipe": []}
-    for _ in range(args.repeat):  # alternating, so a busy spell hits both
+    for _ in range(repeat):  # alternating, so a busy spell hits both
         times["baseline"].append(cpu(baseline, area, group, weight, values))
         times["estimator"].append(cpu(estimator, area, group, stratum, cluster, weight, values))
         times["recipe"].append(cpu(recipe_path, area, group, stratum, cluster, weight, text, specs))
-    median = {k: statistics.median(v) for k, v in times.items()}
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run(quick: bool = False) -> list[dict]:
+    households, indicators, areas = (20_000, 10, 100) if quick else (100_000, 30, 500)
+    median = measure(households, indicators, areas, 3 if quick else 5)
+    size = f"{households:,} households x {indicators} indicators x {areas} areas"
+    return [
+        {
+            "what": f"survey estimates with SEs, {size}",
+            "figure": median["estimator"],
+            "baseline": median["baseline"],
+            "unit": "s",
+            "budget": f"<= {BUDGET:g}x pandas groupby weighted mean",
+            "ok": median["estimator"] <= BUDGET * median["baseline"],
+        },
+        {
+            "what": f"survey recipe path (expressions + estimator), {size}",
+            "figure": median["recipe"],
+            "baseline": median["baseline"],
+            "unit": "s",
+            "budget": "for information",
+            "ok": None,
+        },
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--indicators", type=int, default=30)
+    parser.add_argument("--areas", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    median = measure(args.households, args.indicators, args.areas, args.repeat)
     ratio = median["estimator"] / median["baseline"]
     print(
         f"survey estimates: {args.households:,} households x {args.indicators} indicators x "

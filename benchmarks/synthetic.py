@@ -12,6 +12,8 @@ Not a benchmark itself; imported by ``slider.py`` and ``geometry.py``.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -97,6 +99,11 @@ def synthetic_context(n: int, seed: int = 7) -> AppContext:
     )
     geometry = {2: display_geojson_bytes(districts), 1: display_geojson_bytes(regions)}
     workspace = SimpleNamespace(
-        country_name="Synthetic country (fictional)", is_fictional=True, manifest={"imports": []}
+        country_name="Synthetic country (fictional)",
+        is_fictional=True,
+        manifest={"imports": []},
+        # the app keeps its job store (PDF exports) in the workspace folder: a scratch one
+        path=Path(tempfile.mkdtemp(prefix="synthetic-workspace-")),
+        generation=0,
     )
     return AppContext(workspace, framework, cube, areas, geometry)

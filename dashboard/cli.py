@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -141,24 +142,12 @@ def _export_parser(commands) -> None:
         required=True,
         help="FILE.gpkg, FILE.geojson or FILE.csv; its metadata goes to FILE-metadata.json",
     )
-    export.add_argument(
-        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
-    )
-    export.add_argument("--level", help="admin level (default: the deepest with scores)")
-    export.add_argument("--group", default="idp", help="displaced group: idp or returnee")
-    export.add_argument(
-        "--benchmark", default="parity", help="parity (with the host community) or absolute"
-    )
-    export.add_argument(
-        "--core", action="store_true", help="IRIS core: the five core criteria only"
-    )
-    export.add_argument("--lang", default="en", help="language of class and criterion names")
+    _view_options(export, lang_help="language of class and criterion names")
     export.add_argument(
         "--include-small-samples",
         action="store_true",
         help="give the values resting on small samples too (not for public sharing)",
     )
-    export.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _serving_options(serve) -> None:
@@ -219,25 +208,32 @@ def _report_parser(commands) -> None:
     report.add_argument("dir", type=Path)
     report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     report.add_argument(
-        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
-    )
-    report.add_argument(
         "--area",
         action="append",
         default=[],
         metavar="PCODE",
         help="a locality that gets a page (repeat for more; default: the five lowest scores)",
     )
-    report.add_argument("--lang", default="en", help="language of the pack (en, fr)")
-    report.add_argument("--level", type=int, help="admin level (default: the deepest with scores)")
-    report.add_argument("--group", default="idp", help="displaced group: idp or returnee")
-    report.add_argument(
+    _view_options(report, lang_help="language of the pack (en, fr)", level_type=int)
+
+
+def _view_options(parser, *, lang_help: str, level_type=None) -> None:
+    """Options of `export` and `report`: the view (as on the map) and the framework."""
+    parser.add_argument(
+        "--round", help="survey round, YYYY-MM-DD or YYYY-MM (default: the latest with scores)"
+    )
+    parser.add_argument(
+        "--level", type=level_type, help="admin level (default: the deepest with scores)"
+    )
+    parser.add_argument("--group", default="idp", help="displaced group: idp or returnee")
+    parser.add_argument(
         "--benchmark", default="parity", help="parity (with the host community) or absolute"
     )
-    report.add_argument(
+    parser.add_argument(
         "--core", action="store_true", help="IRIS core: the five core criteria only"
     )
-    report.add_argument("--framework", type=Path, help="use this framework instead")
+    parser.add_argument("--lang", default="en", help=lang_help)
+    parser.add_argument("--framework", type=Path, help="use this framework instead")
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:
@@ -473,7 +469,9 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    from indicators.scoring import score, scores_long
+    import contextlib
+
+    from indicators.scoring import score, scores_long_blocks
     from workspace.frameworks import load_framework
     from workspace.store import Workspace
     from workspace.zarr_cube import workspace_cube
@@ -481,39 +479,64 @@ def _cmd_score(args) -> int:
     workspace = Workspace(args.dir).require()
     framework = load_framework(args.framework) if args.framework else workspace.framework
     cube = workspace_cube(workspace, framework)
-    if args.scheduler:
-        from distributed import Client
+    with contextlib.ExitStack() as cluster:
+        if args.scheduler:
+            from distributed import Client
 
-        # Scoring is per block of areas: chunk the cube so the cluster shares the work.
-        if cube["value"].chunks is None:
-            cube = cube.chunk({"area": 1000})
-        with Client(args.scheduler):
-            table = scores_long(score(cube, framework), framework)
-    elif cube["value"].chunks is None:
-        # in memory: the scores kept with the workspace for this generation, if any
-        from workspace.derived import DerivedStore
+            # Scoring is per block of areas: chunk the cube so the cluster shares the work.
+            if cube["value"].chunks is None:
+                cube = cube.chunk({"area": 1000})
+            cluster.enter_context(Client(args.scheduler))
+            scored = score(cube, framework)
+        elif cube["value"].chunks is None:
+            # in memory: the scores kept with the workspace for this generation, if any
+            from workspace.derived import DerivedStore
 
-        store = DerivedStore(workspace.path, workspace.generation, framework)
-        scored = store.get("scores_False")
-        if scored is None:
-            scored = score(cube, framework).compute()
-            store.put("scores_False", scored)
-        table = scores_long(scored, framework)
-    else:
-        table = scores_long(score(cube, framework), framework)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False, float_format="%.6g")
+            store = DerivedStore(workspace.path, workspace.generation, framework)
+            scored = store.get("scores_False")
+            if scored is None:
+                scored = score(cube, framework).compute()
+                store.put("scores_False", scored)
+        else:  # Zarr-chunked: scored chunk by chunk as the file is written
+            scored = score(cube, framework)
+        written = write_scores_csv(args.out, scores_long_blocks(scored, framework))
     print(
-        f"{args.out}: {len(table)} scores for {table['area_pcode'].nunique()} areas and "
-        f"{table['round'].nunique()} rounds (framework {framework.name!r} {framework.version})"
+        f"{args.out}: {written.rows} scores for {len(written.areas)} areas and "
+        f"{len(written.rounds)} rounds (framework {framework.name!r} {framework.version})"
     )
-    if table.empty:
+    if not written.rows:
         # Say why nothing was written, and what to import next (a DTM-only first day).
         from dashboard.briefing.counts import holdings, next_step
         from dashboard.context import AppContext
 
         print(next_step(holdings(AppContext.load(workspace, framework)), "en"))
     return EXIT_OK
+
+
+@dataclass
+class WrittenScores:
+    rows: int = 0
+    areas: set = field(default_factory=set)
+    rounds: set = field(default_factory=set)
+
+
+def write_scores_csv(out: Path, blocks) -> WrittenScores:
+    """The long table of DESIGN 3.4 written block by block (``scores_long_blocks``): the
+    bytes of ``scores_long(...).to_csv(out)``, without the whole table in memory."""
+    from dashboard.outputs import write_atomically
+
+    written = WrittenScores()
+
+    def write(scratch: Path) -> None:
+        with scratch.open("w", encoding="utf-8", newline="") as handle:
+            for number, block in enumerate(blocks):
+                block.to_csv(handle, header=number == 0, index=False, float_format="%.6g")
+                written.rows += len(block)
+                written.areas.update(block["area_pcode"].unique())
+                written.rounds.update(block["round"].unique())
+
+    write_atomically(out, write)
+    return written
 
 
 def _cmd_serve(args) -> int:

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import sys
-import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,8 +40,7 @@ from dashboard.briefing.exports import (
 from dashboard.briefing.numbers import shown
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 1
+from dashboard.outputs import EXIT_OK, error, view_arguments, write_atomically
 
 #: Output formats by file extension: (pyogrio driver or None for CSV, what to call it).
 FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".csv": None}
@@ -128,23 +124,6 @@ def geo_table(
     return gpd.GeoDataFrame(table, geometry=geometry, crs=areas.crs)
 
 
-def _write_atomically(path: Path, write) -> None:
-    """``write(scratch_path)`` then rename over ``path``: whole or not at all. The scratch
-    file sits beside ``path`` (same file system) and gets the usual permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}")
-    try:
-        write(scratch)
-        os.replace(scratch, path)
-    except BaseException:
-        scratch.unlink(missing_ok=True)
-        raise
-
-
-def _write_bytes(data: bytes):
-    return lambda scratch: scratch.write_bytes(data)
-
-
 def write_export(
     context: AppContext,
     state: ViewState,
@@ -168,7 +147,7 @@ def write_export(
     sidecar = out.with_name(sidecar_name(out.name))
     if driver is None:
         document = export.document
-        _write_atomically(out, _write_bytes(export.csv()))
+        write_atomically(out, export.csv())
     else:
         table = geo_table(context, state, export, withhold_small_samples)
         if driver == "GeoJSON" and table.crs is not None and not table.crs.equals("EPSG:4326"):
@@ -193,14 +172,9 @@ def write_export(
                 layer_metadata={"DESCRIPTION": document["title"]} if driver == "GPKG" else None,
             )
 
-        _write_atomically(out, write)
-    _write_atomically(sidecar, _write_bytes(metadata_json(document)))
+        write_atomically(out, write)
+    write_atomically(sidecar, metadata_json(document))
     return len(export.rows), sidecar
-
-
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -226,34 +200,26 @@ def run_export_command(args) -> int:
 
     out: Path = args.out
     if out.suffix.lower() not in FORMATS:
-        return _error(
+        return error(
             f"{out}: unknown export format {out.suffix or '(no extension)'!r}; the file "
             "must end in .gpkg (GeoPackage), .geojson (GeoJSON) or .csv (HXL-tagged CSV)"
         )
     workspace = Workspace(args.dir).require()
     if _inside(out, workspace.path):
-        return _error(f"{out}: an export is never written inside the workspace {args.dir}")
+        return error(f"{out}: an export is never written inside the workspace {args.dir}")
     sidecar = out.with_name(sidecar_name(out.name))
     other = _described_by(sidecar)
     if other is not None and other != out.name:
-        return _error(
+        return error(
             f"{sidecar} holds the metadata of {other}; give {out.name} another name so that "
             "each data file keeps its own metadata"
         )
     framework = load_framework(args.framework) if args.framework else None
     context = AppContext.load(workspace, framework)
     try:
-        state = export_view(
-            context,
-            round=args.round,
-            level=args.level,
-            group=args.group,
-            benchmark=args.benchmark,
-            core=args.core,
-            lang=args.lang,
-        )
+        state = export_view(context, **view_arguments(args))
     except ExportInputError as exc:
-        return _error(f"{args.dir}: {exc}")
+        return error(f"{args.dir}: {exc}")
     withhold = not args.include_small_samples
     count, sidecar = write_export(context, state, out, withhold_small_samples=withhold)
     print(

@@ -8,6 +8,8 @@ dask-chunked cube.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -431,3 +433,45 @@ def scores_long(result: xr.Dataset, framework: Framework) -> pd.DataFrame:
     table = table.rename(columns={"area": "area_pcode"})
     table["round"] = pd.to_datetime(table["round"]).dt.strftime("%Y-%m-%d")
     return table[SCORE_COLUMNS].reset_index(drop=True)
+
+
+#: Rows of the long table built at a time by ``scores_long_blocks`` (tens of MB): the
+#: table of a large workspace is hundreds of millions of rows, never held whole.
+LONG_ROWS_PER_BLOCK = 250_000
+
+
+def scores_long_blocks(
+    result: xr.Dataset, framework: Framework, rows_per_block: int = LONG_ROWS_PER_BLOCK
+):
+    """``scores_long(result)`` block by block of areas, in its order: the blocks one after
+    the other are the same table, so that writing them one by one keeps memory flat
+    whatever the number of areas. A dask-backed result (the out-of-core scorer's) is
+    computed one of its area chunks at a time; at least one (maybe empty) block."""
+    codes = np.array([str(code) for code in result["area"].values])  # Zarr: StringDType
+    order = np.argsort(codes, kind="stable")  # scores_long sorts by P-code first
+    in_order = bool((order == np.arange(len(order))).all())
+    levels = sum(result.sizes[dim] for dim in ("indicator", "subcriterion", "criterion"))
+    per_area = result.sizes["round"] * result.sizes["group"] * len(BENCHMARKS) * (levels + 1)
+    step = max(1, rows_per_block // max(1, per_area))
+    chunks = dict(result.chunks).get("area") if result.chunks else None
+    if chunks and in_order:
+        edges = np.cumsum((0, *chunks))
+        outer = list(itertools.pairwise(edges.tolist()))
+    else:
+        # in memory, or chunks whose areas are not in P-code order (each block then
+        # computes the chunks it touches: right, if slower)
+        outer = [(0, len(order))]
+    made = False
+    for start, stop in outer:
+        if in_order:
+            part = result.isel(area=slice(start, stop))
+            part = part.compute() if chunks else part
+            picks = [slice(i, min(i + step, stop - start)) for i in range(0, stop - start, step)]
+        else:
+            part = result
+            picks = [order[i : i + step] for i in range(0, len(order), step)]
+        for pick in picks:
+            made = True
+            yield scores_long(part.isel(area=pick), framework)
+    if not made:
+        yield scores_long(result, framework)

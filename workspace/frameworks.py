@@ -6,6 +6,7 @@ the file lives here, so the method layer opens no file.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from indicators.framework import Framework, FrameworkError, parse_framework
@@ -25,4 +26,11 @@ def load_framework(path: str | Path | None = None) -> Framework:
         raise FrameworkError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise FrameworkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return parse_framework(text, str(path))
+    return _parsed(text, str(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, source: str) -> Framework:
+    """Frameworks are frozen models: one parse of the same text serves every command of a
+    process (the YAML and its validation cost a tenth of a second each time)."""
+    return parse_framework(text, source)

@@ -122,6 +122,8 @@ def _people_csv(table: pd.DataFrame) -> bytes:
     (OWASP's advice against CSV injection); numbers such as ``-5`` stay numbers."""
     safe = table.copy()
     for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.CategoricalDtype):  # text kept as codes
+            safe[column] = safe[column].astype(object)
         if safe[column].dtype != object:
             continue
         text = safe[column].astype(str)

@@ -43,11 +43,33 @@ _SPACED = rf"^[+-]?\d{{1,3}}({_SPACES}\d{{3}})+([.,]\d+)?$"  # 1 234 567 (French
 DECIMAL_MARKS = (".", ",")
 
 
+def codes_and_uniques(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of ``series``: a categorical's own codes and categories
+    (a missing cell: NaN, listed last), else ``pd.factorize`` (NaN kept as a value)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.intp)
+        uniques = series.cat.categories.to_numpy(dtype=object)
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques = np.append(uniques, np.nan)
+        # as factorize gives them: only the values present, in order of first appearance
+        # (notes name the first example of a kind by its row)
+        first = np.full(len(uniques), len(codes), dtype=np.intp)
+        np.minimum.at(first, codes, np.arange(len(codes), dtype=np.intp))
+        present = np.flatnonzero(first < len(codes))
+        order = present[np.argsort(first[present], kind="stable")]
+        renumber = np.empty(len(uniques), dtype=np.intp)
+        renumber[order] = np.arange(len(order))
+        return renumber[codes], uniques[order]
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def by_unique(series: pd.Series, function) -> pd.Series:
     """``function`` applied to the distinct values only, then spread back: without
     pyarrow, pandas string methods make a Python call per cell, and real columns (codes,
     rounds, indicators) repeat a few thousand values over a million rows."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    codes, uniques = codes_and_uniques(series)
     result = function(pd.Series(uniques, dtype=object))
     spread = np.asarray(result)[codes]
     # object, not pandas' inferred "str" dtype, whose every comparison checks for NA
@@ -75,15 +97,18 @@ def read_numbers(
     ``rows`` (the file's row numbers, same index) are only used to name examples in notes.
     """
     rows = rows if rows is not None else pd.Series(np.arange(len(text)) + 2, index=text.index)
-    text = text.astype(str)
+    # every step works on the distinct cells (a categorical column's categories as they
+    # are): regular expressions are a Python call per cell, and text of a million cells
+    # would be a million Python strings
+    codes, uniques = codes_and_uniques(text)
+    uniques = pd.Series(uniques, dtype=object).astype(str).to_numpy(dtype=object)
     if decimal != ",":
         # the machine format first, in C: most files need nothing else
-        fast = by_unique(text, lambda u: pd.to_numeric(u, errors="coerce")).astype(float)
-        if not (fast.isna() & (text != "")).any():
+        fast = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype(float)
+        fast = fast.to_numpy()
+        if not (np.isnan(fast) & (uniques != ""))[codes].any():
             notes = [f"numbers read with {decimal!r} as decimal mark, as stated"] if decimal else []
-            return NumberReading(values=fast, decimal=decimal, notes=notes)
-    # the rest works on distinct cells (regular expressions are a Python call per cell)
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+            return NumberReading(pd.Series(fast[codes], index=text.index), decimal, notes=notes)
     first = pd.Series(np.arange(len(codes))).groupby(codes).first()
     distinct = _read_distinct(
         pd.Series(uniques, dtype=object), decimal, pd.Series(rows.to_numpy()[first.to_numpy()])

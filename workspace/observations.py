@@ -15,7 +15,7 @@ import pandas as pd
 
 from indicators.cube import GROUPS, parse_rounds
 from indicators.framework import CONTEXT_VARIABLES, Framework
-from workspace.numbers import by_unique, read_numbers
+from workspace.numbers import by_unique, codes_and_uniques, read_numbers
 
 REQUIRED_COLUMNS = ("area_pcode", "round", "group", "indicator", "value")
 OPTIONAL_COLUMNS = ("n", "source", "se")
@@ -83,23 +83,23 @@ def check_rows(
     *,
     decimal: str | None = None,
     allow_any_date: bool = False,
+    keep_categories: bool = False,
 ) -> ReadResult:
     """Check text rows in canonical columns (plus ``row``, the file's row number).
 
     ``columns`` maps canonical columns to the file's own names, which messages use;
     ``decimal`` states the decimal mark ("." or ","), else the column must show it;
-    rounds in the future or before 1950 are refused unless ``allow_any_date``."""
+    rounds in the future or before 1950 are refused unless ``allow_any_date``;
+    ``keep_categories`` hands categorical text columns back as they came (the store
+    writes their codes), else they are plain strings."""
     named = columns or {}
     table = table.copy()
     # categorical text (from the reader) is compared and looked up per distinct value;
     # the text columns are plain strings again once checked (below)
     categorical = [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)]
-    if "n" not in table:
-        table["n"] = ""
-    if "source" not in table:
-        table["source"] = ""
-    if "se" not in table:
-        table["se"] = ""
+    for column in ("n", "source", "se"):
+        if column not in table:  # one empty category: a million "" need no hashing
+            table[column] = pd.Categorical.from_codes(np.zeros(len(table), int), [""])
     row_number = table["row"] if "row" in table else pd.Series(range(2, len(table) + 2))
     row_number.index = table.index
     problems: list[tuple[int, str, str]] = []
@@ -112,7 +112,7 @@ def check_rows(
             text_message = message(table.loc[index]) if callable(message) else message
             problems.append((int(row_number[index]), named.get(column, column), text_message))
 
-    table["group"] = by_unique(table["group"], lambda u: u.str.lower())
+    table["group"] = _lowered(table["group"])
     flag(table["area_pcode"] == "", "area_pcode", "empty P-code")
 
     for column in TEXT_COLUMNS:
@@ -229,25 +229,25 @@ def check_rows(
     flag(sizes.isna() & (table["n"] != ""), "n", lambda r: f"{r['n']!r} is not a number")
     flag(sizes < 0, "n", lambda r: f"{r['n']} is negative: n is a sample size")
 
-    errors = pd.to_numeric(table["se"], errors="coerce")  # DESIGN 3.3: optional, >= 0
+    # DESIGN 3.3: optional, >= 0; read per distinct cell (mostly one: empty)
+    errors = by_unique(table["se"], lambda u: pd.to_numeric(u, errors="coerce")).astype(float)
     flag(errors.isna() & (table["se"] != ""), "se", lambda r: f"{r['se']!r} is not a number")
     flag(errors < 0, "se", lambda r: f"{r['se']} is negative: a standard error cannot be")
 
     if problems:
         raise ObservationError(_problem_report(path, problems, counted[0]))
 
-    for column in categorical:
+    for column in [] if keep_categories else categorical:
         if column in table and isinstance(table[column].dtype, pd.CategoricalDtype):
             table[column] = table[column].astype(object)
     table["round"] = rounds
     table["se"] = errors.astype(float)
     table["value"] = values.astype(float)
     table["n"] = sizes.astype(float)
-    table.loc[context & (table["group"] == ""), "group"] = ""
     table["row"] = row_number
 
     keys = ["area_pcode", "round", "group", "indicator"]
-    repeated = table.duplicated(keys, keep=False)
+    repeated = pd.Series(_duplicated_keys(table, keys), index=table.index)
     if repeated.any():
         # vectorised: a million repeated rows must not mean a million Python groups
         repeated_rows = table[repeated]
@@ -269,10 +269,38 @@ def check_rows(
                     )
                 )
             raise ObservationError(_problem_report(path, problems, len(clashing)))
-        dropped = int(table.duplicated(keys).sum())
-        table = table.drop_duplicates(keys)
+        later = _duplicated_keys(table, keys, keep="first")
+        dropped = int(later.sum())
+        table = table[~later]
         notes.append(f"dropped {dropped} row(s) repeating an identical earlier row")
     return ReadResult(table.reset_index(drop=True), notes)
+
+
+def _lowered(groups: pd.Series) -> pd.Series:
+    """Groups in lower case; categorical text stays categorical (its later comparisons,
+    checks and keys then work on a few codes, not a million strings)."""
+    codes, uniques = codes_and_uniques(groups)
+    lowered = pd.Series(uniques, dtype=object).str.lower()
+    if not isinstance(groups.dtype, pd.CategoricalDtype) or lowered.isna().any():
+        return by_unique(groups, lambda u: u.str.lower())
+    merged, categories = pd.factorize(lowered)  # "IDP" and "idp" become one
+    return pd.Series(
+        pd.Categorical.from_codes(merged[codes], categories=categories), index=groups.index
+    )
+
+
+def _duplicated_keys(table: pd.DataFrame, keys: list[str], keep: str | bool = False):
+    """``table.duplicated(keys, keep=keep)`` as an array, on one integer per row (the
+    columns' codes combined): hashing a million rows of text and dates per column costs
+    far more."""
+    combined, size = np.zeros(len(table), dtype=np.int64), 1
+    for column in keys:
+        codes, uniques = codes_and_uniques(table[column])
+        if size * len(uniques) >= 2**62:  # renumber what there is before it could overflow
+            combined, seen = pd.factorize(combined)
+            size = len(seen)
+        combined, size = combined * len(uniques) + codes, size * len(uniques)
+    return pd.Series(combined).duplicated(keep=keep).to_numpy()
 
 
 def _impossible_year(rounds: pd.Series) -> pd.Series:

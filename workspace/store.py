@@ -43,6 +43,8 @@ from workspace.importing import (
     _roll_up,
     _unknown_listing,
 )
+from workspace.observation_files import read_netcdf as _read_netcdf
+from workspace.observation_files import write_netcdf as _write_netcdf
 from workspace.observations import (
     COLUMNS,
     MAX_LISTED,
@@ -403,6 +405,7 @@ class Workspace:
                     source.columns,
                     decimal=decimal,
                     allow_any_date=allow_any_date,
+                    keep_categories=True,
                 )
                 table = result.table
                 unknown = ~table["area_pcode"].isin(known_areas)
@@ -542,49 +545,12 @@ def _for_storage(table: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in COLUMNS if c in table]
     stored = table[columns].copy()
     for column in ("area_pcode", "group", "indicator", "source"):
-        stored[column] = stored[column].astype(object)
+        # categorical text (from the reader) stays categorical: the NetCDF writer takes
+        # its codes as they are, and a million Python strings are never made
+        if not isinstance(stored[column].dtype, pd.CategoricalDtype):
+            stored[column] = stored[column].astype(object)
     stored["round"] = stored["round"].astype("datetime64[ns]")
     return stored.reset_index(drop=True)
-
-
-def _write_netcdf(table: pd.DataFrame, target: Path) -> None:
-    """Text columns are stored as integer codes into a short list of their distinct
-    values (``<column>__values``): a million codes and rounds repeat a few thousand
-    strings, and writing each as a character array costs seconds (DESIGN 7)."""
-    variables = {}
-    encoding = {}
-    for column in table.columns:
-        values = table[column]
-        if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            listed = f"{column}__values"
-            uniques = pd.Series(uniques, dtype=object).fillna("").to_numpy(dtype=object)
-            variables[column] = ("row", codes.astype("int32"), {"values_in": listed})
-            variables[listed] = (listed, uniques)
-            # zlib level 1: a third of level 4's time for nearly its size on codes
-            encoding[column] = {"zlib": True, "complevel": 1}
-            # character arrays compress; variable-length strings cannot in netCDF4
-            encoding[listed] = {"zlib": True, "complevel": 4, "dtype": "S1"}
-        else:
-            variables[column] = ("row", values.to_numpy())
-            encoding[column] = {"zlib": True, "complevel": 1}
-    xr.Dataset(variables).to_netcdf(target, engine="netcdf4", encoding=encoding)
-
-
-def _read_netcdf(path: Path) -> pd.DataFrame:
-    with xr.open_dataset(path, engine="netcdf4") as stored:
-        stored = stored.load()
-    columns = {}
-    for name, variable in stored.data_vars.items():
-        if variable.dims != ("row",):
-            continue
-        listed = variable.attrs.get("values_in")
-        if listed:  # coded text: codes -> the listed values
-            values = stored[listed].to_numpy().astype(object)
-            columns[name] = values[variable.to_numpy()]
-        else:
-            columns[name] = variable.to_numpy()
-    return pd.DataFrame(columns)
 
 
 def _against_store(

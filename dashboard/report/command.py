@@ -8,35 +8,9 @@ each with a message and no traceback. The file is written whole or not at all.
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 1
-
-
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        # mkstemp makes the file 0600; a pack is for colleagues: the mode a plain open()
-        # would give (0666 less the umask, usually 0644).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(scratch, 0o666 & ~umask)
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
+from dashboard.outputs import EXIT_OK, error, view_arguments, write_atomically
 
 
 def run_report_command(args) -> int:
@@ -55,7 +29,7 @@ def run_report_command(args) -> int:
 
     workspace = Workspace(args.dir).require()
     if args.out.suffix.lower() != ".pdf":
-        return _error(f"{args.out}: the output file must end in .pdf")
+        return error(f"{args.out}: the output file must end in .pdf")
     started = time.perf_counter()
     try:
         framework = load_framework(args.framework) if args.framework else None
@@ -66,35 +40,18 @@ def run_report_command(args) -> int:
 
             resolve_counts_view(context, round=args.round, level=args.level, group=args.group)
         else:
-            content.resolve_view(
-                context,
-                round=args.round,
-                level=args.level,
-                group=args.group,
-                benchmark=args.benchmark,
-                core=args.core,
-                lang=args.lang,
-            )
+            content.resolve_view(context, **view_arguments(args))
         content.check_areas(context, args.area)
         if find_chromium() is None:
-            return _error(chromium_hint())
-        made = build_report(
-            context,
-            round=args.round,
-            areas=args.area,
-            lang=args.lang,
-            level=args.level,
-            group=args.group,
-            benchmark=args.benchmark,
-            core=args.core,
-        )
+            return error(chromium_hint())
+        made = build_report(context, areas=args.area, **view_arguments(args))
     except ChromiumMissing:
-        return _error(chromium_hint())
+        return error(chromium_hint())
     except ReportInputError as exc:
-        return _error(f"{args.dir}: {exc}")
+        return error(f"{args.dir}: {exc}")
     except RenderError as exc:
-        return _error(f"the figures could not be drawn: {exc}. {chromium_hint()}")
-    _write_atomically(args.out, made.pdf)
+        return error(f"the figures could not be drawn: {exc}. {chromium_hint()}")
+    write_atomically(args.out, made.pdf)
     print(
         f"{args.out}: briefing pack of {made.pages} pages for "
         f"{workspace.country_name}, round {made.round}, admin level "

@@ -1,0 +1,65 @@
+"""``python3 -m benchmarks`` (DESIGN 7): every benchmark module keeps the contract of
+``benchmarks/__main__.py`` and runs end to end at its quick sizes. A smoke test: it
+checks the rows' shape, never a time (these machines are shared)."""
+
+from __future__ import annotations
+
+import importlib
+import numbers
+import shutil
+
+import pytest
+
+from benchmarks.__main__ import main, modules
+
+KEYS = {"what", "figure", "baseline", "unit", "budget", "ok"}
+#: quick in a few seconds each; the others start servers, child processes or Chromium
+CHEAP = ("score", "survey", "import_rows")
+BROWSER = ("first_load", "report")
+
+
+def test_every_module_has_run():
+    names = modules()
+    assert {*CHEAP, "out_of_core", "serve_load", "slider", "geometry", *BROWSER} <= set(names)
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        assert callable(getattr(module, "run", None)), f"benchmarks/{name}.py has no run()"
+
+
+def _check_rows(rows: list[dict]) -> None:
+    assert rows, "a benchmark gives at least one row"
+    for row in rows:
+        assert set(row) >= KEYS, f"{row.get('what')}: missing {KEYS - set(row)}"
+        assert isinstance(row["what"], str) and row["what"]
+        assert isinstance(row["budget"], str) and row["budget"]
+        assert row["ok"] in (True, False, None)
+        for key in ("figure", "baseline"):
+            assert row[key] is None or isinstance(row[key], numbers.Real), (row["what"], key)
+
+
+def _slow(name: str):
+    marks = [pytest.mark.slow]
+    if name in BROWSER:
+        marks.append(pytest.mark.browser)
+        marks.append(
+            pytest.mark.skipif(shutil.which("chromium") is None, reason="no system Chromium")
+        )
+    return pytest.param(name, marks=marks)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*CHEAP, *(_slow(n) for n in ("slider", "out_of_core", "serve_load", "geometry", *BROWSER))],
+)
+def test_quick_run_gives_rows_of_the_contract(name):
+    module = importlib.import_module(f"benchmarks.{name}")
+    _check_rows(module.run(quick=True))
+
+
+def test_the_command_prints_one_table(capsys):
+    main(["--quick", "survey"])  # its exit status is the budget's verdict, not checked here
+    out = capsys.readouterr().out
+    assert "survey estimates with SEs" in out and "budget" in out
+    assert main(["--list"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert "serve_load" in listed and "no run()" not in " ".join(listed)
