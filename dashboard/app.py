@@ -629,12 +629,12 @@ def app_for_context(
 
     app.layout = layout
     _register_router(app, here, pages, key_config, key_rules)
-    if source.options.levels and source.options.rounds:
-        map_module.register(app, context, source=source, current=lambda: here()[1])
-    else:
-        # The first day (boundaries and counts, no score yet); a workspace that gains
-        # scores later shows the scored map after a restart.
-        counts_map.register(app, context, source=source)
+    # Both map pages' callbacks, whatever the workspace holds now: the first day's counts
+    # map (boundaries and DTM counts, no score yet) and the score map. render_page picks
+    # the one of the request's generation, so an import that brings the first scores (or
+    # a change that removes them) switches the page within seconds, without a restart.
+    map_module.register(app, context, source=source, current=lambda: here()[1])
+    counts_map.register(app, context, source=source, current=lambda: here()[1])
     for module in pages.values():
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).

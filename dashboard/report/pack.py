@@ -434,8 +434,11 @@ def assemble(
     suppression_rule: str,
     drawn: Figures,
     criteria_withheld: int = 0,
+    withhold_small_samples: bool = True,
 ) -> dict:
-    """Everything the template shows, for the view ``state``."""
+    """Everything the template shows, for the view ``state``; the small-sample caveat
+    and the about line follow ``withhold_small_samples`` (the public rule, or an
+    analyst's full detail)."""
     from dashboard.i18n import translator
 
     _ = translator(state.lang)
@@ -485,8 +488,12 @@ def assemble(
     ]
     expected = cover.values_expected
     present = expected - cover.values_missing
-    caveats = [
-        (
+    small_share = t["caveat_small_share"].format(
+        share=fmt_share(cover.values_small / present if present else None, lang),
+        n_min=fmt_int(framework.n_min, lang),
+    )
+    if withhold_small_samples:
+        small = (
             t["caveat_small"],
             [
                 suppression_rule,
@@ -495,12 +502,16 @@ def assemble(
                     total=fmt_int(head.areas_total, lang),
                     criteria=fmt_int(criteria_withheld, lang),
                 ),
-                t["caveat_small_share"].format(
-                    share=fmt_share(cover.values_small / present if present else None, lang),
-                    n_min=fmt_int(framework.n_min, lang),
-                ),
+                small_share,
             ],
-        ),
+        )
+        rule_short = t["suppression_short"]
+    else:
+        # An analyst's pack shows them: saying they are withheld would be untrue.
+        small = (t["caveat_small_shown"], [suppression_rule, small_share])
+        rule_short = t["full_detail_short"]
+    caveats = [
+        small,
         (
             t["caveat_fallback"],
             [
@@ -542,7 +553,7 @@ def assemble(
         ),
         (
             t["suppression_rule"],
-            t["suppression_short"].format(n_min=fmt_int(framework.n_min, lang)),
+            rule_short.format(n_min=fmt_int(framework.n_min, lang)),
         ),
         (t["date_made"], made_text),
         (t["made_with_short"], t["tool_name"]),

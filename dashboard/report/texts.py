@@ -249,6 +249,7 @@ def texts(lang: str) -> dict[str, str]:
         # caveats
         "caveats_title": _("Caveats"),
         "caveat_small": _("Small samples are suppressed"),
+        "caveat_small_shown": _("Small samples are shown: not for public distribution"),
         "caveat_small_count": _(
             "In this view, {withheld} of the {total} areas have their overall score "
             "withheld, and {criteria} criterion scores of areas are withheld: they are grey "
@@ -283,6 +284,10 @@ def texts(lang: str) -> dict[str, str]:
         "suppression_short": _(
             "Scores resting mostly on samples of fewer than {n_min} households are withheld "
             "(n < {n_min}); see Caveats."
+        ),
+        "full_detail_short": _(
+            "Full detail: scores resting on samples of fewer than {n_min} households are "
+            "shown (n < {n_min}); not for public distribution. See Caveats."
         ),
         "made_with_short": _("Made with"),
         "tool_name": _("the open-source durable solutions dashboard"),
