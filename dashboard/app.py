@@ -45,6 +45,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs, view_options
+from dashboard.components.session import session_notice
 from dashboard.context import AppContext
 from dashboard.generations import CONFIG_KEY, Generations
 from dashboard.i18n import (
@@ -329,6 +330,8 @@ def _shell(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.PAGE_KEY, data=key),
             dcc.Store(id=ids.DOCUMENT, data=text(ids.DOCUMENT, "data")),
+            # Shown by assets/session.js when the session ends (a callback gets 401).
+            session_notice(relative("/login")),
             html.A(text(ids.SKIP_LINK), id=ids.SKIP_LINK, href="#" + ids.PAGE, className="skip"),
             html.Header(
                 id=ids.HEADER,
