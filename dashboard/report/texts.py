@@ -113,6 +113,19 @@ def texts(lang: str) -> dict[str, str]:
             "(5 or more out of 10). Grey areas have no score this round, or a score withheld "
             "because it rests on small samples."
         ),
+        # An analyst's pack withholds nothing: grey is only "no score".
+        "map_note_parity_full": _(
+            "Scores run from 0 to 100 against the host community: 100 means parity with "
+            "the non-displaced population of the same area. Areas outlined in black have low "
+            "reliability (5 or more out of 10). Grey areas have no score this round. Scores "
+            "resting on small samples are shown: not for public distribution."
+        ),
+        "map_note_absolute_full": _(
+            "Scores run from 0 to 100 against fixed goalposts: 100 means every indicator at "
+            "its best goalpost, 0 at its worst. Areas outlined in black have low reliability "
+            "(5 or more out of 10). Grey areas have no score this round. Scores resting on "
+            "small samples are shown: not for public distribution."
+        ),
         "multiples_title": _("Each criterion, area by area"),
         "multiples_caption": _(
             "Criterion scores of {group} {compared}, {round}. The colours use the same steps "
