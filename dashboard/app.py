@@ -45,6 +45,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import api, ids
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.view import SHOWS, ViewOptions, parse_query, query_pairs, view_options
+from dashboard.components.session import session_notice
 from dashboard.context import AppContext
 from dashboard.generations import CONFIG_KEY, Generations
 from dashboard.i18n import (
@@ -330,6 +331,8 @@ def _shell(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.PAGE_KEY, data=key),
             dcc.Store(id=ids.DOCUMENT, data=text(ids.DOCUMENT, "data")),
+            # Shown by assets/session.js when the session ends (a callback gets 401).
+            session_notice(relative("/login")),
             html.A(text(ids.SKIP_LINK), id=ids.SKIP_LINK, href="#" + ids.PAGE, className="skip"),
             html.Header(
                 id=ids.HEADER,
@@ -631,12 +634,12 @@ def app_for_context(
 
     app.layout = layout
     _register_router(app, here, pages, key_config, key_rules)
-    if source.options.levels and source.options.rounds:
-        map_module.register(app, context, source=source, current=lambda: here()[1])
-    else:
-        # The first day (boundaries and counts, no score yet); a workspace that gains
-        # scores later shows the scored map after a restart.
-        counts_map.register(app, context, source=source)
+    # Both map pages' callbacks, whatever the workspace holds now: the first day's counts
+    # map (boundaries and DTM counts, no score yet) and the score map. render_page picks
+    # the one of the request's generation, so an import that brings the first scores (or
+    # a change that removes them) switches the page within seconds, without a restart.
+    map_module.register(app, context, source=source, current=lambda: here()[1])
+    counts_map.register(app, context, source=source, current=lambda: here()[1])
     for module in pages.values():
         module.register(app, context)
     # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).

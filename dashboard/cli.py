@@ -174,7 +174,7 @@ def _serving_options(serve) -> None:
         "--state-dir",
         type=Path,
         help="folder shared by the workers for sessions and background jobs "
-        "(default: .DIR.serving beside the workspace)",
+        "(default: DIR/.serving inside the workspace; give one when the workspace is read-only)",
     )
     serve.add_argument("--timeout", type=int, default=120, help="gunicorn worker timeout, s")
     serve.add_argument(

@@ -24,6 +24,8 @@ FOOTER = "footer"
 PAGE_KEY = "page-key"
 #: Language, direction and title of the document, set with each rendered page.
 DOCUMENT = "document-meta"
+#: "Your session has ended" with the login link, filled by assets/session.js on a 401.
+SESSION_NOTICE = "session-notice"
 
 
 def lang_link(code: str) -> str:

@@ -83,7 +83,8 @@ def _empty() -> pd.DataFrame:
 
 def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
     """One row per area of the view's admin level, in the level's area order: THE area
-    table, read by the Priorities page, its CSV and the PDF pack. Language-neutral.
+    table, read by the Priorities page, its CSV and the PDF pack. Names in the view's
+    language.
 
     Columns (``COLUMNS``): pcode, name, parent_pcode, parent_name; score and class (the
     class from the unrounded score); previous (score of the previous round with a
@@ -99,8 +100,19 @@ def area_table(context: AppContext, state: ViewState) -> pd.DataFrame:
 
     Values are as computed: ``blank_withheld`` empties what the flags withhold, and
     every output shows the table through it.
+
+    Made once per generation and view (the context is the generation's), and handed
+    out as a copy: the Priorities page, its downloads
+    and the API ask for the same few views again and again, and on a served dashboard
+    each build held a worker's interpreter for tens of milliseconds that the map's
+    slider steps waited behind.
     """
     level = _level(context, state)
+    key = ("area_table", level, state.core, state.benchmark, state.group, state.round, state.lang)
+    return context.kept(key, lambda: _area_table(context, state, level)).copy()
+
+
+def _area_table(context: AppContext, state: ViewState, level: int) -> pd.DataFrame:
     core, benchmark, group = state.core, state.benchmark, state.group
     rounds = list(context.rounds)
     if state.round not in rounds:

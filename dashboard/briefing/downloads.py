@@ -157,6 +157,20 @@ def suppression_rule(context: AppContext, lang: str = "en") -> str:
     ).format(n_min=context.framework.n_min)
 
 
+def disclosure_rule(context: AppContext, lang: str = "en", withhold: bool = True) -> str:
+    """What an export or pack applied, in one paragraph: the withholding rule
+    (``suppression_rule``) for the public view, else the statement that small-sample
+    values are included (an analyst's or administrator's full detail)."""
+    if withhold:
+        return suppression_rule(context, lang)
+    _ = translator(lang)
+    return _(
+        "Full detail: values resting on samples of fewer than {n_min} households are "
+        "included, not withheld (an analyst's or administrator's view). Not for public "
+        "distribution."
+    ).format(n_min=context.framework.n_min)
+
+
 #: The priorities CSV: (column, HXL tag, description). ``{area}``/``{parent}`` are the
 #: HXL hashtags of the view's admin level and of its parent level (``area_hashtag``).
 PRIORITY_COLUMNS = (
@@ -346,9 +360,11 @@ SCORE_COLUMNS = (
 )
 
 
-def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
+def scores_table(context: AppContext, core: bool = False, withhold: bool = True) -> pd.DataFrame:
     """``indicators.scoring.scores_long`` of every area with data of its own, with
-    ``area_name``, ``admin_level`` and ``suppressed``; withheld scores set to NaN."""
+    ``area_name``, ``admin_level`` and ``suppressed``; withheld scores set to NaN.
+    ``withhold=False`` (full detail): every score given and no row flagged, as
+    ``priority_rows`` does for an analyst."""
     framework = context.framework
     table = scores_long(context.scores(core), framework)
     cube = context.cube.sel(group=list(DISPLACED_GROUPS))
@@ -384,7 +400,7 @@ def scores_table(context: AppContext, core: bool = False) -> pd.DataFrame:
     frame["round"] = pd.to_datetime(frame["round"]).dt.strftime("%Y-%m-%d")
     frame = frame.rename(columns={"area": "area_pcode"})
     table = table.merge(frame, on=["area_pcode", "round", "group", "code"], how="left")
-    table["suppressed"] = table["suppressed"].fillna(False).astype(bool)
+    table["suppressed"] = table["suppressed"].fillna(False).astype(bool) & withhold
     table.loc[table["suppressed"], ["score", "class"]] = np.nan
     table.insert(1, "area_name", table["area_pcode"].map(context.names))
     table.insert(2, "admin_level", table["area_pcode"].map(context.levels).astype("Int64"))
@@ -396,11 +412,14 @@ def scores_title(lang: str) -> str:
     return _("Scores of every area, round, group and benchmark")
 
 
-def scores_csv(context: AppContext, state: ViewState) -> bytes:
+def scores_csv(
+    context: AppContext, state: ViewState, *, withhold_small_samples: bool = True
+) -> bytes:
     """Every score of every area with data of its own, all rounds, groups and
     benchmarks (the long format of DESIGN 3.4), as CSV with an HXL row: data only (its
-    metadata is the sidecar of ``dashboard.briefing.exports``)."""
-    table = scores_table(context, state.core)
+    metadata is the sidecar of ``dashboard.briefing.exports``). Small samples withheld
+    unless ``withhold_small_samples`` is False (full detail)."""
+    table = scores_table(context, state.core, withhold_small_samples)
     table["area_name"] = table["area_pcode"].map(context.names_in(state.lang))  # DESIGN 5.2
     table["score"] = table["score"].round(2)
     table["reliability"] = table["reliability"].round(2)
@@ -477,7 +496,7 @@ def metadata_rows(
         rows.append(("source", text))
     rows += [
         ("date_made", made.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-        ("suppression_rule", suppression_rule(context, state.lang)),
+        ("suppression_rule", disclosure_rule(context, state.lang, withhold_small_samples)),
         ("small_samples_withheld", YES if withhold_small_samples else NO),
         (
             "formulas",

@@ -209,8 +209,10 @@ def scores_metadata(
     *,
     made: dt.datetime | None = None,
     data_file: str | None = None,
+    withhold_small_samples: bool = True,
 ) -> dict:
-    """The sidecar of ``downloads.scores_csv`` (every round, group and benchmark)."""
+    """The sidecar of ``downloads.scores_csv`` (every round, group and benchmark), made
+    with ``withhold_small_samples`` as the CSV was."""
     return metadata_document(
         context,
         state,
@@ -218,6 +220,7 @@ def scores_metadata(
         SCORE_COLUMNS,
         made=made,
         whole=True,
+        withhold_small_samples=withhold_small_samples,
         data_file=data_file,
     )
 

@@ -6,6 +6,8 @@ sources. Areas without data of their own read scores rolled up from their childr
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -127,9 +129,34 @@ def _series(array: xr.DataArray) -> tuple[float | None, ...]:
     return tuple(_float(v) for v in np.asarray(array.values, dtype=float))
 
 
+#: Locality pages kept per generation (the most recently asked for).
+RECENT_LOCALITIES = 1024
+
+
 def locality_data(context, state, pcode: str) -> LocalityData | None:
-    """The numbers of area ``pcode`` for the view ``state``; None for an unknown code."""
+    """The numbers of area ``pcode`` for the view ``state``; None for an unknown code.
+
+    The last ``RECENT_LOCALITIES`` answers are kept with the context (one generation):
+    each is tens of milliseconds of xarray selections, and on a served dashboard those
+    held a worker's interpreter while other readers' slider steps waited. The answer is
+    frozen, so one copy serves every request."""
     pcode = str(pcode).strip()
+    recent = context.kept(("locality_recent",), OrderedDict)
+    lock = context.kept(("locality_lock",), threading.Lock)
+    key = (pcode, state)
+    with lock:
+        if key in recent:
+            recent.move_to_end(key)
+            return recent[key]
+    found = _locality_data(context, state, pcode)
+    with lock:
+        recent[key] = found
+        while len(recent) > RECENT_LOCALITIES:
+            recent.popitem(last=False)
+    return found
+
+
+def _locality_data(context, state, pcode: str) -> LocalityData | None:
     if pcode not in context.names:
         return None
     framework = context.framework

@@ -325,8 +325,10 @@ def update_counts(
     )
 
 
-def register(app, context: AppContext, *, source: MapSource) -> None:
-    """The counts page's one callback: a one-line shim over ``update_counts``."""
+def register(app, context: AppContext, *, source: MapSource, current=None) -> None:
+    """The counts page's one callback: a one-line shim over ``update_counts``.
+    ``current()`` is the map's data of the request's generation (default: ``source``)."""
+    current = current or (lambda: source)
 
     @app.callback(
         Output(ids.COUNTS_MAP, "figure"),
@@ -341,4 +343,4 @@ def register(app, context: AppContext, *, source: MapSource) -> None:
         prevent_initial_call=True,
     )
     def update_counts_map(group, measure, style, round_index, settings):
-        return update_counts(group, measure, style, round_index, settings, source)
+        return update_counts(group, measure, style, round_index, settings, current())

@@ -575,7 +575,7 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
         prevent_initial_call=True,
     )
     def headline_for_view(group, benchmark, round_index, settings):
-        return update_headline(group, benchmark, round_index, settings, source)
+        return update_headline(group, benchmark, round_index, settings, current())
 
     @app.callback(
         Output(ids.MAP_LEGEND, "children"),

@@ -7,8 +7,10 @@ Labels of criteria and indicators come from the framework file in the view's lan
 file names, notes) is shown as plain component children, never as HTML or Markdown.
 
 The scores CSV is large (every area, round, group and benchmark), so it is served by a
-plain route, ``/download/scores.csv?core=iris&lang=fr``, that the browser streams (and
-gzips on the way), rather than through a callback.
+plain route, ``/download/scores.zip?core=iris&lang=fr``, rather than through a callback.
+Like every download it follows the reader's role (``is_public_view`` of the request's
+identity): a viewer or anonymous reader gets small samples withheld, an analyst or
+administrator every score, and the sidecar says which rule applied.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
 from dashboard.i18n import arrow, language, long_date, month_year, number, translator
-from dashboard.serving import current_context
+from dashboard.serving import current_context, is_public_view
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
 
@@ -496,6 +498,13 @@ def downloads(context: AppContext, state: ViewState) -> html.Div:
                     "Every score of every area, round, group and benchmark as CSV with an HXL "
                     "tag row, and its metadata (sources, rounds, framework, each column) in a "
                     "JSON file beside it; scores resting on small samples are left empty."
+                )
+                if is_public_view()
+                else _(
+                    "Every score of every area, round, group and benchmark as CSV with an HXL "
+                    "tag row, and its metadata (sources, rounds, framework, each column) in a "
+                    "JSON file beside it; full detail, small samples included: not for public "
+                    "distribution."
                 ),
             ),
         ],
@@ -576,9 +585,11 @@ def download_framework(context: AppContext) -> dict:
     return dcc.send_bytes(data, name)
 
 
-def scores_response(context: AppContext, args) -> flask.Response:
+def scores_response(
+    context: AppContext, args, *, withhold_small_samples: bool = True
+) -> flask.Response:
     """The scores CSV and its metadata sidecar, zipped, for ``?core=iris&lang=fr`` (both
-    optional)."""
+    optional); small samples withheld unless ``withhold_small_samples`` is False."""
     core = str(args.get("core", "")).strip().lower() == "iris"
     lang = language(str(args.get("lang", "")).strip().lower())
     latest = context.rounds[-1] if context.rounds else ""
@@ -595,9 +606,15 @@ def scores_response(context: AppContext, args) -> flask.Response:
     made = dt.datetime.now(dt.UTC)
     name = f"scores-{stem or 'workspace'}-{made:%Y-%m-%d}{'-iris' if core else ''}"
     csv_name = f"{name}.csv"
-    metadata = scores_metadata(context, state, made=made, data_file=csv_name)
+    withhold = withhold_small_samples
+    metadata = scores_metadata(
+        context, state, made=made, data_file=csv_name, withhold_small_samples=withhold
+    )
     data = zip_bytes(
-        {csv_name: scores_csv(context, state), sidecar_name(csv_name): metadata_json(metadata)}
+        {
+            csv_name: scores_csv(context, state, withhold_small_samples=withhold),
+            sidecar_name(csv_name): metadata_json(metadata),
+        }
     )
     response = flask.Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.zip"'
@@ -620,5 +637,11 @@ def register(app: dash.Dash, context: AppContext) -> None:
     app.server.add_url_rule(
         SCORES_ROUTE,
         endpoint="method_scores_csv",
-        view_func=lambda: scores_response(current_context(context), flask.request.args),
+        # The role of the request's identity decides (DESIGN 5.1), as for the Priorities
+        # downloads and the API.
+        view_func=lambda: scores_response(
+            current_context(context),
+            flask.request.args,
+            withhold_small_samples=is_public_view(),
+        ),
     )

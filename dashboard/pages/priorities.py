@@ -16,6 +16,7 @@ the download button's callback returns.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Callable
 from urllib.parse import quote
@@ -79,13 +80,25 @@ def rows(
     sorting and filtering); each has a ``*_text`` twin formatted for ``state.lang``.
     ``href`` opens the locality page with ``query`` (the view's query string).
     ``withhold`` (default: the reader's role, ``is_public_view``) empties what small
-    samples withhold."""
+    samples withhold.
+
+    Made once per generation (the context's), view, query and rule: the texts are
+    formatted number by number (Babel), tens of milliseconds of a served worker's
+    interpreter for each page load otherwise. Each call gets its own dicts."""
+    withhold = is_public_view() if withhold is None else withhold
+    made = context.kept(
+        ("priority_rows", state, query, withhold), lambda: _rows(context, state, query, withhold)
+    )
+    return [dict(row) for row in made]
+
+
+def _rows(context: AppContext, state: ViewState, query: str, withhold: bool) -> list[dict]:
     _ = translator(state.lang)
     lang, framework = state.lang, context.framework
     # An analyst's screen keeps the values, flagged "withheld"; the public view (viewer,
     # anonymous readers: DESIGN 5.1) leaves them empty, as the CSV does (``blank_withheld``).
     table = priority_table(context, state)
-    if is_public_view() if withhold is None else withhold:
+    if withhold:
         table = blank_withheld(table)
     out = []
     for r in table.to_dict("records"):
@@ -562,15 +575,24 @@ def download(
         return None
     fields = {f.name for f in dataclasses.fields(ViewState)}
     state = ViewState(**{k: v for k, v in stored.items() if k in fields})
-    export = priorities_export(
-        context,
-        state,
-        withhold_small_samples=withhold_small_samples,
-        data_file=filename(context, state, "csv"),
-    )
-    if kind == "zip":
-        return dcc.send_bytes(export.zip(), filename(context, state, "zip"))
-    return dcc.send_bytes(export.xlsx(), filename(context, state, "xlsx"))
+    kind = "zip" if kind == "zip" else "xlsx"
+
+    def build() -> bytes:
+        export = priorities_export(
+            context,
+            state,
+            withhold_small_samples=withhold_small_samples,
+            data_file=filename(context, state, "csv"),
+        )
+        return export.zip() if kind == "zip" else export.xlsx()
+
+    # One file per generation (the context's), view, rule and day: a team downloads the
+    # same few views, and writing a workbook costs a worker ~0.1 s of its interpreter,
+    # which the map's slider steps of other readers wait behind. The day keeps the
+    # metadata's date made (and the day in it) true.
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    data = context.kept(("priorities_file", kind, state, withhold_small_samples, day), build)
+    return dcc.send_bytes(data, filename(context, state, kind))
 
 
 # Quick filter in the browser: no round trip for each key press on a slow link.

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.briefing.areas import area_table, criterion_hidden, shown_table
-from dashboard.briefing.downloads import suppression_rule
+from dashboard.briefing.downloads import disclosure_rule
 from dashboard.briefing.headline import default_localities, headline
 from dashboard.context import AppContext
 from dashboard.report import content, pack
@@ -107,6 +107,7 @@ class _Prepared:
     sources: pd.DataFrame
     rule: str
     criteria_withheld: int
+    withhold: bool
 
 
 def _prepare(context: AppContext, state, chosen: Sequence[str], withhold: bool = True) -> _Prepared:
@@ -128,8 +129,10 @@ def _prepare(context: AppContext, state, chosen: Sequence[str], withhold: bool =
         default_selection=not chosen,
         cover=content.coverage(context, state),
         sources=content.source_rows(context),
-        rule=suppression_rule(context, state.lang),
+        # The caveat says what this pack applied: the withholding rule, or full detail.
+        rule=disclosure_rule(context, state.lang, withhold),
         criteria_withheld=criteria_withheld,
+        withhold=withhold,
     )
 
 
@@ -147,6 +150,7 @@ def _assemble(context, state, prepared: _Prepared, made, map_values, drawn) -> d
         sources=prepared.sources,
         suppression_rule=prepared.rule,
         criteria_withheld=prepared.criteria_withheld,
+        withhold_small_samples=prepared.withhold,
         drawn=drawn,
     )
 

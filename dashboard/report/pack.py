@@ -113,7 +113,7 @@ def _group_name(state: ViewState, _) -> str:
     return _(GROUP_LABELS.get(state.group, state.group))
 
 
-def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
+def _legend(values: pd.DataFrame, state: ViewState, t: dict, grey: str) -> list[dict]:
     counts = values["class"].value_counts(dropna=True).to_dict()
     rows = [
         {
@@ -129,7 +129,7 @@ def _legend(values: pd.DataFrame, state: ViewState, t: dict) -> list[dict]:
         {
             "colour": "#cfcfcf",
             "number": "",
-            "label": t["no_score"] + " / " + t["suppressed"],
+            "label": grey,
             "range": "",
             "count": fmt_int(int(values["score"].isna().sum()), state.lang),
         }
@@ -204,7 +204,7 @@ def _key_points(
     return points
 
 
-def _class_rows(head: Headline, state: ViewState, t: dict) -> list[dict]:
+def _class_rows(head: Headline, state: ViewState, t: dict, grey: str) -> list[dict]:
     total = head.areas_total or 1
     rows = []
     for klass, span in CLASS_RANGES:
@@ -225,7 +225,7 @@ def _class_rows(head: Headline, state: ViewState, t: dict) -> list[dict]:
         {
             "colour": "#cfcfcf",
             "number": "",
-            "label": t["no_score"] + " / " + t["suppressed"],
+            "label": grey,
             "range": "",
             "count": fmt_int(other, state.lang),
             "share": fmt_share(other / total, state.lang),
@@ -434,8 +434,11 @@ def assemble(
     suppression_rule: str,
     drawn: Figures,
     criteria_withheld: int = 0,
+    withhold_small_samples: bool = True,
 ) -> dict:
-    """Everything the template shows, for the view ``state``."""
+    """Everything the template shows, for the view ``state``; the small-sample caveat
+    and the about line follow ``withhold_small_samples`` (the public rule, or an
+    analyst's full detail)."""
     from dashboard.i18n import translator
 
     _ = translator(state.lang)
@@ -485,8 +488,13 @@ def assemble(
     ]
     expected = cover.values_expected
     present = expected - cover.values_missing
-    caveats = [
-        (
+    grey = t["no_score"] + " / " + t["suppressed"] if withhold_small_samples else t["no_score"]
+    small_share = t["caveat_small_share"].format(
+        share=fmt_share(cover.values_small / present if present else None, lang),
+        n_min=fmt_int(framework.n_min, lang),
+    )
+    if withhold_small_samples:
+        small = (
             t["caveat_small"],
             [
                 suppression_rule,
@@ -495,12 +503,16 @@ def assemble(
                     total=fmt_int(head.areas_total, lang),
                     criteria=fmt_int(criteria_withheld, lang),
                 ),
-                t["caveat_small_share"].format(
-                    share=fmt_share(cover.values_small / present if present else None, lang),
-                    n_min=fmt_int(framework.n_min, lang),
-                ),
+                small_share,
             ],
-        ),
+        )
+        rule_short = t["suppression_short"]
+    else:
+        # An analyst's pack shows them: saying they are withheld would be untrue.
+        small = (t["caveat_small_shown"], [suppression_rule, small_share])
+        rule_short = t["full_detail_short"]
+    caveats = [
+        small,
         (
             t["caveat_fallback"],
             [
@@ -542,7 +554,7 @@ def assemble(
         ),
         (
             t["suppression_rule"],
-            t["suppression_short"].format(n_min=fmt_int(framework.n_min, lang)),
+            rule_short.format(n_min=fmt_int(framework.n_min, lang)),
         ),
         (t["date_made"], made_text),
         (t["made_with_short"], t["tool_name"]),
@@ -577,7 +589,7 @@ def assemble(
         "glance": {
             # The same figures as above the dashboard's map (briefing.headline).
             "kpis": headline_figures(head, state),
-            "classes": _class_rows(head, state, t),
+            "classes": _class_rows(head, state, t, grey),
             "selected_title": t["selected_default"] if default_selection else t["selected_chosen"],
             "selected": [_selected_row(p, lang, t, weakest_of.get(p.pcode, "")) for p in pages],
             "points": _key_points(context, state, head, len(stuck), t, _),
@@ -587,11 +599,13 @@ def assemble(
             "caption": t["map_caption"].format(
                 group=group, compared=compared, round=round_long, level=state.level
             ),
-            "legend": _legend(map_values, state, t),
-            "note": t[f"map_note_{state.benchmark}"],
+            "legend": _legend(map_values, state, t, grey),
+            # grey means "withheld" too only where the pack withholds
+            "note": t[f"map_note_{state.benchmark}" + ("" if withhold_small_samples else "_full")],
             "outline_colour": OUTLINE_COLOUR,
         },
         "multiples": {
+            "grey": grey,
             "maps": [
                 {
                     "label": framework.label(code, lang),

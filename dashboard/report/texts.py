@@ -113,6 +113,19 @@ def texts(lang: str) -> dict[str, str]:
             "(5 or more out of 10). Grey areas have no score this round, or a score withheld "
             "because it rests on small samples."
         ),
+        # An analyst's pack withholds nothing: grey is only "no score".
+        "map_note_parity_full": _(
+            "Scores run from 0 to 100 against the host community: 100 means parity with "
+            "the non-displaced population of the same area. Areas outlined in black have low "
+            "reliability (5 or more out of 10). Grey areas have no score this round. Scores "
+            "resting on small samples are shown: not for public distribution."
+        ),
+        "map_note_absolute_full": _(
+            "Scores run from 0 to 100 against fixed goalposts: 100 means every indicator at "
+            "its best goalpost, 0 at its worst. Areas outlined in black have low reliability "
+            "(5 or more out of 10). Grey areas have no score this round. Scores resting on "
+            "small samples are shown: not for public distribution."
+        ),
         "multiples_title": _("Each criterion, area by area"),
         "multiples_caption": _(
             "Criterion scores of {group} {compared}, {round}. The colours use the same steps "
@@ -249,6 +262,7 @@ def texts(lang: str) -> dict[str, str]:
         # caveats
         "caveats_title": _("Caveats"),
         "caveat_small": _("Small samples are suppressed"),
+        "caveat_small_shown": _("Small samples are shown: not for public distribution"),
         "caveat_small_count": _(
             "In this view, {withheld} of the {total} areas have their overall score "
             "withheld, and {criteria} criterion scores of areas are withheld: they are grey "
@@ -283,6 +297,10 @@ def texts(lang: str) -> dict[str, str]:
         "suppression_short": _(
             "Scores resting mostly on samples of fewer than {n_min} households are withheld "
             "(n < {n_min}); see Caveats."
+        ),
+        "full_detail_short": _(
+            "Full detail: scores resting on samples of fewer than {n_min} households are "
+            "shown (n < {n_min}); not for public distribution. See Caveats."
         ),
         "made_with_short": _("Made with"),
         "tool_name": _("the open-source durable solutions dashboard"),

@@ -17,7 +17,8 @@ of its own, so another site cannot post it. Failed logins are counted per accoun
 and per client address in fixed windows, in the shared state, so a second worker does not
 offer a fresh allowance.
 
-The audit log (``audit.log`` in the workspace, JSON lines, owner-only) records logins
+The audit log (``audit.log`` in the workspace, or in the state folder when the workspace
+is read-only; JSON lines, owner-only) records logins
 (successful, failed, refused, throttled), logouts, exports and downloads: time, event,
 account, role, client address and what was asked. Never a password, and not the name
 typed into a failed login unless it is an existing account's (people type their password
@@ -44,7 +45,7 @@ from dashboard.serving import PUBLIC_ROLE, WARMUP_ENVIRON, Identity, ServingSett
 from dashboard.serving.state import shared_cache, state_dir
 from workspace.access import Accounts
 
-__all__ = ["AUDIT_FILE", "AuditLog", "LoginLimiter", "Sessions", "install_access"]
+__all__ = ["AUDIT_FILE", "AuditLog", "LoginLimiter", "Sessions", "audit_log_path", "install_access"]
 
 AUDIT_FILE = "audit.log"
 SESSION_COOKIE = "solutions_session"
@@ -59,6 +60,7 @@ LIMIT_PER_ADDRESS = 30
 DOWNLOAD_OUTPUTS = {
     ids.EXPORT_DOWNLOAD: "export",
     ids.PRIORITIES_DOWNLOAD: "download",
+    ids.PRIORITIES_CSV_DOWNLOAD: "download",
     ids.METHOD_FRAMEWORK_DOWNLOAD: "download",
 }
 #: Paths under the app's prefix that a private server answers without a login: the
@@ -132,6 +134,15 @@ class AuditLog:
             os.write(descriptor, line)
         finally:
             os.close(descriptor)
+
+
+def audit_log_path(workspace_root: Path) -> Path:
+    """``audit.log`` in the workspace; in the state folder when the workspace is
+    read-only (served from a read-only volume with ``--state-dir``)."""
+    root = Path(workspace_root)
+    if os.access(root, os.W_OK):
+        return root / AUDIT_FILE
+    return state_dir(root) / AUDIT_FILE
 
 
 def client_address(request) -> str | None:
@@ -268,7 +279,7 @@ def install_access(app, workspace, settings: ServingSettings) -> None:
     store = shared_cache(state_dir(workspace.path), "access")
     sessions = Sessions(store)
     limiter = LoginLimiter(store)
-    audit_log = AuditLog(Path(workspace.path) / AUDIT_FILE)
+    audit_log = AuditLog(audit_log_path(workspace.path))
     open_paths = {routes + path for path in OPEN_PATHS}
     login_path, logout_path = relative("/login"), relative("/logout")
     home = relative("/")

@@ -6,7 +6,7 @@ import getpass
 import os
 import sys
 
-from dashboard.serving.state import STATE_DIR_VARIABLE
+from dashboard.serving.state import STATE_DIR_VARIABLE, StateDirError, state_dir
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -52,6 +52,7 @@ def run_users_command(args) -> int:
 def run_serve_command(args) -> int:
     from dashboard.app import create_app
     from dashboard.serving import ServingSettings
+    from dashboard.serving.access import audit_log_path
     from dashboard.serving.gunicorn import DashboardServer, gunicorn_options
     from workspace.access import Accounts
     from workspace.store import Workspace
@@ -71,6 +72,13 @@ def run_serve_command(args) -> int:
     if args.state_dir:
         # Read by dashboard.serving.state in this process and, after the fork, its workers.
         os.environ[STATE_DIR_VARIABLE] = str(args.state_dir.absolute())
+    try:
+        # Checked before anything is built: a read-only workspace (a container's volume)
+        # must say so now, with the fix, rather than lose sessions at each restart.
+        shared = state_dir(workspace.path)
+    except StateDirError as exc:
+        print(f"error: {args.dir}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     settings = ServingSettings(public=args.public, trust_header=args.trust_header)
     workers = args.workers or 1
     access = "public view for anyone" if args.public else "sign-in required"
@@ -78,7 +86,7 @@ def run_serve_command(args) -> int:
         access += f"; user from the {args.trust_header} header"
     print(
         f"serving {args.dir} on http://{args.host}:{args.port} with {workers} worker(s) "
-        f"({access}); audit log: {workspace.path / 'audit.log'}",
+        f"({access}); audit log: {audit_log_path(workspace.path)}; sessions and jobs: {shared}",
         flush=True,
     )
 

@@ -237,10 +237,28 @@ def test_downloads_are_audited_and_no_password_is_ever_written(private_app, serv
         },
     )
     assert response.status_code == 200
+    # the Priorities "Download CSV" (zip with its sidecar), a callback too
+    from dataclasses import asdict
+
+    from dashboard import ids
+    from tests.helpers import view
+
+    csv = client.post(
+        "/_dash-update-component",
+        json={
+            "output": f"{ids.PRIORITIES_CSV_DOWNLOAD}.data",
+            "outputs": {"id": ids.PRIORITIES_CSV_DOWNLOAD, "property": "data"},
+            "inputs": [{"id": ids.PRIORITIES_CSV_BUTTON, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f"{ids.PRIORITIES_CSV_BUTTON}.n_clicks"],
+            "state": [{"id": ids.PRIORITIES_STATE, "property": "data", "value": asdict(view())}],
+        },
+    )
+    assert csv.status_code == 200
     entries = _audit(served_workspace)
     downloads = [e for e in entries if e["event"] == "download" and e.get("user") == "ana"]
     assert any(e.get("path", "").startswith("/download/scores.zip") for e in downloads)
     assert any(e.get("output") == "method-framework-download" for e in downloads)
+    assert any(e.get("output") == ids.PRIORITIES_CSV_DOWNLOAD for e in downloads)
     text = (served_workspace.path / AUDIT_FILE).read_text()
     assert PASSWORD not in text
     assert all({"time", "event", "address"} <= entry.keys() for entry in entries)

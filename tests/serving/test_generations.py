@@ -161,3 +161,24 @@ def test_two_workers_switch_whole_while_read(workspace, tmp_path):
             process.wait(timeout=10)
         log.close()
     assert pd.Timestamp(NEW_ROUND) in set(Workspace(workspace.path).observations()["round"])
+
+
+def test_the_state_folder_inside_the_workspace_survives_an_import(workspace, tmp_path):
+    """DIR/.serving (sessions, jobs) is kept across a change of the workspace and is in
+    neither its manifest nor its derived data."""
+    from dashboard.serving.state import STATE_DIR_VARIABLE, shared_cache, state_dir
+
+    assert STATE_DIR_VARIABLE not in os.environ
+    folder = state_dir(workspace.path)
+    assert folder == workspace.path / ".serving"
+    cache = shared_cache(folder, "access")
+    cache.set("session:probe", {"user": "ana"})
+    cache.close()
+    workspace.import_observations([new_round_csv(workspace, tmp_path)])
+    again = shared_cache(state_dir(workspace.path), "access")
+    assert again.get("session:probe") == {"user": "ana"}
+    again.close()
+    assert ".serving" not in (workspace.path / "manifest.json").read_text()
+    assert not (workspace.path / ".staging").exists()
+    derived = workspace.path / DERIVED
+    assert not derived.exists() or not list(derived.rglob(".serving"))

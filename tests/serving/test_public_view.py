@@ -149,3 +149,63 @@ def test_an_analysts_pdf_pack_keeps_all_detail(context, state, withheld_areas):
         benchmark=state.benchmark,
     ))  # fmt: skip
     assert score_text(overall, "en") in repr(data)
+
+
+def _scores_zip(app, user):
+    answer = app.server.test_client().get("/download/scores.zip", headers={HEADER: user})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".csv"))
+        rows = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+        sidecar = next(n for n in archive.namelist() if n.endswith("-metadata.json"))
+        import json
+
+        metadata = json.loads(archive.read(sidecar))
+    return rows, metadata
+
+
+@pytest.mark.parametrize(("user", "withholds"), [("vic", True), ("ana", False), ("ada", False)])
+def test_the_method_pages_scores_zip_follows_the_role(app, state, withheld_areas, user, withholds):
+    rows, metadata = _scores_zip(app, user)
+    header, body = rows[0], rows[2:]
+    at = {
+        r[header.index("area_pcode")]: r
+        for r in body
+        if r[header.index("round")] == state.round
+        and r[header.index("group")] == state.group
+        and r[header.index("benchmark")] == state.benchmark
+        and r[header.index("code")] == "overall"
+    }
+    scores = [at[p][header.index("score")] != "" for p in withheld_areas]
+    flagged = [at[p][header.index("suppressed")] == "yes" for p in withheld_areas]
+    assert (not any(scores)) if withholds else all(scores)
+    assert all(flagged) if withholds else not any(flagged)
+    # the sidecar says which rule applied
+    assert metadata["small_samples_withheld"] is withholds
+    rule = metadata["suppression_rule"]
+    assert ("withheld (left empty" in rule) is withholds
+    assert ("Not for public distribution" in rule) is not withholds
+
+
+def test_an_analysts_pdf_pack_says_small_samples_are_shown(context, state, withheld_areas):
+    from dashboard.report import pack_data
+
+    def caveat_and_about(withhold):
+        data = pack_data(
+            context,
+            areas=withheld_areas[:1],
+            round=state.round,
+            level=state.level,
+            withhold_small_samples=withhold,
+        )
+        grey = data["multiples"]["grey"]
+        assert ("suppressed" in grey) is withhold
+        assert ("withheld" in data["main_map"]["note"]) is withhold
+        return repr(data["caveats"]) + repr(data["about"]) + data["main_map"]["note"]
+
+    public, full = caveat_and_about(True), caveat_and_about(False)
+    assert "Small samples are suppressed" in public and "withheld" in public
+    assert "not for public distribution" not in public.lower()
+    assert "Small samples are suppressed" not in full
+    assert "are withheld" not in full and "withheld (left empty" not in full
+    assert "not for public distribution" in full.lower()

@@ -1,0 +1,97 @@
+"""A reader whose session ends while the dashboard is open is told so, in the page's
+language, with a link to sign in again that brings them back to the same view
+(DESIGN 5.1): the gate answers the next callback with 401 and assets/session.js shows
+the notice; all under the Content-Security-Policy."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard import ids
+from dashboard.i18n import translator
+from dashboard.serving import ServingSettings
+from dashboard.serving.access import SESSION_COOKIE
+from tests.serving.conftest import PASSWORD
+from tests.serving.test_csp_browser import MAP_DRAWN, RECORD_VIOLATIONS
+
+pytestmark = pytest.mark.browser
+
+VIEW = "/?lang=fr"
+
+
+@pytest.fixture(scope="module")
+def private_server(served_workspace, accounts):
+    from dashboard.app import create_app
+
+    app = create_app(served_workspace, serving=ServingSettings(public=False, audit=False))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def _sign_in(page, base, name="ana"):
+    page.fill("#login-name", name)
+    page.fill("#login-password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _step_the_slider(page):
+    handle = page.locator(f"#{ids.ROUND} [role=slider]").first
+    handle.focus()
+    page.keyboard.press("ArrowLeft")
+
+
+def test_an_expired_session_says_so_and_offers_the_login(page, private_server):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.add_init_script(RECORD_VIOLATIONS)
+    base = private_server
+    page.goto(base + VIEW)
+    assert "/login" in page.url
+    _sign_in(page, base)
+    page.wait_for_url(base + VIEW, timeout=30_000)
+    page.wait_for_function(MAP_DRAWN, timeout=60_000)
+    notice = page.locator(f"#{ids.SESSION_NOTICE}")
+    assert notice.is_hidden()  # nothing to say while the session lives
+
+    # The session ends (expired, or signed out elsewhere): the cookie is gone.
+    page.context.clear_cookies(name=SESSION_COOKIE)
+    with page.expect_response(
+        lambda r: "_dash-update-component" in r.url and r.status == 401, timeout=30_000
+    ):
+        _step_the_slider(page)
+    notice.wait_for(state="visible", timeout=10_000)
+
+    _ = translator("fr")
+    assert notice.get_attribute("role") == "alert"
+    expected = _(
+        "Your session has ended, so this page can no longer update. Sign in again to go "
+        "on: you will come back to this view."
+    )
+    assert expected in notice.inner_text() and expected.startswith("Votre session")
+    link = notice.locator("a")
+    assert link.inner_text() == _("Sign in again") == "Se reconnecter"
+    target = urlsplit(link.get_attribute("href"))
+    assert target.path == "/login"
+    query = parse_qs(target.query)
+    assert query["next"] == [VIEW] and query["lang"] == ["fr"]
+
+    # The link leads back to the same view once signed in again.
+    link.click()
+    page.wait_for_url("**/login**", timeout=30_000)
+    _sign_in(page, base)
+    page.wait_for_url(base + VIEW, timeout=30_000)
+    page.wait_for_function(MAP_DRAWN, timeout=60_000)
+    assert page.locator(f"#{ids.SESSION_NOTICE}").is_hidden()
+    assert page.evaluate("window.__cspViolations") == []
+    assert errors == []
