@@ -166,9 +166,29 @@ class MapSource:
             values.loc[hide, ["score", "class"]] = np.nan
             values.loc[hide, "class_label"] = None
         values["note"] = _notes(values, state, arrays.children_at(state))
+        # The persons present of the view's group (the hover card's last line).
+        values["present"] = (
+            self.returnees_present(state)
+            if state.group == "returnee"
+            else values["idps_present"].to_numpy(dtype=float)
+        )
         if state.show != "score":
             values = self._change(values, state)
         return values
+
+    def returnees_present(self, state: ViewState) -> np.ndarray:
+        """Per area of the layer (geometry order): returnees present in the view's round,
+        from the counts (own figure, else the children's sum); NaN without a figure. The
+        hover card of the returnee view shows these, not the IDP figure."""
+        from dashboard.briefing.counts import counts_at_level, holdings
+
+        locations = list(self.layers[state.level].locations)
+        if "returnees_present" not in holdings(self.context).counts:
+            return np.full(len(locations), np.nan)
+        table = counts_at_level(self.context, "returnees_present", state.level)
+        if state.round not in table.columns:
+            return np.full(len(locations), np.nan)
+        return table[state.round].reindex(locations).to_numpy(dtype=float)
 
     def withheld(self, state: ViewState) -> np.ndarray:
         """Per area of the layer (geometry order): whether the public view withholds the
@@ -242,6 +262,7 @@ class MapSource:
             lang=state.lang,
             change=change_label(state),
             span=self.change_span(state) if state.show != "score" else 20.0,
+            group=state.group,
         )
 
 

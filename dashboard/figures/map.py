@@ -217,8 +217,11 @@ def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, li
     rel = np.where(np.isnan(reliability), None, reliability).tolist()
     labels = frame["class_label"].to_numpy(dtype=object)
     labels = np.where([isinstance(label, str) for label in labels], labels, "").tolist()
-    if "idps_present" in frame:
-        idps = np.round(frame["idps_present"].to_numpy(dtype=float))
+    # ``present``: persons of the view's group (returnees for the returnee view), where
+    # the caller gives it; else the IDP figure the scores carry.
+    column = "present" if "present" in frame else "idps_present"
+    if column in frame:
+        idps = np.round(frame[column].to_numpy(dtype=float))
     else:
         idps = np.full(len(frame), np.nan)
     people = np.where(np.isnan(idps), None, idps).tolist()
@@ -250,10 +253,12 @@ def hovertemplate(
     criterion_label: str | None = None,
     lang: str | None = DEFAULT_LANGUAGE,
     change: str | None = None,
+    group: str = "idp",
 ) -> str:
     """Hover card of the score trace; ``criterion_label`` None means the overall score,
-    which has a class; ``change`` names the change a change map shows. Numbers follow
-    the figure's ``separators`` (the language's)."""
+    which has a class; ``change`` names the change a change map shows; the persons
+    present are the view's ``group`` (IDPs or returnees). Numbers follow the figure's
+    ``separators`` (the language's)."""
     _ = translator(lang)
     lines = ["<b>%{text}</b>", _("P-code: %(value)s") % {"value": "%{location}"}]
     if change:
@@ -272,7 +277,8 @@ def hovertemplate(
         ]
     lines += [
         _("Reliability: %(value)s / 10 (0 = most reliable)") % {"value": "%{customdata[1]:.1f}"},
-        _("IDPs present: %(value)s") % {"value": "%{customdata[2]:,.0f}"},
+        (_("Returnees present: %(value)s") if group == "returnee" else _("IDPs present: %(value)s"))
+        % {"value": "%{customdata[2]:,.0f}"},
     ]
     # The note (rolled up, low reliability) brings its own line breaks.
     return "<br>".join(lines) + "%{hovertext}<extra></extra>"
@@ -391,6 +397,7 @@ def map_figure(
     lang: str | None = DEFAULT_LANGUAGE,
     change: str | None = None,
     span: float = 20.0,
+    group: str = "idp",
 ) -> dict:
     """Choropleth of one admin level's scores (0-100, fixed class steps), as a plain
     figure dict (what ``dcc.Graph`` and kaleido take; no Plotly validation, DESIGN 9).
@@ -403,7 +410,8 @@ def map_figure(
     FeatureCollection itself (static images). ``locations``/``names`` list every area of
     the level in the geometry's order (so areas without a score are drawn grey);
     ``values`` comes from ``map_values`` (optionally with a ``note`` column of extra
-    hover lines). ``criterion_label`` None maps the overall score.
+    hover lines, and a ``present`` column of the ``group``'s persons present).
+    ``criterion_label`` None maps the overall score.
     """
     _ = translator(lang)
     locations = [str(code) for code in locations]
@@ -425,7 +433,7 @@ def map_figure(
         # "no score"; the legend annotation can, and it travels with the figure into
         # downloaded images and the PDF.
         "showscale": False,
-        "hovertemplate": hovertemplate(criterion_label, lang, change),
+        "hovertemplate": hovertemplate(criterion_label, lang, change, group),
         # Rows without an IDP figure leave it out: the hover says "–", not 0.
         "hovertemplatefallback": "–",
     }

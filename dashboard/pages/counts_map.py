@@ -148,10 +148,12 @@ def counts_summary(values: pd.DataFrame, view: CountView, lang: str) -> str:
 
 
 def _label(view: CountView, lang: str) -> str:
+    """What the hover card and colour bar call the values: the group's count, and on a
+    change map which change of it (the card follows the group either way)."""
     _ = translator(lang)
     if view.measure == "present":
         return _(COUNT_LABELS[view.variable])
-    return _(MEASURE_LABELS[view.measure])
+    return f"{_(COUNT_LABELS[view.variable])} · {_(MEASURE_LABELS[view.measure])}"
 
 
 def _level_links(context: AppContext, state: ViewState) -> html.Nav:

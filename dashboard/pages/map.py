@@ -202,7 +202,7 @@ def map_patch(
         patch["data"][trace]["z"] = [0] * len(low)
     if not values_only:
         patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
-            _hover_label(state, source.framework), state.lang, change_label(state)
+            _hover_label(state, source.framework), state.lang, change_label(state), state.group
         )
     return patch
 
