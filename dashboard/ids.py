@@ -30,8 +30,18 @@ def lang_link(code: str) -> str:
     return LANG_LINK_PREFIX + code
 
 
+#: The map page's links to the score map and the change maps, by ``show``.
+SHOW_LINK_PREFIX = "show-link-"
+
+
+def show_link(show: str) -> str:
+    return SHOW_LINK_PREFIX + show.replace("_", "-")
+
+
 # Map page controls
 CRITERION = "criterion"
+#: The indicator-level map: one indicator in place of the criterion ("" for none).
+INDICATOR = "indicator"
 GROUP = "group"
 BENCHMARK = "benchmark"
 ROUND = "round"
