@@ -122,6 +122,8 @@ COUNTS_MEASURE = "counts-measure"
 COUNTS_STYLE = "counts-style"
 COUNTS_ROUND = "counts-round"
 COUNTS_SETTINGS = "counts-settings"
+#: The counts page's own Location (its controls read and write the query).
+COUNTS_URL = "counts-url"
 COUNTS_HEADLINE = "counts-headline"
 COUNTS_CAPTION = "counts-caption"
 COUNTS_SUMMARY = "counts-summary"

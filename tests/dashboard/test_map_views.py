@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from dash import no_update
 
 from dashboard import ids
 from dashboard.briefing.counts import counts_at_level
@@ -265,3 +266,71 @@ def test_change_links_follow_the_chosen_criterion_and_indicator(demo_context):
         assert "criterion=safety" in href and f"indicator={INDICATOR}" in href
         assert "lang=fr" in href
         assert (f"show={show}" in href) == (show != "score")
+
+
+# -- the counts map's controls in the URL ---------------------------------------------------
+
+
+def test_counts_controls_write_and_read_the_url(counts_source):
+    from dashboard.app import render_page
+    from dashboard.figures.counts import CHOROPLETH_TRACE, SYMBOL_TRACE
+    from dashboard.i18n import month_year
+    from tests.helpers import text_of
+
+    context = counts_source.context
+    rounds = counts_at_level(context, "returnees_present", 2).columns.tolist()
+    settings = {"level": 2, "lang": "fr"}
+    # A control writes the query (other parameters kept) ...
+    search, *controls = counts_map.sync_counts_url(
+        ids.COUNTS_STYLE,
+        "?lang=fr",
+        "returnee",
+        "since_previous",
+        "symbols",
+        1,
+        settings,
+        counts_source,
+    )
+    assert controls == [no_update] * 4
+    assert search == (
+        f"?round={rounds[1]}&level=2&group=returnee&show=since_previous&style=symbols&lang=fr"
+    )
+    # ... the same controls again leave it alone ...
+    again = counts_map.sync_counts_url(
+        ids.COUNTS_GROUP,
+        search,
+        "returnee",
+        "since_previous",
+        "symbols",
+        1,
+        settings,
+        counts_source,
+    )
+    assert again[0] is no_update
+    # ... and the URL (a link, back/forward) sets the controls that differ.
+    back = counts_map.sync_counts_url(
+        ids.COUNTS_URL, search, "idp", "present", "symbols", 3, settings, counts_source
+    )
+    assert back == (no_update, "returnee", "since_previous", no_update, 1)
+    plain = counts_map.sync_counts_url(
+        ids.COUNTS_URL,
+        "?lang=fr",
+        "returnee",
+        "since_previous",
+        "symbols",
+        1,
+        settings,
+        counts_source,
+    )
+    assert plain == (no_update, "idp", "present", "choropleth", len(rounds) - 1)
+    # A link opens the page as it was: group, measure, style and round.
+    page = render_page("/", search, context, counts_source, {})
+    assert find(page, ids.COUNTS_GROUP).value == "returnee"
+    assert find(page, ids.COUNTS_MEASURE).value == "since_previous"
+    assert find(page, ids.COUNTS_STYLE).value == "symbols"
+    assert find(page, ids.COUNTS_ROUND).value == 1
+    figure = find(page, ids.COUNTS_MAP).figure
+    assert figure.data[SYMBOL_TRACE].visible and not figure.data[CHOROPLETH_TRACE].visible
+    caption = text_of(find(page, ids.COUNTS_CAPTION))
+    assert "Personnes retournées présentes" in caption and month_year(rounds[1], "fr") in caption
+    assert find(page, ids.COUNTS_URL) is not None
