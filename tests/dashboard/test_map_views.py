@@ -334,3 +334,27 @@ def test_counts_controls_write_and_read_the_url(counts_source):
     caption = text_of(find(page, ids.COUNTS_CAPTION))
     assert "Personnes retournées présentes" in caption and month_year(rounds[1], "fr") in caption
     assert find(page, ids.COUNTS_URL) is not None
+
+
+# -- the framework's own words in the reader's language -----------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "es"])
+def test_method_page_and_pdf_method_speak_the_language(demo_app_context, lang):
+    import html as html_text
+
+    from dashboard.pages import method
+    from dashboard.report import pack_data, pdf
+    from tests.helpers import text_of
+
+    framework = demo_app_context.framework
+    why = framework.indicators[0].why(lang)
+    assert why and why != framework.indicators[0].why("en")
+    page = text_of(method.layout(demo_app_context, view(lang=lang)))
+    assert why in page and framework.indicators[0].why("en") not in page
+    assert framework.title(lang) in page and framework.describe(lang) in page
+    data = pack_data(demo_app_context, round=LATEST, lang=lang)
+    assert data["method"]["goalposts"][0]["why"] == why
+    printed = html_text.unescape(pdf.render_html(data))
+    assert why in printed and framework.indicators[0].why("en") not in printed
+    assert framework.title(lang) in printed and framework.describe(lang) in printed
