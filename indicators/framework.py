@@ -60,6 +60,8 @@ def in_language(text: str | dict[str, str] | None, lang: str = "en") -> str:
     if isinstance(text, dict):
         return text.get(lang) or text.get("en") or ""
     return text or ""
+
+
 Number = Annotated[float, BeforeValidator(_not_boolean), Field(allow_inf_nan=False)]
 
 
