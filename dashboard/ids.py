@@ -32,8 +32,18 @@ def lang_link(code: str) -> str:
     return LANG_LINK_PREFIX + code
 
 
+#: The map page's links to the score map and the change maps, by ``show``.
+SHOW_LINK_PREFIX = "show-link-"
+
+
+def show_link(show: str) -> str:
+    return SHOW_LINK_PREFIX + show.replace("_", "-")
+
+
 # Map page controls
 CRITERION = "criterion"
+#: The indicator-level map: one indicator in place of the criterion ("" for none).
+INDICATOR = "indicator"
 GROUP = "group"
 BENCHMARK = "benchmark"
 ROUND = "round"
@@ -114,6 +124,8 @@ COUNTS_MEASURE = "counts-measure"
 COUNTS_STYLE = "counts-style"
 COUNTS_ROUND = "counts-round"
 COUNTS_SETTINGS = "counts-settings"
+#: The counts page's own Location (its controls read and write the query).
+COUNTS_URL = "counts-url"
 COUNTS_HEADLINE = "counts-headline"
 COUNTS_CAPTION = "counts-caption"
 COUNTS_SUMMARY = "counts-summary"

@@ -49,6 +49,19 @@ def _not_boolean(value: object) -> object:
 
 
 Label = Annotated[dict[str, str], AfterValidator(_has_english)]
+#: Free text from the framework file: one string, or one per language like a label
+#: ({en: ..., fr: ..., ar: ..., es: ...}; English required, the others fall back to it).
+Text = str | Label
+
+
+def in_language(text: str | dict[str, str] | None, lang: str = "en") -> str:
+    """``text`` in ``lang``: a plain string as is, a mapping's entry for ``lang`` or
+    else its English one; "" for none."""
+    if isinstance(text, dict):
+        return text.get(lang) or text.get("en") or ""
+    return text or ""
+
+
 Number = Annotated[float, BeforeValidator(_not_boolean), Field(allow_inf_nan=False)]
 
 
@@ -63,8 +76,9 @@ class Indicator(_Strict):
     label: Label
     unit: str = Field(min_length=1)
     goalposts: tuple[Number, Number]
-    #: One line on why the goalposts are where they are; shown on the method page.
-    rationale: str | None = None
+    #: One line on why the goalposts are where they are (text, or text per language);
+    #: shown on the method page and in the PDF's method section.
+    rationale: Text | None = None
     source: str | None = None
 
     @field_validator("goalposts")
@@ -76,6 +90,10 @@ class Indicator(_Strict):
         if worst == best:
             raise ValueError(f"worst and best goalposts are equal ({worst}); they must differ")
         return value
+
+    def why(self, lang: str = "en") -> str:
+        """The rationale in ``lang``, falling back to English ("" without one)."""
+        return in_language(self.rationale, lang)
 
     @property
     def worst(self) -> float:
@@ -108,10 +126,14 @@ class Criterion(_Strict):
 
 
 class Framework(_Strict):
-    name: str
+    # ``name`` in the file may be text or text per language; ``name`` on the object is
+    # the English (the one written into scores and exports), ``title(lang)`` the reader's.
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+    names: Text = Field(alias="name")
     version: str
     #: Plain text, or a label by language ({en: ..., fr: ...}) like the other labels.
-    description: str | Label | None = None
+    description: Text | None = None
     n_min: int = Field(default=30, ge=0)
     min_criteria: int = Field(default=5, ge=1)
     aggregation: Literal["geometric", "arithmetic"] = "geometric"
@@ -181,11 +203,18 @@ class Framework(_Strict):
         """Sub-criterion code -> criterion code."""
         return {s.code: c.code for c in self.criteria for s in c.subcriteria}
 
+    @property
+    def name(self) -> str:
+        """The framework's name in English (scores, exports and file names carry it)."""
+        return in_language(self.names, "en")
+
+    def title(self, lang: str = "en") -> str:
+        """The framework's name in ``lang``, falling back to English."""
+        return in_language(self.names, lang)
+
     def describe(self, lang: str = "en") -> str:
         """The description in ``lang``, falling back to English ("" without one)."""
-        if isinstance(self.description, dict):
-            return self.description.get(lang) or self.description.get("en") or ""
-        return self.description or ""
+        return in_language(self.description, lang)
 
     def label(self, code: str, lang: str = "en") -> str:
         """The label of any code in ``lang``, falling back to English, then the code."""

@@ -19,10 +19,13 @@ from babel.lists import format_list
 from dashboard.briefing.labels import (
     CLASS_NAMES,
     CLASS_RANGES,
+    GROUP_LABELS,
+    HOST_NAME,
     LOW_RELIABILITY,
     VIEW_PHRASES,
     class_label,
 )
+from dashboard.briefing.map_series import IndicatorArrays, change_at, change_span, series
 from dashboard.briefing.numbers import shown_array
 from dashboard.briefing.view import OVERALL, ViewOptions, ViewState, view_options
 from dashboard.context import AppContext
@@ -159,6 +162,19 @@ class MapSource:
         the public view withholds (small samples, DESIGN 8)."""
         arrays = self._arrays(state.level, state.core)
         values = arrays.values(state)
+        if state.indicator:
+            # The indicator's own score; its value and the comparator's go on the card.
+            picked = self.indicator_arrays(state.level, state.indicator).at(state)
+            own, host = indicator_texts(
+                state, self.framework, picked["value"], picked["host"], picked["own_host"]
+            )
+            values = values.assign(
+                score=picked["score"],
+                rolled_up=False,
+                value_text=own,
+                host_text=host,
+                **{"class": np.nan, "class_label": None},
+            )
         if withhold is None:
             withhold = is_public_view()
         if withhold:
@@ -166,9 +182,29 @@ class MapSource:
             values.loc[hide, ["score", "class"]] = np.nan
             values.loc[hide, "class_label"] = None
         values["note"] = _notes(values, state, arrays.children_at(state))
+        # The persons present of the view's group (the hover card's last line).
+        values["present"] = (
+            self.returnees_present(state)
+            if state.group == "returnee"
+            else values["idps_present"].to_numpy(dtype=float)
+        )
         if state.show != "score":
             values = self._change(values, state)
         return values
+
+    def returnees_present(self, state: ViewState) -> np.ndarray:
+        """Per area of the layer (geometry order): returnees present in the view's round,
+        from the counts (own figure, else the children's sum); NaN without a figure. The
+        hover card of the returnee view shows these, not the IDP figure."""
+        from dashboard.briefing.counts import counts_at_level, holdings
+
+        locations = list(self.layers[state.level].locations)
+        if "returnees_present" not in holdings(self.context).counts:
+            return np.full(len(locations), np.nan)
+        table = counts_at_level(self.context, "returnees_present", state.level)
+        if state.round not in table.columns:
+            return np.full(len(locations), np.nan)
+        return table[state.round].reindex(locations).to_numpy(dtype=float)
 
     def withheld(self, state: ViewState) -> np.ndarray:
         """Per area of the layer (geometry order): whether the public view withholds the
@@ -179,35 +215,59 @@ class MapSource:
             locations = list(self.layers[state.level].locations)
             self._memo[key] = flags.reindex(area=locations, fill_value=False)
         flags = self._memo[key]
+        if state.indicator:
+            return self.indicator_arrays(state.level, state.indicator).at(state)["hidden"]
         name = "overall" if state.criterion == OVERALL else state.criterion
         at = pd.Timestamp(state.round).to_datetime64()
         if name not in flags or at not in flags["round"].values:
             return np.zeros(len(self.layers[state.level].locations), dtype=bool)
         return np.asarray(flags[name].sel(round=at).values, dtype=bool)
 
-    def _change(self, values: pd.DataFrame, state: ViewState) -> pd.DataFrame:
-        """The overall score's change (since the previous or the first round with a
-        score) in place of the score: from the area table as every output shows it
-        (``shown_table``), so a change with a withheld end stays empty."""
-        from dashboard.briefing.areas import shown_table
+    def indicator_arrays(self, level: int, indicator: str) -> IndicatorArrays:
+        """One indicator's scores, values and withheld flags at ``level`` (memoised)."""
+        key = ("indicator", level, indicator)
+        if key not in self._memo:
+            locations = self.layers[level].locations
+            self._memo[key] = IndicatorArrays.of(self.context, level, indicator, locations)
+        return self._memo[key]
 
-        table = shown_table(self.context, replace(state, criterion=OVERALL))
-        change = table.set_index("pcode")[state.show].reindex(values["pcode"])
-        return values.assign(
-            score=change.to_numpy(dtype=float), **{"class": np.nan, "class_label": None}
-        )
+    def _series(self, state: ViewState) -> tuple[np.ndarray, np.ndarray]:
+        """The view's code over every round (area, round) and its withheld flags."""
+        key = ("series", state.level, state.core, state.group, state.benchmark, state.shown)
+        if key not in self._memo:
+            arrays = (
+                self.indicator_arrays(state.level, state.indicator) if state.indicator else None
+            )
+            locations = self.layers[state.level].locations
+            self._memo[key] = series(self.context, state, locations, arrays)
+        return self._memo[key]
+
+    def _change(self, values: pd.DataFrame, state: ViewState) -> pd.DataFrame:
+        """The change of the code the view shows (overall score, criterion or indicator)
+        since the previous or the first round with a score, in place of the score;
+        empty where either end is withheld, as the area table (``shown_table``) has it."""
+        scores, hidden = self._series(state)
+        rounds = list(self.context.rounds)
+        if state.round not in rounds:
+            moved = np.full(len(values), np.nan)
+        else:
+            moved = change_at(scores, hidden, rounds.index(state.round), state.show)
+        return values.assign(score=moved, **{"class": np.nan, "class_label": None})
 
     def change_span(self, state: ViewState) -> float:
-        """The largest change of the level's overall score in any round (either sign):
-        a change map keeps one colour scale while the slider moves."""
-        key = ("span", state.level, state.core, state.group, state.benchmark, state.show)
+        """The largest change of the view's code in any round (either sign): a change
+        map keeps one colour scale while the slider moves."""
+        key = (
+            "span",
+            state.level,
+            state.core,
+            state.group,
+            state.benchmark,
+            state.show,
+            state.shown,
+        )
         if key not in self._memo:
-            variable = self.context.change(state.level, state.core)[state.show]
-            picked = variable.sel(group=state.group)
-            if "benchmark" in picked.dims:
-                picked = picked.sel(benchmark=state.benchmark)
-            largest = float(np.nanmax(np.abs(picked.values))) if picked.notnull().any() else 0
-            self._memo[key] = max(5.0, float(np.ceil(largest / 5) * 5))
+            self._memo[key] = change_span(self._series(state)[0], state.show)
         return self._memo[key]
 
     def figure(self, state: ViewState, height: int = 600) -> dict:
@@ -240,8 +300,10 @@ class MapSource:
             criterion_label=_hover_label(state, self.framework),
             height=height,
             lang=state.lang,
-            change=change_label(state),
+            change=change_label(state, self.framework),
             span=self.change_span(state) if state.show != "score" else 20.0,
+            group=state.group,
+            comparison=comparison(state),
         )
 
 
@@ -379,37 +441,87 @@ def _notes(values: pd.DataFrame, state: ViewState, counts: np.ndarray | None) ->
 
 
 def criterion_label(criterion: str, framework: Framework, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The words for "overall", a criterion or an indicator code."""
     if criterion == OVERALL:
         return translator(lang)("Overall score")
     return framework.label(criterion, lang)
 
 
+def shown_label(state: ViewState, framework: Framework) -> str:
+    """What the map shows, in words: the indicator, the criterion or the overall score."""
+    return criterion_label(state.shown, framework, state.lang)
+
+
 def _hover_label(state: ViewState, framework: Framework) -> str | None:
-    return (
-        None
-        if state.criterion == OVERALL
-        else criterion_label(state.criterion, framework, state.lang)
-    )
+    return None if state.shown == OVERALL else shown_label(state, framework)
 
 
-#: What a change map is called, by ``show``.
+#: What a change map is called, by ``show``: of the overall score, or of a named code.
 CHANGE_LABELS = {
     "since_previous": N_("Change in the overall score since the previous round"),
     "since_first": N_("Change in the overall score since the first round"),
 }
+NAMED_CHANGE_LABELS = {
+    "since_previous": N_("Change in {name} since the previous round"),
+    "since_first": N_("Change in {name} since the first round"),
+}
 
 
-def change_label(state: ViewState) -> str | None:
-    """The change a change map shows, in words; None on a score map."""
+def change_label(state: ViewState, framework: Framework | None = None) -> str | None:
+    """The change a change map shows, in words (naming the criterion or indicator with
+    ``framework``); None on a score map."""
     if state.show not in CHANGE_LABELS:
         return None
-    return translator(state.lang)(CHANGE_LABELS[state.show])
+    _ = translator(state.lang)
+    if state.shown == OVERALL or framework is None:
+        return _(CHANGE_LABELS[state.show])
+    return _(NAMED_CHANGE_LABELS[state.show]).format(name=shown_label(state, framework))
+
+
+def _unit_text(value: float, unit: str, lang: str) -> str:
+    text = number(value, lang, 1)
+    if unit == "percent":
+        return text + " %"
+    return text if unit in ("ratio", "score", "") else f"{text} {unit}"
+
+
+def indicator_texts(
+    state: ViewState,
+    framework: Framework,
+    values: np.ndarray,
+    host: np.ndarray,
+    own_host: np.ndarray,
+) -> tuple[list[str], list[str]]:
+    """Per area, for an indicator map's hover card (HTML-escaped text): the displaced
+    group's value in the indicator's unit, and the comparator's (the host community's,
+    marked as borrowed where it is not the area's own)."""
+    _ = translator(state.lang)
+    unit = next((i.unit for i in framework.indicators if i.code == state.indicator), "")
+    borrowed = _("{value} (borrowed)")
+    own, other = [], []
+    for value, comparator, mine in zip(
+        values.tolist(), host.tolist(), own_host.tolist(), strict=True
+    ):
+        own.append("–" if value != value else _unit_text(value, unit, state.lang))
+        text = "–" if comparator != comparator else _unit_text(comparator, unit, state.lang)
+        if comparator == comparator and not mine:
+            text = borrowed.format(value=text)
+        other.append(html_text.escape(text))
+    return own, other
+
+
+def comparison(state: ViewState) -> tuple[str, str] | None:
+    """An indicator map's card names: the displaced group and the comparator."""
+    if not state.indicator:
+        return None
+    _ = translator(state.lang)
+    return _(GROUP_LABELS[state.group]), _(HOST_NAME)
 
 
 def caption(state: ViewState, framework: Framework) -> str:
     """One line naming what the map shows, e.g. for a screenshot in a briefing."""
     _ = translator(state.lang)
-    shown = change_label(state) or criterion_label(state.criterion, framework, state.lang)
+    shown = change_label(state, framework) or shown_label(state, framework)
     text = (
         f"{shown} — "
         f"{_(VIEW_PHRASES[state.group, state.benchmark])}{comma(state.lang)}"
@@ -438,7 +550,7 @@ def map_summary(state: ViewState, values: pd.DataFrame, framework: Framework) ->
     ngettext = ntranslator(state.lang)
     if state.show != "score":
         return _change_summary(state, values, framework)
-    steps = _steps(values, state.criterion)
+    steps = _steps(values, state.shown)
     n = len(values)
     head = ngettext(
         "Map of %(count)s area at admin level %(level)s",
@@ -448,7 +560,7 @@ def map_summary(state: ViewState, values: pd.DataFrame, framework: Framework) ->
     parts = []
     for step, span in reversed(CLASS_RANGES):  # worst first: what a briefing asks first
         count = int(np.sum(steps == step))
-        if state.criterion == OVERALL:
+        if state.shown == OVERALL:
             name = _(CLASS_NAMES[step])
         else:
             name = _("score %(range)s") % {"range": span}

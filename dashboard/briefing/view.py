@@ -1,9 +1,15 @@
 """The view state and the one URL parser (DESIGN 5).
 
-A view (round, criterion, group, benchmark, level, core, lang) lives in the URL query,
+A view (round, criterion, group, benchmark, level, core, lang, show, indicator) lives in
+the URL query,
 so a link reproduces it. ``parse_query`` is the only reader of a query string (pages,
 router, PDF export); ``to_query`` writes one and keeps other pages' parameters;
 ``ViewOptions`` says what each parameter may take in this app.
+
+``indicator`` (an indicator code of the framework) maps that one indicator in place of
+the criterion (the indicator-level map); without it, or with a code the framework does
+not have, the map shows ``criterion`` as before, so older links keep working. Only a
+workspace with scores offers it (``ViewOptions.indicators`` is empty otherwise).
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ class ViewOptions:
     benchmarks: tuple[str, ...] = BENCHMARKS
     #: The IRIS-core criteria: the only ones offered with ``core=iris``.
     core_criteria: tuple[str, ...] = ()
+    #: (indicator code, criterion code) in framework order: what ``indicator`` may take.
+    #: Empty without scores (boundaries only, DTM counts only).
+    indicators: tuple[tuple[str, str], ...] = ()
 
     @property
     def default(self) -> ViewState:
@@ -66,6 +75,11 @@ class ViewOptions:
         if core and self.core_criteria:
             return (OVERALL, *(c for c in self.criteria if c in self.core_criteria))
         return self.criteria
+
+    def indicators_for(self, core: bool) -> tuple[str, ...]:
+        """The indicator codes of the criteria offered (``criteria_for``)."""
+        criteria = set(self.criteria_for(core))
+        return tuple(code for code, criterion in self.indicators if criterion in criteria)
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,13 @@ class ViewState:
     lang: str = DEFAULT_LANGUAGE
     #: What the map shows (``show``), one of ``SHOWS``.
     show: str = SHOWS[0]
+    #: One indicator mapped in place of the criterion (``indicator``), or "".
+    indicator: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The code the map shows: the indicator if one is chosen, else the criterion."""
+        return self.indicator or self.criterion
 
 
 def scored_levels(result: xr.Dataset) -> list[int]:
@@ -102,6 +123,7 @@ def view_options(
     if isinstance(source, AppContext):
         framework = source.framework
         rounds = tuple(source.rounds)
+        scored = bool(rounds)
         shown = [lv for lv in source.scored_levels if lv in source.geometry]
         # Nothing scored (boundaries only, or DTM counts only): the levels with geometry,
         # so a link's ``level`` still means something to the counts map.
@@ -110,6 +132,7 @@ def view_options(
         if framework is None:
             raise TypeError("view_options needs the framework with a scored dataset")
         rounds = tuple(pd.to_datetime(source["round"].to_numpy()).strftime("%Y-%m-%d"))
+        scored = bool(rounds)
         with_geometry = set(levels)
         shown = [lv for lv in scored_levels(source) if not with_geometry or lv in with_geometry]
     return ViewOptions(
@@ -117,7 +140,14 @@ def view_options(
         criteria=(OVERALL, *framework.criterion_codes),
         levels=tuple(shown),
         core_criteria=tuple(framework.core_criterion_codes),
+        indicators=_indicator_pairs(framework) if scored else (),
     )
+
+
+def _indicator_pairs(framework: Framework) -> tuple[tuple[str, str], ...]:
+    owner = framework.subcriterion_parent()
+    parent = framework.indicator_parent()
+    return tuple((code, owner[parent[code]]) for code in framework.indicator_codes)
 
 
 def _round_value(text: str, rounds: Sequence[str]) -> str | None:
@@ -173,6 +203,8 @@ def parse_query(search: str | None, options: ViewOptions) -> ViewState:
     changes["lang"] = language(query.get("lang", "").strip().lower())
     if query.get("show", "").strip() in SHOWS:
         changes["show"] = query["show"].strip()
+    if query.get("indicator", "").strip() in options.indicators_for(core):
+        changes["indicator"] = query["indicator"].strip()
     return replace(state, **changes)
 
 
@@ -180,10 +212,11 @@ def to_query(state: ViewState, keep: str | None = "", *, owned: Iterable[str] = 
     """``state`` as a query string (with ``?``). Parameters of ``keep`` that the state
     does not set are carried over, so other pages' settings survive.
 
-    ``core`` and ``lang`` are written only when not at their defaults, and a default
-    does not override the value ``keep`` carries (a caller that only knows the map's own
-    parameters must not reset the reader's language) unless the key is in ``owned``
-    (the caller controls it: the map's criteria-set switch owns ``core``).
+    ``core``, ``lang``, ``show`` and ``indicator`` are written only when not at their
+    defaults, and a default does not override the value ``keep`` carries (a caller that
+    only knows the map's own parameters must not reset the reader's language) unless
+    the key is in ``owned`` (the caller controls it: the map's criteria-set switch owns
+    ``core``, its indicator choice ``indicator``).
     """
     own = {
         "round": state.round,
@@ -199,6 +232,8 @@ def to_query(state: ViewState, keep: str | None = "", *, owned: Iterable[str] = 
         written.append(("lang", state.lang))
     if state.show != SHOWS[0]:
         written.append(("show", state.show))
+    if state.indicator:
+        written.append(("indicator", state.indicator))
     mine = set(own) | {key for key, _value in written[len(own) :]} | set(owned)
     others = [(k, v) for k, v in query_pairs(keep) if k not in mine]
     return "?" + urlencode(written + others)
@@ -213,9 +248,10 @@ def state_from_controls(
     level: int | None = None,
     core: bool = False,
     lang: str = DEFAULT_LANGUAGE,
+    indicator: str | None = None,
 ) -> ViewState:
     """The view the controls show; anything out of range (a cleared dropdown, a slider
-    index past the end) falls back to the default."""
+    index past the end) falls back to the default (no indicator: the criterion map)."""
     default = options.default
     if isinstance(round_index, int | float) and 0 <= int(round_index) < len(options.rounds):
         round_ = options.rounds[int(round_index)]
@@ -230,4 +266,5 @@ def state_from_controls(
         level=level if level in options.levels else default.level,
         core=bool(core),
         lang=language(lang),
+        indicator=indicator if indicator in options.indicators_for(core) else "",
     )

@@ -219,14 +219,24 @@ def score_arrays(values: pd.DataFrame, locations: Sequence[str]) -> dict[str, li
     rel = np.where(np.isnan(reliability), None, reliability).tolist()
     labels = frame["class_label"].to_numpy(dtype=object)
     labels = np.where([isinstance(label, str) for label in labels], labels, "").tolist()
-    if "idps_present" in frame:
-        idps = np.round(frame["idps_present"].to_numpy(dtype=float))
+    # ``present``: persons of the view's group (returnees for the returnee view), where
+    # the caller gives it; else the IDP figure the scores carry.
+    column = "present" if "present" in frame else "idps_present"
+    if column in frame:
+        idps = np.round(frame[column].to_numpy(dtype=float))
     else:
         idps = np.full(len(frame), np.nan)
     people = np.where(np.isnan(idps), None, idps).tolist()
+    if "value_text" in frame:
+        # An indicator map: its value and the comparator's, as text in the unit, before
+        # the persons present (left out where missing, as above).
+        texts = zip(frame["value_text"].tolist(), frame["host_text"].tolist(), strict=True)
+        extra = [[v, h] for v, h in texts]
+    else:
+        extra = [[] for _ in range(len(frame))]
     customdata = [
-        None if not has else ([label, r, int(p)] if p is not None else [label, r])
-        for has, label, r, p in zip(scored.tolist(), labels, rel, people, strict=True)
+        None if not has else ([label, r, *more, int(p)] if p is not None else [label, r, *more])
+        for has, label, r, p, more in zip(scored.tolist(), labels, rel, people, extra, strict=True)
     ]
     if "note" in frame:
         hovertext = [note if isinstance(note, str) else "" for note in frame["note"].tolist()]
@@ -267,12 +277,18 @@ def hovertemplate(
     criterion_label: str | None = None,
     lang: str | None = DEFAULT_LANGUAGE,
     change: str | None = None,
+    group: str = "idp",
+    comparison: tuple[str, str] | None = None,
 ) -> str:
     """Hover card of the score trace; ``criterion_label`` None means the overall score,
-    which has a class; ``change`` names the change a change map shows. Numbers follow
-    the figure's ``separators`` (the language's)."""
+    which has a class; ``change`` names the change a change map shows; the persons
+    present are the view's ``group`` (IDPs or returnees). Numbers follow the figure's
+    ``separators`` (the language's). ``comparison`` (an indicator map: the names of the
+    displaced group and of the comparator) adds their values, which ``score_arrays``
+    puts in customdata 2 and 3 as text; the persons present then come fifth."""
     _ = translator(lang)
     lines = ["<b>%{text}</b>", _("P-code: %(value)s") % {"value": "%{location}"}]
+    people = 4 if comparison else 2
     if change:
         lines += [
             _("%(criterion)s: %(value)s") % {"criterion": html.escape(change), "value": "%{z:+.1f}"}
@@ -287,9 +303,17 @@ def hovertemplate(
             _("%(criterion)s: %(value)s")
             % {"criterion": html.escape(criterion_label), "value": "%{z:.1f}"}
         ]
+    if comparison:
+        lines += [
+            _("%(criterion)s: %(value)s")
+            % {"criterion": html.escape(name), "value": f"%{{customdata[{at}]}}"}
+            for at, name in enumerate(comparison, start=2)
+        ]
+    returnees = group == "returnee"
     lines += [
         _("Reliability: %(value)s / 10 (0 = most reliable)") % {"value": "%{customdata[1]:.1f}"},
-        _("IDPs present: %(value)s") % {"value": "%{customdata[2]:,.0f}"},
+        (_("Returnees present: %(value)s") if returnees else _("IDPs present: %(value)s"))
+        % {"value": f"%{{customdata[{people}]:,.0f}}"},
     ]
     # The note (rolled up, low reliability) brings its own line breaks.
     return "<br>".join(lines) + "%{hovertext}<extra></extra>"
@@ -408,6 +432,8 @@ def map_figure(
     lang: str | None = DEFAULT_LANGUAGE,
     change: str | None = None,
     span: float = 20.0,
+    group: str = "idp",
+    comparison: tuple[str, str] | None = None,
 ) -> dict:
     """Choropleth of one admin level's scores (0-100, fixed class steps), as a plain
     figure dict (what ``dcc.Graph`` and kaleido take; no Plotly validation, DESIGN 9).
@@ -420,7 +446,8 @@ def map_figure(
     FeatureCollection itself (static images). ``locations``/``names`` list every area of
     the level in the geometry's order (so areas without a score are drawn grey);
     ``values`` comes from ``map_values`` (optionally with a ``note`` column of extra
-    hover lines). ``criterion_label`` None maps the overall score.
+    hover lines, and a ``present`` column of the ``group``'s persons present).
+    ``criterion_label`` None maps the overall score.
     """
     _ = translator(lang)
     locations = [str(code) for code in locations]
@@ -444,7 +471,7 @@ def map_figure(
         # "no score"; the legend annotation can, and it travels with the figure into
         # downloaded images and the PDF.
         "showscale": False,
-        "hovertemplate": hovertemplate(criterion_label, lang, change),
+        "hovertemplate": hovertemplate(criterion_label, lang, change, group, comparison),
         # Rows without an IDP figure leave it out: the hover says "–", not 0.
         "hovertemplatefallback": "–",
     }

@@ -6,15 +6,23 @@ round, the headline figures above the map, and what to import next.
 The router (``dashboard.app.render_page``) serves it at ``/`` when the workspace has no
 score. ``update_counts`` answers the controls with a ``dash.Patch`` of values (never the
 geometry); the admin level is a link (new geometry: the router builds the page again).
+
+Its controls live in the URL like the score map's (DESIGN 5), so a link reproduces a
+counts view: ``group``, ``show`` (``since_previous`` / ``since_first``; none for persons
+present), ``style=symbols`` (none for shaded areas), ``round`` and ``level``.
+``counts_controls`` reads them, ``counts_query`` writes them, ``sync_counts_url`` keeps
+URL and controls in step (back/forward included).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import replace
+from urllib.parse import urlencode
 
 import pandas as pd
-from dash import Input, Output, Patch, State, dcc, get_relative_path, html, no_update
+from dash import Input, Output, Patch, State, ctx, dcc, get_relative_path, html, no_update
 
 from dashboard import ids
 from dashboard.briefing.counts import (
@@ -33,7 +41,7 @@ from dashboard.briefing.counts import (
 from dashboard.briefing.labels import GROUP_LABELS
 from dashboard.briefing.map_data import MapSource
 from dashboard.briefing.numbers import MINUS
-from dashboard.briefing.view import ViewState, round_value
+from dashboard.briefing.view import ViewState, query_pairs, query_values, round_value
 from dashboard.context import AppContext
 from dashboard.figures.counts import (
     CHOROPLETH_TRACE,
@@ -77,6 +85,87 @@ def count_view(
         round_ = round_value(state.round, rounds) if state.round else None
         round_ = round_ or rounds[-1]
     return CountView(variable, state.level, round_, measure if measure in MEASURES else "present")
+
+
+def counts_controls(context: AppContext, state: ViewState, search: str | None) -> dict:
+    """The counts controls a URL asks for: ``group``, ``measure``, ``style`` and
+    ``round`` (YYYY-MM-DD, of the group's count rounds); defaults where the URL has none
+    or a value the workspace lacks (None without counts)."""
+    query = query_values(search)
+    view = count_view(context, state)
+    if view is None:
+        return {}
+    group = next(g for g, v in _variables(context) if v == view.variable)
+    rounds = counts_at_level(context, view.variable, view.level).columns.tolist()
+    asked = round_value(query.get("round", ""), rounds)
+    show = query.get("show", "").strip()
+    style = query.get("style", "").strip()
+    return {
+        "group": group,
+        "measure": show if show in MEASURES and show != "present" else "present",
+        "style": style if style in STYLES else STYLES[0],
+        "round": asked or rounds[-1],
+        "rounds": rounds,
+    }
+
+
+def counts_query(
+    search: str | None, group: str, measure: str, style: str, round_: str, level: int
+) -> str:
+    """``search`` with the counts controls written in (the defaults left out, other
+    parameters kept): what the URL says after a control changed."""
+    own = [("round", round_), ("level", str(level)), ("group", group)]
+    if measure != "present":
+        own.append(("show", measure))
+    if style != STYLES[0]:
+        own.append(("style", style))
+    mine = {"round", "level", "group", "show", "style"}
+    others = [(k, v) for k, v in query_pairs(search) if k not in mine]
+    return "?" + urlencode(own + others)
+
+
+def sync_counts_url(
+    trigger: str | None,
+    search: str | None,
+    group: str | None,
+    measure: str | None,
+    style: str | None,
+    round_index: int | None,
+    settings: Mapping | None,
+    source: MapSource,
+) -> tuple:
+    """(search, group, measure, style, round index), ``no_update`` where nothing need
+    change. A changed URL (back/forward) sets the controls; a control writes the URL."""
+    settings = settings or {}
+    context = source.context
+    level, lang = int(settings.get("level", 0)), settings.get("lang", "en")
+    state = ViewState(
+        round="", criterion="overall", group="idp", benchmark="parity", level=level, lang=lang
+    )
+    if trigger in (None, ids.COUNTS_URL):
+        url_state = replace(state, group=query_values(search).get("group", "idp"))
+        wanted = counts_controls(context, url_state, search)
+        if not wanted:
+            return (no_update,) * 5
+        values = (
+            wanted["group"],
+            wanted["measure"],
+            wanted["style"],
+            wanted["rounds"].index(wanted["round"]),
+        )
+        current = (group, measure, style, round_index)
+        return (
+            no_update,
+            *(new if new != old else no_update for new, old in zip(values, current, strict=True)),
+        )
+    view = count_view(context, state, group, measure, round_index)
+    if view is None:
+        return (no_update,) * 5
+    chosen = next(g for g, v in _variables(context) if v == view.variable)
+    query = counts_query(
+        search, chosen, view.measure, style if style in STYLES else STYLES[0], view.round, level
+    )
+    return (query if query != (search or "") else no_update, *(no_update,) * 4)
 
 
 def _signed(value: float | None, lang: str) -> str:
@@ -148,10 +237,12 @@ def counts_summary(values: pd.DataFrame, view: CountView, lang: str) -> str:
 
 
 def _label(view: CountView, lang: str) -> str:
+    """What the hover card and colour bar call the values: the group's count, and on a
+    change map which change of it (the card follows the group either way)."""
     _ = translator(lang)
     if view.measure == "present":
         return _(COUNT_LABELS[view.variable])
-    return _(MEASURE_LABELS[view.measure])
+    return f"{_(COUNT_LABELS[view.variable])} · {_(MEASURE_LABELS[view.measure])}"
 
 
 def _level_links(context: AppContext, state: ViewState) -> html.Nav:
@@ -172,11 +263,16 @@ def _level_links(context: AppContext, state: ViewState) -> html.Nav:
     return html.Nav(links, className="control level-links", **{"aria-label": _("Admin level")})
 
 
-def counts_page(source: MapSource, state: ViewState) -> html.Div:
-    """The counts map page for ``state`` (the workspace has counts and no score)."""
+def counts_page(source: MapSource, state: ViewState, search: str | None = None) -> html.Div:
+    """The counts map page for ``state`` and the counts controls of ``search`` (the
+    workspace has counts and no score)."""
     context = source.context
     _ = translator(state.lang)
+    chosen = counts_controls(context, state, search)
     view = count_view(context, state)
+    if view is not None:
+        rounds = counts_at_level(context, view.variable, view.level).columns.tolist()
+        view = replace(view, round=chosen["round"], measure=chosen["measure"])
     advice = html.P(
         next_step(holdings(context), state.lang), id=ids.NEXT_STEP, className="next-step"
     )
@@ -184,7 +280,7 @@ def counts_page(source: MapSource, state: ViewState) -> html.Div:
         return html.Div([advice], id=ids.COUNTS_PAGE, className="map-page empty")
     layer = source.layer_at(view.level)
     values = count_values(context, view)
-    rounds = counts_at_level(context, view.variable, view.level).columns.tolist()
+    style = chosen["style"]
     groups = [{"label": _(GROUP_LABELS[g]), "value": g} for g, _v in _variables(context)]
     group = next(g for g, v in _variables(context) if v == view.variable)
     measures = [{"label": _(MEASURE_LABELS[m]), "value": m} for m in MEASURES]
@@ -200,6 +296,8 @@ def counts_page(source: MapSource, state: ViewState) -> html.Div:
         id=ids.COUNTS_PAGE,
         className="map-page counts-page",
         children=[
+            # The page's own Location, as on the score map: its controls write the query.
+            dcc.Location(id=ids.COUNTS_URL, refresh="callback-nav"),
             dcc.Store(id=ids.COUNTS_SETTINGS, data={"level": view.level, "lang": state.lang}),
             html.Dl(
                 headline_children(context, view, state.lang),
@@ -224,7 +322,7 @@ def counts_page(source: MapSource, state: ViewState) -> html.Div:
                     fieldset(
                         _("Drawn as"),
                         dcc.RadioItems(
-                            id=ids.COUNTS_STYLE, options=styles, value=STYLES[0], inline=True
+                            id=ids.COUNTS_STYLE, options=styles, value=style, inline=True
                         ),
                     ),
                     _level_links(context, state),
@@ -266,6 +364,8 @@ def counts_page(source: MapSource, state: ViewState) -> html.Div:
                             points=area_points(context, view.level),
                             bounds=layer.bounds,
                             label=_label(view, state.lang),
+                            change=view.measure != "present",
+                            style=style,
                             lang=state.lang,
                         ),
                         config={"displaylogo": False, "responsive": True, "locale": state.lang},
@@ -326,9 +426,29 @@ def update_counts(
 
 
 def register(app, context: AppContext, *, source: MapSource, current=None) -> None:
-    """The counts page's one callback: a one-line shim over ``update_counts``.
-    ``current()`` is the map's data of the request's generation (default: ``source``)."""
+    """The counts page's callbacks: one-line shims over ``sync_counts_url`` and
+    ``update_counts``. ``current()`` is the map's data of the request's generation
+    (default: ``source``)."""
     current = current or (lambda: source)
+    controls = [
+        (ids.COUNTS_GROUP, "value"),
+        (ids.COUNTS_MEASURE, "value"),
+        (ids.COUNTS_STYLE, "value"),
+        (ids.COUNTS_ROUND, "value"),
+    ]
+
+    @app.callback(
+        Output(ids.COUNTS_URL, "search"),
+        *(Output(i, p) for i, p in controls),
+        Input(ids.COUNTS_URL, "search"),
+        *(Input(i, p) for i, p in controls),
+        State(ids.COUNTS_SETTINGS, "data"),
+        prevent_initial_call=True,
+    )
+    def sync_counts(search, group, measure, style, round_index, settings):
+        return sync_counts_url(
+            ctx.triggered_id, search, group, measure, style, round_index, settings, current()
+        )
 
     @app.callback(
         Output(ids.COUNTS_MAP, "figure"),

@@ -33,14 +33,13 @@ import pandas as pd
 from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.briefing.labels import BENCHMARK_LABELS, GROUP_LABELS
 from dashboard.briefing.map_data import (
     MapLayer,
     MapSource,
     _hover_label,
     caption,
     change_label,
-    criterion_label,
+    comparison,
     map_summary,
 )
 from dashboard.briefing.view import (
@@ -67,13 +66,13 @@ from dashboard.i18n import (
     DEFAULT_LANGUAGE,
     language,
     month_year,
-    ntranslator,
-    number,
     translator,
 )
+from dashboard.pages.map_controls import map_controls
 from dashboard.pages.map_facts import (
     headline_strip,
     legend_text,
+    show_hrefs,
     show_links,
     update_headline,
     update_legend,
@@ -90,9 +89,11 @@ def sync_url(
     options: ViewOptions,
     level: int | None = None,
     core: str | None = None,
+    indicator: str | None = None,
 ) -> tuple:
     """Keep URL and controls in step. Returns (search, criterion, group, benchmark,
-    round index, level, core), with ``no_update`` for whatever need not change.
+    round index, level, core, indicator), with ``no_update`` for whatever need not
+    change (the indicator control says "" for none).
 
     ``trigger`` is the id of the component that fired (None on first load). The URL
     wins on first load and on back/forward; otherwise the controls write the URL.
@@ -106,8 +107,9 @@ def sync_url(
             options.rounds.index(url_state.round) if options.rounds else 0,
             url_state.level,
             "iris" if url_state.core else "all",
+            url_state.indicator,
         )
-        current = (criterion, group, benchmark, round_index, level, core)
+        current = (criterion, group, benchmark, round_index, level, core, indicator or "")
         return (
             no_update,
             *(new if new != old else no_update for new, old in zip(wanted, current, strict=True)),
@@ -121,9 +123,10 @@ def sync_url(
         level=url_state.level if level is None else level,
         core=url_state.core if core is None else core == "iris",
         lang=url_state.lang,
+        indicator=indicator,
     )
-    query = to_query(state, keep=search, owned=("core",))
-    return (query if query != (search or "") else no_update, *(no_update,) * 6)
+    query = to_query(state, keep=search, owned=("core", "indicator"))
+    return (query if query != (search or "") else no_update, *(no_update,) * 7)
 
 
 def locality_path(click_data: Mapping | None, relative: Callable[[str], str] = str) -> str:
@@ -208,7 +211,11 @@ def map_patch(
         patch["data"][NO_SCORE_TRACE][key] = value
     if not values_only:
         patch["data"][SCORE_TRACE]["hovertemplate"] = hovertemplate(
-            _hover_label(state, source.framework), state.lang, change_label(state)
+            _hover_label(state, source.framework),
+            state.lang,
+            change_label(state, source.framework),
+            state.group,
+            comparison(state),
         )
     return patch
 
@@ -221,8 +228,10 @@ def update_map(
     round_index: int | None,
     settings: Mapping | None,
     source: MapSource,
+    indicator: str | None = None,
 ) -> tuple:
-    """(figure Patch, caption, summary) for the controls' values. ``triggers`` are the
+    """(figure Patch, caption, summary) for the controls' values (``indicator``: the
+    indicator chosen, "" or None for the criterion map). ``triggers`` are the
     ids that fired: the slider alone sends values only. ``settings`` are the level, core
     and language the page was built for (``MAP_SETTINGS``). With no trigger (the page
     just built, at the view its layout already shows) nothing is sent."""
@@ -239,11 +248,13 @@ def update_map(
         level=settings.get("level"),
         core=bool(settings.get("core")),
         lang=settings.get("lang", DEFAULT_LANGUAGE),
+        indicator=indicator,
     )
     if settings.get("show") in SHOWS:  # a change map: set by the page, not a control
         state = dataclasses.replace(state, show=settings["show"])
     values = source.values(state)
-    patch = map_patch(state, source, values_only=triggers == {ids.ROUND}, values=values)
+    values_only = {t.split(".")[0] for t in triggers} == {ids.ROUND}
+    patch = map_patch(state, source, values_only=values_only, values=values)
     # Sent as the Patch's own wire form (what Dash would send for it): a plain dict that
     # the JSON encoder writes in one pass, where a Patch object makes it walk every value.
     return (
@@ -268,125 +279,6 @@ def round_labels(rounds: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> str:
     """Every round's name, in order, as JSON: the slider's ``aria-valuetext`` for each
     value (assets/a11y.js reads it), whether or not its mark is labelled."""
     return json.dumps([month_year(r, lang) for r in rounds], ensure_ascii=False)
-
-
-def _level_options(source: MapSource, lang: str) -> list[dict]:
-    ngettext = ntranslator(lang)
-    options = []
-    for level in sorted(source.options.levels):
-        count = len(source.layers[level].locations)
-        label = ngettext(
-            "Level %(level)s · %(count)s area",
-            "Level %(level)s · %(count)s areas",
-            count,
-        ) % {"level": level, "count": number(count, lang)}
-        options.append({"label": label, "value": level})
-    return options
-
-
-def dropdown_labels(lang: str) -> dict[str, str]:
-    """The words ``dcc.Dropdown`` shows itself (search box, clear buttons), translated."""
-    _ = translator(lang)
-    return {
-        "select_all": _("Select all"),
-        "deselect_all": _("Deselect all"),
-        "selected_count": _("{num_selected} selected"),
-        "search": _("Search"),
-        "clear_search": _("Clear search"),
-        "clear_selection": _("Clear selection"),
-        "no_options_found": _("No options found"),
-    }
-
-
-def map_controls(source: MapSource, state: ViewState) -> html.Div:
-    _ = translator(state.lang)
-    options, framework = source.options, source.framework
-    criteria = [
-        {"label": criterion_label(c, framework, state.lang), "value": c}
-        for c in options.criteria_for(state.core)
-    ]
-    groups = [{"label": _(GROUP_LABELS[g]), "value": g} for g in options.groups]
-    benchmarks = [{"label": _(BENCHMARK_LABELS[b]), "value": b} for b in options.benchmarks]
-    cores = [
-        {"label": _("All eight criteria"), "value": "all"},
-        {"label": _("IRIS core (five criteria)"), "value": "iris"},
-    ]
-    return html.Div(
-        className="controls",
-        children=[
-            html.Div(
-                className="control control-criterion",
-                children=[
-                    html.Label(_("Criterion"), htmlFor=ids.CRITERION, className="control-label"),
-                    dcc.Dropdown(
-                        id=ids.CRITERION,
-                        options=criteria,
-                        value=state.criterion,
-                        clearable=False,
-                        searchable=False,
-                        labels=dropdown_labels(state.lang),
-                    ),
-                ],
-            ),
-            html.Fieldset(
-                className="control",
-                children=[
-                    html.Legend(_("Displaced group"), className="control-label"),
-                    dcc.RadioItems(id=ids.GROUP, options=groups, value=state.group, inline=True),
-                ],
-            ),
-            html.Fieldset(
-                className="control",
-                children=[
-                    html.Legend(_("Benchmark"), className="control-label"),
-                    dcc.RadioItems(
-                        id=ids.BENCHMARK, options=benchmarks, value=state.benchmark, inline=True
-                    ),
-                ],
-            ),
-            html.Fieldset(
-                className="control",
-                children=[
-                    html.Legend(_("Admin level"), className="control-label"),
-                    dcc.RadioItems(
-                        id=ids.LEVEL,
-                        options=_level_options(source, state.lang),
-                        value=state.level,
-                        inline=True,
-                    ),
-                ],
-            ),
-            html.Fieldset(
-                className="control",
-                children=[
-                    html.Legend(_("Criteria"), className="control-label"),
-                    dcc.RadioItems(
-                        id=ids.CORE,
-                        options=cores,
-                        value="iris" if state.core else "all",
-                        inline=True,
-                    ),
-                ],
-            ),
-            html.Div(
-                className="control control-search",
-                children=[
-                    html.Label(
-                        _("Find an area"), htmlFor=ids.AREA_SEARCH, className="control-label"
-                    ),
-                    dcc.Dropdown(
-                        id=ids.AREA_SEARCH,
-                        options=[],
-                        placeholder=_("Type a name or P-code"),
-                        searchable=True,
-                        clearable=True,
-                        debounce=False,
-                        labels=dropdown_labels(state.lang),
-                    ),
-                ],
-            ),
-        ],
-    )
 
 
 def class_key(lang: str) -> html.Div:
@@ -504,7 +396,9 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                     ),
                 ],
             ),
-            html.P(id=ids.MAP_LEGEND, className="legend", children=legend_text(state)),
+            html.P(
+                id=ids.MAP_LEGEND, className="legend", children=legend_text(state, source.framework)
+            ),
             html.P(
                 id=ids.MAP_RELIABILITY_NOTE,
                 className="legend reliability-note",
@@ -532,7 +426,7 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
         (ids.BENCHMARK, "value"),
         (ids.ROUND, "value"),
     ]
-    switches = [(ids.LEVEL, "value"), (ids.CORE, "value")]
+    switches = [(ids.LEVEL, "value"), (ids.CORE, "value"), (ids.INDICATOR, "value")]
 
     @app.callback(
         Output(ids.MAP_URL, "search"),
@@ -541,10 +435,19 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
         *(Input(i, p) for i, p in controls + switches),
         prevent_initial_call=True,
     )
-    def sync_map_url(search, criterion, group, benchmark, round_index, level, core):
+    def sync_map_url(search, criterion, group, benchmark, round_index, level, core, indicator):
         options = current().options
         return sync_url(
-            ctx.triggered_id, search, criterion, group, benchmark, round_index, options, level, core
+            ctx.triggered_id,
+            search,
+            criterion,
+            group,
+            benchmark,
+            round_index,
+            options,
+            level,
+            core,
+            indicator,
         )
 
     @app.callback(
@@ -552,10 +455,11 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
         Output(ids.MAP_CAPTION, "children"),
         Output(ids.MAP_SUMMARY, "children"),
         *(Input(i, p) for i, p in controls),
+        Input(ids.INDICATOR, "value"),
         State(ids.MAP_SETTINGS, "data"),
         prevent_initial_call=True,
     )
-    def update_map_values(criterion, group, benchmark, round_index, settings):
+    def update_map_values(criterion, group, benchmark, round_index, indicator, settings):
         return update_map(
             ctx.triggered_prop_ids.values(),
             criterion,
@@ -564,6 +468,7 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
             round_index,
             settings,
             current(),
+            indicator,
         )
 
     @app.callback(
@@ -580,11 +485,21 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
     @app.callback(
         Output(ids.MAP_LEGEND, "children"),
         Input(ids.BENCHMARK, "value"),
+        Input(ids.CRITERION, "value"),
+        Input(ids.INDICATOR, "value"),
         State(ids.MAP_SETTINGS, "data"),
         prevent_initial_call=True,
     )
-    def legend_for_benchmark(benchmark, settings):
-        return update_legend(benchmark, settings)
+    def legend_for_view(benchmark, criterion, indicator, settings):
+        return update_legend(benchmark, settings, current(), criterion, indicator)
+
+    @app.callback(
+        *(Output(ids.show_link(show), "href") for show in SHOWS),
+        Input(ids.MAP_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def show_links_for_url(search):
+        return show_hrefs(search, current().options, app.get_relative_path)
 
     @app.callback(
         Output(ids.MAP_URL, "pathname"),

@@ -11,11 +11,21 @@ from dataclasses import replace
 
 from dash import dcc, get_relative_path, html
 
+from dashboard import ids
 from dashboard.briefing.areas import shown_table
 from dashboard.briefing.headline import headline, headline_figures
-from dashboard.briefing.map_data import MapSource
-from dashboard.briefing.view import OVERALL, SHOWS, ViewState, state_from_controls, to_query
+from dashboard.briefing.map_data import MapSource, criterion_label
+from dashboard.briefing.view import (
+    OVERALL,
+    SHOWS,
+    ViewOptions,
+    ViewState,
+    parse_query,
+    state_from_controls,
+    to_query,
+)
 from dashboard.i18n import DEFAULT_LANGUAGE, N_, translator
+from indicators.framework import Framework
 
 SHOW_LABELS = {
     "score": N_("Score"),
@@ -36,6 +46,7 @@ def show_links(state: ViewState) -> html.Nav:
         links.append(
             dcc.Link(
                 _(SHOW_LABELS[show]),
+                id=ids.show_link(show),
                 href=href + to_query(replace(state, show=show)),
                 className="nav-link active" if show == state.show else "nav-link",
             )
@@ -45,10 +56,24 @@ def show_links(state: ViewState) -> html.Nav:
     )
 
 
-def legend_text(state: ViewState) -> str:
+def show_hrefs(search: str | None, options: ViewOptions, relative=str) -> list[str]:
+    """The links of ``show_links`` for the URL as it is now: a criterion or indicator
+    chosen after the page was built goes with the reader to a change map."""
+    state = parse_query(search, options)
+    return [relative("/") + to_query(replace(state, show=show), keep=search) for show in SHOWS]
+
+
+def legend_text(state: ViewState, framework: Framework | None = None) -> str:
     """The legend in words, for the view's benchmark: parity with the host community,
-    or the best goalpost (absolute)."""
+    or the best goalpost (absolute); a change map's names what changed (with
+    ``framework``: the criterion or indicator, else the overall score)."""
     _ = translator(state.lang)
+    if state.show != "score" and framework is not None and state.shown != OVERALL:
+        return _(
+            "A change map of {name}: blue where it rose, red where it fell, white where it "
+            "held; grey areas have no change figure (no score at one end, or a score "
+            "withheld). Hover over an area for its change; click it to open its page."
+        ).format(name=criterion_label(state.shown, framework, state.lang))
     if state.show != "score":
         return _(
             "A change map: blue where the overall score rose, red where it fell, white "
@@ -115,17 +140,30 @@ def update_headline(
     return headline_strip(source, state)
 
 
-def update_legend(benchmark: str | None, settings: Mapping | None) -> str:
-    """The legend for a newly chosen benchmark, in the page's language."""
+def update_legend(
+    benchmark: str | None,
+    settings: Mapping | None,
+    source: MapSource | None = None,
+    criterion: str | None = None,
+    indicator: str | None = None,
+) -> str:
+    """The legend for a newly chosen benchmark (and, on a change map, criterion or
+    indicator: ``source`` says which are valid), in the page's language."""
     lang = (settings or {}).get("lang", DEFAULT_LANGUAGE)
-    return legend_text(
-        ViewState(
-            round="",
-            criterion="overall",
-            group="idp",
-            benchmark=benchmark if benchmark == "absolute" else "parity",
-            level=0,
-            lang=lang,
-            show=(settings or {}).get("show") if (settings or {}).get("show") in SHOWS else "score",
-        )
+    state = ViewState(
+        round="",
+        criterion="overall",
+        group="idp",
+        benchmark=benchmark if benchmark == "absolute" else "parity",
+        level=0,
+        lang=lang,
+        show=(settings or {}).get("show") if (settings or {}).get("show") in SHOWS else "score",
     )
+    if source is None:
+        return legend_text(state)
+    core = bool((settings or {}).get("core"))
+    chosen = state_from_controls(
+        criterion, None, None, None, source.options, core=core, indicator=indicator
+    )
+    state = replace(state, criterion=chosen.criterion, indicator=chosen.indicator)
+    return legend_text(state, source.framework)

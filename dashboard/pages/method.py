@@ -131,7 +131,7 @@ def framework_facts(context: AppContext, state: ViewState) -> html.Div:
             "overall score."
         ).format(count=len(framework.criteria), needed=framework.min_criteria)
     pairs: list[tuple[str, object]] = [
-        (_("Framework"), framework.name),
+        (_("Framework"), framework.title(state.lang)),
         (_("Version"), framework.version),
     ]
     if framework.describe(state.lang):
@@ -220,7 +220,7 @@ def indicator_table(context: AppContext, state: ViewState) -> html.Table:
                                 className="goalposts",
                             ),
                             html.Td(direction),
-                            html.Td(indicator.rationale or "–", className="rationale"),
+                            html.Td(indicator.why(lang) or "–", className="rationale"),
                         ],
                     )
                 )

@@ -374,6 +374,7 @@ def _method(context: AppContext, state: ViewState, t: dict) -> dict:
                         "unit": indicator.unit,
                         "worst": number(indicator.worst, lang, _digits(indicator.worst)),
                         "best": number(indicator.best, lang, _digits(indicator.best)),
+                        "why": indicator.why(lang),
                         "first": first,
                     }
                 )
@@ -381,7 +382,7 @@ def _method(context: AppContext, state: ViewState, t: dict) -> dict:
     aggregation = t[f"aggregation_{framework.aggregation}"]
     min_criteria = 3 if state.core else framework.min_criteria
     return {
-        "name": framework.name,
+        "name": framework.title(lang),
         "version": framework.version,
         "description": framework.describe(lang),
         "paragraphs": [

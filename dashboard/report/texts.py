@@ -239,6 +239,7 @@ def texts(lang: str) -> dict[str, str]:
         ),
         "indicator": _("Indicator"),
         "unit": _("Unit"),
+        "why_goalposts": _("Why these goalposts"),
         "worst": _("Worst"),
         "best": _("Best"),
         "data_sources": _("Data sources"),

@@ -227,3 +227,19 @@ def test_keyboard_reaches_the_priorities_grid(page, live_server):
         " return c ? c.className : null; }"
     )
     assert focused and "ag-cell" in focused
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_axe_on_the_indicator_map_with_its_choice_open(page, live_server, lang):
+    """The indicator-level map and its grouped choice (issue 12) add no violation."""
+    _open(page, _url(live_server, "/", lang, "indicator=violence_12m"))
+    assert _serious(page) == []
+    page.locator(f"#{ids.INDICATOR}").click()
+    page.locator(".dash-dropdown-content[role=dialog] input[type=radio]").first.wait_for()
+    assert _serious(page) == []
+    page.keyboard.press("Escape")
+
+
+def test_indicator_map_fits_a_phone(page, live_server):
+    _open(page, _url(live_server, "/", "en", "indicator=violence_12m"), PHONE)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

@@ -252,7 +252,9 @@ def test_hover_card_shows_score_class_reliability_and_idps_or_no_score(
     card = _hover(page, *inside[trace["locations"][scored]], trace["locations"][scored])
     assert trace["text"][scored] in card and trace["locations"][scored] in card
     assert f"{trace['z'][scored]:.1f}" in card
-    assert "Class" in card and "Reliability" in card and "IDPs present" in card
+    assert "Class" in card and "Reliability" in card
+    # The card follows the group (issue 12): the returnee view counts returnees.
+    assert "Returnees present" in card and "IDPs present" not in card
 
     page.mouse.move(1, 1)
     card = _hover(page, *inside[trace["locations"][missing]], trace["locations"][missing])

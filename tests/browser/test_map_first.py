@@ -38,3 +38,40 @@ def test_change_map_is_one_click_away(page, live_server):
     zmin = page.evaluate(f"() => document.querySelector('#{ids.MAP} .js-plotly-plot').data[1].zmin")
     assert zmin < 0
     assert errors == []
+
+
+def test_indicator_map_is_one_choice_away_and_in_the_url(page, live_server):
+    """Pick an indicator beside the criterion: the caption names it, the URL carries it,
+    the slider still patches, and the change links take it along."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.locator(f"#{ids.INDICATOR}").click()
+    radio = page.get_by_role("radio", name="Experienced violence in the past 12 months (%)")
+    page.locator("label.dash-dropdown-option").filter(has=radio).click()
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.MAP_CAPTION}').textContent"
+        ".startsWith('Experienced violence in the past 12 months')",
+        timeout=30_000,
+    )
+    page.wait_for_url(lambda url: "indicator=violence_12m" in url)
+    template = page.evaluate(
+        f"() => document.querySelector('#{ids.MAP} .js-plotly-plot').data[1].hovertemplate"
+    )
+    assert "Host community" in template
+    link = page.get_by_role("link", name="Change since the first round")
+    link.wait_for()
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.show_link('since_first')}').href"
+        ".includes('indicator=violence_12m')"
+    )
+    link.click()
+    page.wait_for_function(
+        f"() => document.getElementById('{ids.MAP_CAPTION}').textContent"
+        ".startsWith('Change in Experienced violence')",
+        timeout=30_000,
+    )
+    assert "show=since_first" in page.url and "indicator=violence_12m" in page.url
+    assert errors == []

@@ -68,7 +68,14 @@ def test_counts_map_draws_and_switches(page, shape_server):
     assert box["y"] < 900  # the map's top is above the fold
     head = page.locator(f"#{ids.COUNTS_HEADLINE}").text_content()
     assert "IDPs present" in head
-    with page.expect_response(lambda r: "/_dash-update-component" in r.url) as answer:
+
+    def map_update(response) -> bool:
+        # The map's Patch, not the answer of the callback that writes the URL.
+        return "/_dash-update-component" in response.url and f"{ids.COUNTS_MAP}.figure" in (
+            response.request.post_data or ""
+        )
+
+    with page.expect_response(map_update) as answer:
         page.get_by_label("Proportional symbols").check()
     body = answer.value.json()
     patched = body["response"][ids.COUNTS_MAP]["figure"]
@@ -81,6 +88,20 @@ def test_counts_map_draws_and_switches(page, shape_server):
         f"() => document.getElementById('{ids.COUNTS_CAPTION}').textContent"
         ".includes('Change since the previous round')"
     )
+    # The controls write the URL, so a link (or a reload) reproduces the counts view ...
+    page.wait_for_url(lambda url: "style=symbols" in url and "show=since_previous" in url)
+    page.goto(page.url)
+    page.wait_for_function(COUNTS_READY, timeout=30_000)
+    assert page.get_by_label("Proportional symbols").is_checked()
+    assert page.get_by_role("radio", name="Change since the previous round").is_checked()
+    # ... and back goes to the view before (persons present).
+    page.go_back()
+    page.wait_for_url(lambda url: "show=" not in url and "style=symbols" in url)
+    page.wait_for_function(
+        f"() => !document.getElementById('{ids.COUNTS_CAPTION}').textContent"
+        ".includes('Change since')"
+    )
+    assert page.get_by_role("radio", name="Persons present").is_checked()
 
 
 def test_export_on_each_first_day_shape(page, shape_server, tmp_path):

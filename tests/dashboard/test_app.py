@@ -347,18 +347,32 @@ _CONTROLS = [
 ]
 
 
-def test_slider_step_response_is_values_only(demo_app):
+@pytest.mark.parametrize("indicator", [None, "violence_12m"])
+def test_slider_step_response_is_values_only(demo_app, indicator):
+    """The slider patches values only, on the criterion map and on an indicator's."""
     client = demo_app.server.test_client()
     client.get("/")  # Dash sets up its routes' state on the first request
     response = _update(
         client,
         f"..{ids.MAP}.figure...{ids.MAP_CAPTION}.children...{ids.MAP_SUMMARY}.children..",
         [(ids.MAP, "figure"), (ids.MAP_CAPTION, "children"), (ids.MAP_SUMMARY, "children")],
-        [(i, p, v) for (i, p), v in zip(_CONTROLS, ("overall", "idp", "parity", 4), strict=True)],
+        [
+            *(
+                (i, p, v)
+                for (i, p), v in zip(_CONTROLS, ("overall", "idp", "parity", 4), strict=True)
+            ),
+            (ids.INDICATOR, "value", indicator),
+        ],
         [f"{ids.ROUND}.value"],
         state=[(ids.MAP_SETTINGS, "data", {"level": 2, "core": False, "lang": "en"})],
     )
     assert response.status_code == 200, response.data[:500]
+    if indicator:
+        # The indicator's value and the comparator's travel as text in the customdata.
+        assert b"%" in response.data and b"(borrowed)" in response.data
+        assert (
+            "Experienced violence" in response.get_json()["response"][ids.MAP_CAPTION]["children"]
+        )
     payload = response.get_json()["response"]
     operations = payload[ids.MAP]["figure"]["operations"]
     assert [op["location"][:2] for op in operations[:2]] == [
@@ -380,7 +394,7 @@ def test_slider_step_response_is_values_only(demo_app):
 def test_control_change_writes_the_url(demo_app):
     client = demo_app.server.test_client()
     client.get("/")
-    controls = [*_CONTROLS, (ids.LEVEL, "value"), (ids.CORE, "value")]
+    controls = [*_CONTROLS, (ids.LEVEL, "value"), (ids.CORE, "value"), (ids.INDICATOR, "value")]
     response = _update(
         client,
         _output_key([(ids.MAP_URL, "search"), *controls]),
@@ -390,7 +404,7 @@ def test_control_change_writes_the_url(demo_app):
             *(
                 (i, p, v)
                 for (i, p), v in zip(
-                    controls, ("safety", "idp", "parity", 11, 2, "all"), strict=True
+                    controls, ("safety", "idp", "parity", 11, 2, "all", None), strict=True
                 )
             ),
         ],

@@ -46,7 +46,7 @@ def test_every_indicator_is_listed_with_its_goalposts(page, demo_app_context):
         assert unit == indicator.unit
         assert goalposts == f"{worst:g} → {best:g}"
         assert direction == ("lower is better" if best < worst else "higher is better")
-        assert rationale == (indicator.rationale or "–")
+        assert rationale == (indicator.why("en") or "–")
 
 
 def test_criteria_show_weight_and_core_flag(page, demo_app_context):

@@ -134,17 +134,26 @@ def test_state_from_controls_falls_back_for_out_of_range_values():
 def test_sync_url_from_url_sets_only_the_controls_that_differ():
     search = "?round=2023-03-01&criterion=safety&level=1&core=iris"
     result = sync_url(None, search, "overall", "idp", "parity", 2, OPTIONS, 2, "all")
-    assert result == (no_update, "safety", no_update, no_update, 0, 1, "iris")
+    assert result == (no_update, "safety", no_update, no_update, 0, 1, "iris", no_update)
     # Back/forward: the URL triggers, the URL wins; the URL itself is never rewritten.
     result = sync_url(ids.MAP_URL, "", "safety", "idp", "parity", 0, OPTIONS, 2, "all")
-    assert result == (no_update, "overall", no_update, no_update, 2, no_update, no_update)
+    assert result == (
+        no_update,
+        "overall",
+        no_update,
+        no_update,
+        2,
+        no_update,
+        no_update,
+        no_update,
+    )
 
 
 def test_sync_url_from_a_control_writes_the_query():
     search, *controls = sync_url(
         ids.ROUND, "?lang=fr", "overall", "idp", "parity", 1, OPTIONS, 2, "all"
     )
-    assert controls == [no_update] * 6
+    assert controls == [no_update] * 7
     assert (
         search == "?round=2023-06-01&level=2&criterion=overall&group=idp&benchmark=parity&lang=fr"
     )

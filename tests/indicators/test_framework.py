@@ -107,9 +107,56 @@ def test_default_every_item_has_english_and_french_labels(iasc):
 def test_default_every_indicator_has_unit_rationale_and_source(iasc):
     for indicator in iasc.indicators:
         assert indicator.unit.strip(), indicator.code
-        assert indicator.rationale and indicator.rationale.strip(), indicator.code
-        assert "\n" not in indicator.rationale, indicator.code
+        # One line, in each of the four languages (DESIGN 5.2), each its own text.
+        for lang in ("en", "fr", "ar", "es"):
+            why = indicator.why(lang)
+            assert why and why.strip(), (indicator.code, lang)
+            assert "\n" not in why, (indicator.code, lang)
+            if lang != "en":
+                assert set(indicator.rationale) >= {lang} and why != indicator.why("en")
         assert indicator.source and indicator.source.strip(), indicator.code
+
+
+def test_name_description_and_rationale_take_text_or_text_per_language(iasc):
+    from indicators.framework import FrameworkError, parse_framework
+
+    assert iasc.name == "IASC durable solutions"  # scores and exports carry the English
+    assert iasc.title("fr") != iasc.name and "IASC" in iasc.title("ar")
+    for lang in ("fr", "ar", "es"):
+        assert iasc.describe(lang) and iasc.describe(lang) != iasc.describe("en")
+    assert "PAM" in iasc.indicators[4].why("fr") and "PMA" in iasc.indicators[4].why("es")
+    water = next(i for i in iasc.indicators if "SDG" in i.why("en") and "JMP" in i.why("en"))
+    assert "ODD" in water.why("fr") and "ODS" in water.why("es")
+    assert "أهداف التنمية المستدامة" in water.why("ar")
+    one = """
+name: {name}
+version: "1"
+min_criteria: 1
+criteria:
+  - code: a
+    label: {{en: A}}
+    subcriteria:
+      - code: a.1
+        label: {{en: A1}}
+        indicators:
+          - code: x
+            label: {{en: X}}
+            unit: percent
+            goalposts: [0, 100]
+            rationale: {rationale}
+"""
+    plain = parse_framework(one.format(name="Mine", rationale='"Only English"'), "mine.yaml")
+    # A user's framework in one language: every language falls back to it, no error.
+    assert plain.title("ar") == "Mine" and plain.indicators[0].why("es") == "Only English"
+    mapped = parse_framework(
+        one.format(name="{en: Mine, fr: Le mien}", rationale="{en: Why, fr: Pourquoi}"), "m"
+    )
+    assert mapped.title("fr") == "Le mien" and mapped.title("es") == "Mine"
+    assert mapped.indicators[0].why("fr") == "Pourquoi" and mapped.indicators[0].why("ar") == "Why"
+    with pytest.raises(FrameworkError, match=r"name.*English"):
+        parse_framework(one.format(name="{fr: Le mien}", rationale="x"), "m")
+    with pytest.raises(FrameworkError, match="rationale"):
+        parse_framework(one.format(name="M", rationale="{fr: Pourquoi}"), "m")
 
 
 def test_default_goalposts_are_distinct_finite_and_in_range(iasc):
