@@ -168,8 +168,10 @@ def simplify_group(geoms: np.ndarray, labels: np.ndarray, tolerances: dict) -> t
     beside it, starting from each country's own tolerance (``tolerances``, from
     `simplify_country`) and halving a country's until its outline keeps its area within
     ~1.5 %. One grid for the group (the finest member's), so shared vertices stay shared.
-    Returns (geometries, {country: (tolerance, area change, decimals)}), or None when the
-    group cannot be made one coverage without losing an area."""
+    An area that the source covers twice over (emptied by cleaning) is drawn inside the
+    areas that took it (`_inside`). Returns (geometries, {country: (tolerance, area
+    change, decimals)}), or None when the sources are not valid polygons or cannot be
+    cleaned into one coverage (the countries then stay simplified one by one)."""
     geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
     names, member = np.unique(labels, return_inverse=True)
     tolerance = ladder([tolerances[str(name)] for name in names])
