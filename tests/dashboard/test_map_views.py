@@ -195,6 +195,7 @@ def test_slider_patch_of_an_indicator_map_is_values_only(demo_context):
         "customdata",
         "hovertext",
         "locations",
+        "text",  # the names of the grey trace's areas (those without a score)
     }
     assert caption_text.startswith(demo_context.framework.label(INDICATOR))
     figure, *_rest = map_page.update_map(
