@@ -201,6 +201,11 @@ def test_slider_patch_of_an_indicator_map_is_values_only(demo_context):
         [ids.INDICATOR], "overall", "idp", "parity", 2, {"level": 2}, demo_context, INDICATOR
     )
     assert "hovertemplate" in {op["location"][-1] for op in figure["operations"]}
+    from dashboard.pages import map_facts
+
+    legend = map_facts.update_legend("parity", {}, demo_context, "overall", INDICATOR)
+    assert "no value of this indicator" in legend and "too few indicators" not in legend
+    assert "too few indicators" in map_facts.update_legend("parity", {}, demo_context, "safety")
 
 
 # -- change maps of any criterion ---------------------------------------------------------
