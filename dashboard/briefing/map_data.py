@@ -170,7 +170,6 @@ class MapSource:
             )
             values = values.assign(
                 score=picked["score"],
-                rolled_up=False,
                 value_text=own,
                 host_text=host,
                 **{"class": np.nan, "class_label": None},

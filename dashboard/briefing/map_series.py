@@ -18,7 +18,7 @@ from dashboard.briefing.view import OVERALL, ViewState
 from dashboard.context import AppContext
 from indicators.analysis import change
 from indicators.disclosure import withheld
-from indicators.indicator_view import indicator_table
+from indicators.indicator_view import indicator_table, rollup_indicator
 from indicators.rounds import first_scored, previous_scored
 
 
@@ -46,6 +46,11 @@ class IndicatorArrays:
         cls, context: AppContext, level: int, indicator: str, locations: Sequence[str]
     ) -> IndicatorArrays:
         table = indicator_table(context.scores(), context.cube, indicator, context.framework.n_min)
+        if level != max(context.levels.values()):
+            idps = context.cube["context"].sel(variable="idps_present", drop=True)
+            table = rollup_indicator(
+                table, idps.reset_coords(drop=True), context.levels, context.parents, level
+            )
         table = table.reindex(area=list(locations))
         flags = context.sample_flags(level).sel(indicator=[indicator])
         flags = flags.reindex(area=list(locations))

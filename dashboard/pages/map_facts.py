@@ -90,15 +90,19 @@ def legend_text(state: ViewState, framework: Framework | None = None) -> str:
             "Scores run from 0 to 100 against the host community: 100 means parity with "
             "the non-displaced population of the same area."
         )
-    return (
-        meaning
-        + " "
-        + _(
+    if state.indicator:
+        grey = _(
+            "Grey areas have no value of this indicator, or one withheld. Hover over an area "
+            "for its score, the displaced group's value and the comparator's; click it to "
+            "open its page."
+        )
+    else:
+        grey = _(
             "Grey areas have too few indicators with data for a score. Hover over an area "
             "for its score, class and reliability (0 = most reliable, 10 = least); click it "
             "to open its page."
         )
-    )
+    return meaning + " " + grey
 
 
 def headline_strip(source: MapSource, state: ViewState) -> list:

@@ -202,6 +202,11 @@ def test_slider_patch_of_an_indicator_map_is_values_only(demo_context):
         [ids.INDICATOR], "overall", "idp", "parity", 2, {"level": 2}, demo_context, INDICATOR
     )
     assert "hovertemplate" in {op["location"][-1] for op in figure["operations"]}
+    from dashboard.pages import map_facts
+
+    legend = map_facts.update_legend("parity", {}, demo_context, "overall", INDICATOR)
+    assert "no value of this indicator" in legend and "too few indicators" not in legend
+    assert "too few indicators" in map_facts.update_legend("parity", {}, demo_context, "safety")
 
 
 # -- change maps of any criterion ---------------------------------------------------------
@@ -359,3 +364,15 @@ def test_method_page_and_pdf_method_speak_the_language(demo_app_context, lang):
     printed = html_text.unescape(pdf.render_html(data))
     assert why in printed and framework.indicators[0].why("en") not in printed
     assert framework.title(lang) in printed and framework.describe(lang) in printed
+
+
+def test_indicator_map_at_a_parent_level_is_rolled_up(demo_context, demo_app_context):
+    """Regions have no displaced values of their own: the indicator map rolls the
+    districts' up (DESIGN 4.8), as the criterion map does."""
+    values = demo_context.values(view(level=1, indicator=INDICATOR), withhold=False)
+    assert values["score"].notna().all() and (values["score"].between(0, 100)).all()
+    region = values["pcode"].iloc[0]
+    districts = [p for p, parent in demo_app_context.parents.items() if parent == region]
+    own = demo_context.values(view(indicator=INDICATOR), withhold=False).set_index("pcode")
+    scores = own.loc[[d for d in districts if d in own.index], "score"].dropna()
+    assert scores.min() - 1e-9 <= values["score"].iloc[0] <= scores.max() + 1e-9

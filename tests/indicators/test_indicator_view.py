@@ -48,3 +48,39 @@ def test_indicator_table_holds_score_value_and_the_comparator_used():
     )
     with pytest.raises(KeyError, match="no indicator 'z'"):
         indicator_table(result, cube, "z", FRAMEWORK.n_min)
+
+
+def test_rollup_indicator_weights_children_by_idps_present():
+    from indicators.indicator_view import rollup_indicator
+
+    rows = [
+        ("P", "host", "x", 80.0, 100),
+        ("A", "idp", "x", 20.0, 100),
+        ("A", "host", "x", 60.0, 100),
+        ("B", "idp", "x", 40.0, 100),
+        ("B", "host", "x", 70.0, 100),
+    ]
+    frame = pd.DataFrame(rows, columns=["area_pcode", "group", "indicator", "value", "n"])
+    people = pd.DataFrame(
+        [("A", "", "idps_present", 300.0, None), ("B", "", "idps_present", 100.0, None)],
+        columns=frame.columns,
+    )
+    frame = pd.concat([frame, people], ignore_index=True)
+    frame["round"] = "2024-01"
+    parents, levels = {"P": None, "A": "P", "B": "P"}, {"P": 0, "A": 1, "B": 1}
+    cube = build_cube(frame, FRAMEWORK, parents, levels)
+    result = score(cube, FRAMEWORK).compute()
+    table = indicator_table(result, cube, "x", FRAMEWORK.n_min)
+    idps = cube["context"].sel(variable="idps_present", drop=True).reset_coords(drop=True)
+    top = rollup_indicator(table, idps, levels, parents, 0)
+    at = {"area": "P", "round": top["round"].values[0]}
+    # (300 * 20 + 100 * 40) / 400 = 25, and the scores the same way; P's own host stays.
+    assert top["value"].sel(group="idp", **at).item() == pytest.approx(25.0)
+    a = table["score"].sel(benchmark="parity", group="idp", area="A", round=at["round"]).item()
+    b = table["score"].sel(benchmark="parity", group="idp", area="B", round=at["round"]).item()
+    expected = (300 * a + 100 * b) / 400
+    assert top["score"].sel(benchmark="parity", group="idp", **at).item() == pytest.approx(expected)
+    assert top["host"].sel(**at).item() == 80.0 and bool(top["rolled_up"].sel(group="idp", **at))
+    # The deepest level is the table itself.
+    deep = rollup_indicator(table, idps, levels, parents, 1)
+    assert deep["value"].sel(area="A", group="idp", round=at["round"]).item() == 20.0
