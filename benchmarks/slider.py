@@ -138,6 +138,7 @@ def measure(areas: int = 1000, repeat: int = 30) -> dict:
                     (ids.GROUP, "value", "idp"),
                     (ids.BENCHMARK, "value", "parity"),
                     (ids.ROUND, "value", index[0]),
+                    (ids.INDICATOR, "value", None),  # the criterion map, no indicator
                 ],
                 [f"{ids.ROUND}.value"],
                 state=[(ids.MAP_SETTINGS, "data", settings)],

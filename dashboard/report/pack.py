@@ -615,7 +615,7 @@ def assemble(
                 }
                 for code in framework.criterion_codes
             ],
-            "caption": t["multiples_caption"].format(
+            "caption": t["multiples_caption" + ("" if withhold_small_samples else "_full")].format(
                 group=group, compared=compared, round=round_long
             ),
             "core_note": t["multiples_core_note"] if state.core else "",

@@ -131,6 +131,10 @@ def texts(lang: str) -> dict[str, str]:
             "Criterion scores of {group} {compared}, {round}. The colours use the same steps "
             "as the overall score; grey: no score, or withheld."
         ),
+        "multiples_caption_full": _(
+            "Criterion scores of {group} {compared}, {round}. The colours use the same steps "
+            "as the overall score; grey: no score. Scores resting on small samples are shown."
+        ),
         "multiples_core_note": _("Criteria marked * count in the IRIS-core overall score."),
         # movers and stuck
         "movers_title": _("What changed since the previous round"),

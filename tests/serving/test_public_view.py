@@ -201,6 +201,7 @@ def test_an_analysts_pdf_pack_says_small_samples_are_shown(context, state, withh
         grey = data["multiples"]["grey"]
         assert ("suppressed" in grey) is withhold
         assert ("withheld" in data["main_map"]["note"]) is withhold
+        assert ("withheld" in data["multiples"]["caption"]) is withhold
         return repr(data["caveats"]) + repr(data["about"]) + data["main_map"]["note"]
 
     public, full = caveat_and_about(True), caveat_and_about(False)
