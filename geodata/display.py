@@ -185,9 +185,9 @@ def simplify_group(geoms: np.ndarray, labels: np.ndarray, tolerances: dict) -> t
     )
     kept = ~lost
     shown = np.empty(len(geoms), dtype=object)
-    first: dict = {}
+    stages: dict = {}  # stage results reused across halvings (staged_simplify)
     for _ in range(_HALVINGS):
-        simplified = staged_simplify(cleaned[kept], tolerance[member[kept]], first)
+        simplified = staged_simplify(cleaned[kept], tolerance[member[kept]], stages)
         own = np.array([_decimals(t) for t in tolerance])
         shown[kept], finer = _on_shared_grid(simplified, cleaned[kept], own[member[kept]])
         decimals = np.minimum(own + finer, DECIMALS)
