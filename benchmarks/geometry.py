@@ -12,6 +12,7 @@
    hole (a gap) appears; between countries (simplified as one coverage where they
    touch, ``geodata.borders``), the overlap area and the area of holes touching two
    countries (gaps; lakes on a border count in both figures) do not grow.
+   Also its wall and CPU time (this process and its worker processes) and peak RSS.
 3. A synthetic coverage of 13,000 areas (Voronoi cells in a 10 x 10 degree box, one
    country): bytes, coverage validity, one polygon without holes, no overlap.
 
