@@ -12,6 +12,7 @@
    hole (a gap) appears; between countries (simplified as one coverage where they
    touch, ``geodata.borders``), the overlap area and the area of holes touching two
    countries (gaps; lakes on a border count in both figures) do not grow.
+   Also its wall and CPU time (this process and its worker processes) and peak RSS.
 3. A synthetic coverage of 13,000 areas (Voronoi cells in a 10 x 10 degree box, one
    country): bytes, coverage validity, one polygon without holes, no overlap.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -151,6 +153,22 @@ def _gap_area(union, tree) -> float:
     return area
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _peak_rss() -> tuple[float, float]:
+    """Peak resident memory in MiB: this process, and the largest worker process."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_maxrss / 1024, children.ru_maxrss / 1024  # Linux: KiB
+
+
 def multicountry() -> list[dict]:
     frame = gpd.read_file(MULTICOUNTRY, layer="admin_units")
     # The publisher repeats a few shapeIDs; the display needs unique ids.
@@ -160,9 +178,9 @@ def multicountry() -> list[dict]:
     )
     frame["name"] = frame["shapeName"]
     frame = frame[["pcode", "name", "iso3", "geometry"]]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     collection, report = display_report(frame)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     raw, zipped = _bytes(collection)
     before = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
     after = _shapes(collection)
@@ -184,7 +202,22 @@ def multicountry() -> list[dict]:
         and checks["holes made within countries"] == 0
         and checks["coverages broken"] == 0
     )
+    rss, worker_rss = _peak_rss()
     return [
+        _row(
+            f"multi-country display geometry, wall {seconds:.1f} s; CPU s",
+            cpu,
+            "s",
+            "(no budget)",
+            None,
+        ),
+        _row(
+            f"multi-country peak RSS MiB (main; largest worker {worker_rss:.0f} MiB)",
+            rss,
+            "",
+            "(no budget)",
+            None,
+        ),
         _row(
             f"multi-country raw, {size}, {seconds:.0f} s: {len(raw) / 2**20:.2f} MiB, "
             f"x{scale:.2f} for 9.8 M vertices",

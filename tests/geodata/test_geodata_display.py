@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import shape
 
 from geodata import display_geojson, display_geojson_bytes, read_area_layer
-from geodata.borders import neighbour_groups
+from geodata.borders import clean_group, neighbour_groups
 from geodata.demo import demo_areas
 from geodata.display import (
     MAX_AREA_CHANGE,
@@ -306,3 +306,18 @@ def test_countries_far_apart_are_not_grouped():
     geoms = np.asarray(areas.geometry.values, dtype=object)
     _names, index = np.unique(country_keys(areas), return_inverse=True)
     assert neighbour_groups(geoms, index, np.array([0.05, 0.001])) == [[0, 1]]
+
+
+def test_only_the_border_zone_is_cleaned():
+    # a row of ten unit squares; the last two overlap by a strip 0.01 wide
+    squares = [shapely.box(k, 0, k + 1, 1) for k in range(9)] + [shapely.box(8.99, 0, 10, 1)]
+    geoms = np.array(squares, dtype=object)
+    cleaned, lost = clean_group(geoms, gap_width=0.001)
+    assert not lost.any()
+    assert shapely.coverage_is_valid(cleaned)
+    assert shapely.area(cleaned).sum() == pytest.approx(10.0)
+    # the squares away from the overlap are the very same objects: never cleaned
+    assert all(cleaned[k] is geoms[k] for k in range(7))
+    assert not shapely.equals(cleaned[8], geoms[8]) or not shapely.equals(cleaned[9], geoms[9])
+    # a clean coverage comes back as it is
+    assert clean_group(cleaned, gap_width=0.001)[0] is cleaned
