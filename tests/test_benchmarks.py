@@ -25,7 +25,15 @@ BROWSER = ("first_load", "report")
 
 def test_every_module_has_run():
     names = modules()
-    assert {*CHEAP, "out_of_core", "serve_load", "slider", "geometry", *BROWSER} <= set(names)
+    assert {
+        *CHEAP,
+        "out_of_core",
+        "serve_load",
+        "serve_start",
+        "slider",
+        "geometry",
+        *BROWSER,
+    } <= set(names)
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
         assert callable(getattr(module, "run", None)), f"benchmarks/{name}.py has no run()"
@@ -54,7 +62,13 @@ def _slow(name: str):
 
 @pytest.mark.parametrize(
     "name",
-    [*CHEAP, *(_slow(n) for n in ("slider", "out_of_core", "serve_load", "geometry", *BROWSER))],
+    [
+        *CHEAP,
+        *(
+            _slow(n)
+            for n in ("slider", "out_of_core", "serve_load", "serve_start", "geometry", *BROWSER)
+        ),
+    ],
 )
 def test_quick_run_gives_rows_of_the_contract(name):
     if name in BROWSER:
