@@ -44,7 +44,6 @@ from dashboard.report import content, pack
 from dashboard.report import figures as pack_figures
 from dashboard.report.content import ReportInputError
 from dashboard.report.pdf import (
-    LocalOnlyFetcher,
     RefusedURL,
     figure_url,
     render_html,
@@ -343,3 +342,13 @@ class _Clock:
         if self.timings is not None:
             self.timings[name] = now - self.last
         self.last = now
+
+
+def __getattr__(name: str):
+    # Made on first access (PEP 562), as in ``dashboard.report.pdf``: WeasyPrint is not
+    # imported at server start.
+    if name == "LocalOnlyFetcher":
+        from dashboard.report.pdf import _fetcher_class
+
+        return _fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,7 @@ import jinja2
 __all__ = [
     "FIGURE_SCHEME",
     "TEMPLATES",
-    "LocalOnlyFetcher",
+    "LocalOnlyFetcher",  # noqa: F822 - made on first access by __getattr__
     "RefusedURL",
     "figure_url",
     "write_pdf",
@@ -76,44 +76,58 @@ class _Policy:
         raise RefusedURL(f"the PDF report fetches nothing outside the pack; refused {url[:200]!r}")
 
 
-try:  # WeasyPrint 66 and later: fetchers are URLFetcher objects
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+@lru_cache(maxsize=1)
+def _fetcher_class() -> type:
+    """The fetcher class for the installed WeasyPrint, made on first use: importing
+    WeasyPrint costs about a second, which a server start (DESIGN 7) should not pay for
+    a PDF nobody has asked for yet."""
+    try:  # WeasyPrint 66 and later: fetchers are URLFetcher objects
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class LocalOnlyFetcher(URLFetcher, _Policy):
-        """Serves the pack's figures (``report-figure:<name>``) and ``data:`` URLs;
-        anything else (http, https, file, ...) raises ``RefusedURL`` and is listed in
-        ``refused``."""
+        class LocalOnlyFetcher(URLFetcher, _Policy):
+            """Serves the pack's figures (``report-figure:<name>``) and ``data:`` URLs;
+            anything else (http, https, file, ...) raises ``RefusedURL`` and is listed in
+            ``refused``."""
 
-        def __init__(self, figures: Figures | None = None) -> None:
-            URLFetcher.__init__(self, timeout=1, allowed_protocols=("data",))
-            self._setup(figures)
+            def __init__(self, figures: Figures | None = None) -> None:
+                URLFetcher.__init__(self, timeout=1, allowed_protocols=("data",))
+                self._setup(figures)
 
-        def fetch(self, url, headers=None):
-            scheme = _scheme(url)
-            if scheme == FIGURE_SCHEME:
-                body, mime = self._figure(url)
-                return URLFetcherResponse(url, body, {"Content-Type": mime})
-            if scheme == "data":
-                return URLFetcher.fetch(self, url, headers)
-            self._refuse(url)
+            def fetch(self, url, headers=None):
+                scheme = _scheme(url)
+                if scheme == FIGURE_SCHEME:
+                    body, mime = self._figure(url)
+                    return URLFetcherResponse(url, body, {"Content-Type": mime})
+                if scheme == "data":
+                    return URLFetcher.fetch(self, url, headers)
+                self._refuse(url)
 
-except ImportError:  # pragma: no cover - WeasyPrint before 66: fetchers are functions
-    from weasyprint import default_url_fetcher
+    except ImportError:  # pragma: no cover - WeasyPrint before 66: fetchers are functions
+        from weasyprint import default_url_fetcher
 
-    class LocalOnlyFetcher(_Policy):  # type: ignore[no-redef]
-        def __init__(self, figures: Figures | None = None) -> None:
-            self._setup(figures)
+        class LocalOnlyFetcher(_Policy):  # type: ignore[no-redef]
+            def __init__(self, figures: Figures | None = None) -> None:
+                self._setup(figures)
 
-        def __call__(self, url, *args, **kwargs):
-            scheme = _scheme(url)
-            if scheme == FIGURE_SCHEME:
-                body, mime = self._figure(url)
-                return {"string": body, "mime_type": mime, "redirected_url": url}
-            if scheme == "data":
-                return default_url_fetcher(url, *args, **kwargs)
-            self._refuse(url)
+            def __call__(self, url, *args, **kwargs):
+                scheme = _scheme(url)
+                if scheme == FIGURE_SCHEME:
+                    body, mime = self._figure(url)
+                    return {"string": body, "mime_type": mime, "redirected_url": url}
+                if scheme == "data":
+                    return default_url_fetcher(url, *args, **kwargs)
+                self._refuse(url)
 
-        fetch = __call__
+            fetch = __call__
+
+    return LocalOnlyFetcher
+
+
+def __getattr__(name: str):
+    # ``LocalOnlyFetcher`` stays importable from here (PEP 562), made on first access.
+    if name == "LocalOnlyFetcher":
+        return _fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +184,7 @@ def write_pdf(
     import weasyprint
     from weasyprint.images import get_image_from_uri
 
-    fetcher = LocalOnlyFetcher(figures)
+    fetcher = _fetcher_class()(figures)
     options = dict(weasyprint.DEFAULT_OPTIONS)
     cache: dict = {}
     loaded: dict = {}  # WeasyPrint's own image cache for the figures, once drawn
