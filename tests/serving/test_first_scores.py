@@ -9,28 +9,12 @@ import time
 
 import pytest
 
+from benchmarks.serve_load import _find  # a component in a layout as Dash sends it
 from dashboard import ids
 from indicators.framework import CONTEXT_VARIABLES
 from tests.shapes import build_shape
 from workspace.demo import demo_observations
 from workspace.frameworks import load_framework
-
-
-def _find(node, component_id):
-    if isinstance(node, dict):
-        props = node.get("props", {})
-        if props.get("id") == component_id:
-            return node
-        for value in props.values():
-            found = _find(value, component_id)
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for child in node:
-            found = _find(child, component_id)
-            if found is not None:
-                return found
-    return None
 
 
 def _call(client, dependencies, layout, output: str, trigger: str, value):
