@@ -455,10 +455,7 @@ def register(app, context: AppContext, *, source: MapSource, current=None) -> No
         Output(ids.COUNTS_CAPTION, "children"),
         Output(ids.COUNTS_HEADLINE, "children"),
         Output(ids.COUNTS_SUMMARY, "children"),
-        Input(ids.COUNTS_GROUP, "value"),
-        Input(ids.COUNTS_MEASURE, "value"),
-        Input(ids.COUNTS_STYLE, "value"),
-        Input(ids.COUNTS_ROUND, "value"),
+        *(Input(i, p) for i, p in controls),
         State(ids.COUNTS_SETTINGS, "data"),
         prevent_initial_call=True,
     )

@@ -22,6 +22,15 @@ from dashboard.i18n import month_year, number
 __all__ = ["change_table", "coverage_table", "estimates_table"]
 
 
+def _table(first: str, numeric: list[str], rows: list) -> html.Table:
+    """A locality table: the first column names the row, the others hold numbers."""
+    head = [html.Th(first, scope="col")]
+    head += [html.Th(text, scope="col", className="num") for text in numeric]
+    return html.Table(
+        className="locality-table", children=[html.Thead(html.Tr(head)), html.Tbody(rows)]
+    )
+
+
 def change_cell(value, since, lang):
     if _missing(value):
         return html.Td("–", className="num")
@@ -72,27 +81,14 @@ def change_table(data: LocalityData, state, _):
                 ).format(kind=_(SCORE_KINDS[data.benchmark])),
                 className="locality-caption",
             ),
-            html.Table(
-                className="locality-table",
-                children=[
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(_("Criterion"), scope="col"),
-                                html.Th(
-                                    _("Score in {date}").format(date=month_year(data.round, lang)),
-                                    scope="col",
-                                    className="num",
-                                ),
-                                html.Th(
-                                    _("Since the previous round"), scope="col", className="num"
-                                ),
-                                html.Th(_("Since the first round"), scope="col", className="num"),
-                            ]
-                        )
-                    ),
-                    html.Tbody(rows),
+            _table(
+                _("Criterion"),
+                [
+                    _("Score in {date}").format(date=month_year(data.round, lang)),
+                    _("Since the previous round"),
+                    _("Since the first round"),
                 ],
+                rows,
             ),
         ],
     )
@@ -165,21 +161,10 @@ def coverage_table(data: LocalityData, state, _):
         ids.LOCALITY_COVERAGE,
         [
             html.P(intro, className="locality-caption"),
-            html.Table(
-                className="locality-table",
-                children=[
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(_("Criterion"), scope="col"),
-                                html.Th(_("Indicators with a value"), scope="col", className="num"),
-                                html.Th(_("Small samples"), scope="col", className="num"),
-                                html.Th(_("Fallback comparators"), scope="col", className="num"),
-                            ]
-                        )
-                    ),
-                    html.Tbody(rows),
-                ],
+            _table(
+                _("Criterion"),
+                [_("Indicators with a value"), _("Small samples"), _("Fallback comparators")],
+                rows,
             ),
             html.H4(_("Sources")),
             html.Ul(sources, id=ids.LOCALITY_SOURCES, className="locality-sources")
@@ -246,22 +231,7 @@ def estimates_table(data: LocalityData, state, _):
                 ).format(group=_(GROUP_LABELS[data.group]), date=month_year(data.round, lang)),
                 className="locality-caption",
             ),
-            html.Table(
-                className="locality-table",
-                children=[
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(_("Indicator"), scope="col"),
-                                html.Th(_("Estimate"), scope="col", className="num"),
-                                html.Th(_("95 % interval"), scope="col", className="num"),
-                                html.Th("n", scope="col", className="num"),
-                            ]
-                        )
-                    ),
-                    html.Tbody(rows),
-                ],
-            ),
+            _table(_("Indicator"), [_("Estimate"), _("95 % interval"), "n"], rows),
         ],
         "locality-wide",
     )
