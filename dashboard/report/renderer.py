@@ -57,6 +57,33 @@ BATCH_TIMEOUT = 240.0
 TABS = 1
 # A proxy nobody listens on: any http(s) request the browser might make fails at once.
 _NO_NETWORK_PROXY = "http://127.0.0.1:9"
+# choreographer (kaleido's browser driver) logs a message from Chromium it cannot decode
+# with ``logger.exception`` and then drops it: a traceback in the server's log for a
+# message it ignores (seen under load, on DevTools events, never on a figure's answer,
+# since the figure arrives). The renderer's own time limits catch a lost answer.
+_CHOREOGRAPHER_PIPE = "choreographer.channels.pipe"
+_IGNORED_MESSAGE = "JSONError decoding message"
+
+
+class _IgnoredMessageNote(logging.Filter):
+    """Turns choreographer's traceback for a message it drops into one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith(_IGNORED_MESSAGE):
+            error = record.exc_info[1]
+            record.msg = (
+                "Chromium sent a message the browser driver could not read (%s); it was ignored"
+            )
+            record.args = (f"{type(error).__name__}: {error}",)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_ignored_messages() -> None:
+    logger = logging.getLogger(_CHOREOGRAPHER_PIPE)
+    if not any(isinstance(f, _IgnoredMessageNote) for f in logger.filters):
+        logger.addFilter(_IgnoredMessageNote())
 
 
 class RenderError(RuntimeError):
@@ -162,6 +189,7 @@ class _Renderer:
         import kaleido
         import plotly
 
+        _quiet_ignored_messages()
         plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
         self._kaleido = kaleido.Kaleido(
             n=TABS,

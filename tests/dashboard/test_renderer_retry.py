@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from dashboard.report import renderer
@@ -50,3 +52,29 @@ def test_a_page_that_never_loads_is_reported_after_the_retries(monkeypatch):
     with pytest.raises(renderer.RenderError, match="kaleido_scopes"):
         drawer.render(["job"])
     assert len(calls) == renderer._LOAD_RETRIES + 1
+
+
+def test_a_message_choreographer_drops_is_one_warning_line_not_a_traceback(caplog):
+    """choreographer logs an undecodable DevTools message with a traceback, then ignores it."""
+    import logistro
+    from choreographer.channels import JSONError
+
+    renderer._quiet_ignored_messages()
+    renderer._quiet_ignored_messages()  # once per logger, however often a browser starts
+    logger = logistro.getLogger("choreographer.channels.pipe")
+    assert sum(isinstance(f, renderer._IgnoredMessageNote) for f in logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger="choreographer.channels.pipe"):
+        try:
+            raise JSONError("unexpected end of data: line 1 column 70")
+        except JSONError:
+            logger.exception("JSONError decoding message. Ignoring")
+        try:
+            raise ValueError("something else")
+        except ValueError:
+            logger.exception("Error in trying to decode JSON off our read.")
+    ignored, other = caplog.records
+    assert ignored.levelname == "WARNING" and ignored.exc_info is None
+    assert "could not read (JSONError: unexpected end of data" in ignored.getMessage()
+    assert other.levelname == "ERROR" and other.exc_info is not None  # still a real error
+    text = caplog.text
+    assert text.count("Traceback") == 1
