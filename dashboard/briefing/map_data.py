@@ -178,8 +178,10 @@ class MapSource:
             withhold = is_public_view()
         if withhold:
             hide = self.withheld(state)
-            values.loc[hide, ["score", "class"]] = np.nan
-            values.loc[hide, "class_label"] = None
+            if hide.any():  # columns replaced whole: cheaper than a masked .loc
+                for column in ("score", "class"):
+                    values[column] = np.where(hide, np.nan, values[column].to_numpy(float))
+                values["class_label"] = values["class_label"].where(~hide, None)
         values["note"] = _notes(values, state, arrays.children_at(state))
         # The persons present of the view's group (the hover card's last line).
         values["present"] = (
@@ -208,19 +210,25 @@ class MapSource:
     def withheld(self, state: ViewState) -> np.ndarray:
         """Per area of the layer (geometry order): whether the public view withholds the
         view's score (``AppContext.withheld``, the one rule of every output, DESIGN 8)."""
-        key = ("withheld", state.level, state.group, state.core)
-        if key not in self._memo:
-            flags = self.context.withheld(state.level, state.group, state.core)
-            locations = list(self.layers[state.level].locations)
-            self._memo[key] = flags.reindex(area=locations, fill_value=False)
-        flags = self._memo[key]
         if state.indicator:
             return self.indicator_arrays(state.level, state.indicator).at(state)["hidden"]
         name = "overall" if state.criterion == OVERALL else state.criterion
-        at = pd.Timestamp(state.round).to_datetime64()
-        if name not in flags or at not in flags["round"].values:
+        key = ("withheld", state.level, state.group, state.core, name)
+        if key not in self._memo:
+            # Laid out once as (round, location) so that a slider step only indexes.
+            flags = self.context.withheld(state.level, state.group, state.core)
+            locations = list(self.layers[state.level].locations)
+            if name in flags:
+                laid = flags[name].reindex(area=locations, fill_value=False)
+                rounds = pd.Index(laid["round"].values)
+                self._memo[key] = (rounds, laid.transpose("round", "area").values.astype(bool))
+            else:
+                self._memo[key] = (pd.Index([]), None)
+        rounds, laid = self._memo[key]
+        position = rounds.get_indexer([pd.Timestamp(state.round).to_datetime64()])[0]
+        if laid is None or position < 0:
             return np.zeros(len(self.layers[state.level].locations), dtype=bool)
-        return np.asarray(flags[name].sel(round=at).values, dtype=bool)
+        return laid[position]
 
     def indicator_arrays(self, level: int, indicator: str) -> IndicatorArrays:
         """One indicator's scores, values and withheld flags at ``level`` (memoised)."""
