@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -297,6 +298,7 @@ def measure(
         input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, capture_output=True,
     )  # fmt: skip
     if add.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
         raise ServerError(add.stderr)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -358,6 +360,8 @@ def measure(
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+        # The demo workspace and the log (already read into any error raised above).
+        shutil.rmtree(scratch, ignore_errors=True)
     return found
 
 
