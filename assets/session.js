@@ -6,7 +6,9 @@
  * nothing. This wraps window.fetch, and on a 401 from one of Dash's own requests fills
  * the page's session notice (dashboard.components.session) with the message of the
  * document's language and a link to the login page whose ``next`` is the address being
- * read, so signing in brings the reader back to the same view.
+ * read, so signing in brings the reader back to the same view. A public server answers
+ * an ended session as any reader would be answered (the public view) with the header
+ * ENDED_HEADER: the notice then says the page now withholds small samples.
  *
  * A same-origin file: it runs under the Content-Security-Policy (script-src 'self'),
  * fetches nothing itself, and changes no response's status or body.
@@ -15,6 +17,8 @@
   "use strict";
 
   var DASH_REQUEST = /\/_dash-(update-component|layout|dependencies)/;
+  // A public server's answer to an ended session (dashboard.serving.access.SESSION_ENDED).
+  var ENDED_HEADER = "X-Solutions-Session-Ended";
 
   function texts(notice) {
     var all = {};
@@ -36,7 +40,7 @@
     return (notice.getAttribute("data-login") || "/login") + "?" + query;
   }
 
-  function showEnded() {
+  function showEnded(kind) {
     var notice = document.getElementById("session-notice");
     if (!notice) {
       return;
@@ -46,7 +50,7 @@
       return;
     }
     var message = document.createElement("p");
-    message.textContent = found.words.message;
+    message.textContent = kind === "public" ? found.words.public : found.words.message;
     var link = document.createElement("a");
     link.className = "session-notice-link";
     link.href = loginHref(notice, found.lang);
@@ -69,8 +73,11 @@
   window.fetch = function (resource, init) {
     var url = urlOf(resource);
     return original.call(this, resource, init).then(function (response) {
+      if (response.headers.get(ENDED_HEADER) === "public" && DASH_REQUEST.test(url)) {
+        showEnded("public");
+      }
       if (response.status === 401 && DASH_REQUEST.test(url)) {
-        showEnded();
+        showEnded("private");
         // Dash reads a 401's body twice (its JWT-expiry check, then its error handler):
         // the second read would fail as an uncaught "body stream already read".
         var read = response.text.bind(response);

@@ -5,7 +5,9 @@ never sends data). Dash would then show nothing: the figure stops moving and the
 looks broken. ``assets/session.js`` (a same-origin file, so it runs under the
 Content-Security-Policy without an inline script) watches Dash's requests; on a 401 it
 fills this element with its message and a link to the login page that brings the reader
-back to the address they were reading (``next``).
+back to the address they were reading (``next``). On a public server the gate answers
+an ended session as any anonymous reader, with a header that says so: the script then
+shows the "public" text, since the page still updates but withholds small samples.
 
 The texts of every language come with the page, each made by the translation function,
 so the script picks the one of the document's current language without asking the
@@ -33,6 +35,12 @@ def session_texts() -> dict[str, dict[str, str]]:
                 "to go on: you will come back to this view."
             ),
             "link": _("Sign in again"),
+            # A public server answers an ended session as any reader: the page goes on,
+            # with less in it, and must say why.
+            "public": _(
+                "Your session has ended: this page now shows the public view, where values "
+                "from small samples are withheld. Sign in again to see every value."
+            ),
         }
     return found
 

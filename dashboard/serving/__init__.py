@@ -80,7 +80,7 @@ class Identity:
 
     user: str | None
     role: str | None
-    via: str  # "session", "header", "anonymous"
+    via: str  # "session", "header", "anonymous", "ended" (a session that no longer holds)
 
 
 def _identity() -> Identity | None:

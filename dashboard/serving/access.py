@@ -49,6 +49,8 @@ __all__ = ["AUDIT_FILE", "AuditLog", "LoginLimiter", "Sessions", "audit_log_path
 
 AUDIT_FILE = "audit.log"
 SESSION_COOKIE = "solutions_session"
+#: Response header: the request's session has ended and it was answered as public.
+SESSION_ENDED = "X-Solutions-Session-Ended"
 LOGIN_COOKIE = "solutions_login"
 #: A session lasts a working day; then the reader logs in again.
 SESSION_SECONDS = 12 * 3600
@@ -304,10 +306,15 @@ def install_access(app, workspace, settings: ServingSettings) -> None:
             name = flask.request.headers.get(settings.trust_header, "").strip()
             if name:
                 return Identity(name, accounts.role_of(name), "header")
-        user = sessions.user_of(flask.request.cookies.get(SESSION_COOKIE))
+        token = flask.request.cookies.get(SESSION_COOKIE)
+        user = sessions.user_of(token)
         role = accounts.role_of(user) if user else None
         if role:
             return Identity(user, role, "session")
+        if token and settings.public:
+            # A session that expired or was ended elsewhere: a public server answers as
+            # to any reader (no more than the public view), and says so (``SESSION_ENDED``).
+            return Identity(None, PUBLIC_ROLE, "ended")
         return Identity(None, PUBLIC_ROLE if settings.public else None, "anonymous")
 
     def refuse(identity: Identity):
@@ -352,6 +359,20 @@ def install_access(app, workspace, settings: ServingSettings) -> None:
                     if f"{output}.data" in body["output"] and "cacheKey" not in request.args:
                         audit(event, output=output, **_view_of(body))
         return None
+
+    @server.after_request
+    def say_the_session_ended(response):
+        """On a public server, tell the page (assets/session.js) that the reader's
+        session ended and it now shows the public view; the stale cookie goes, so the
+        page is told once."""
+        identity = flask.g.get("solutions_identity")
+        if identity is None or identity.via != "ended":
+            return response
+        response.headers[SESSION_ENDED] = "public"
+        setting = f"{SESSION_COOKIE}="
+        if not any(c.startswith(setting) for c in response.headers.getlist("Set-Cookie")):
+            response.delete_cookie(SESSION_COOKIE, path=home)  # not a sign-in's new cookie
+        return response
 
     @server.after_request
     def audit_file_downloads(response):

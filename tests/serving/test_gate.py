@@ -271,3 +271,43 @@ def test_behind_a_local_proxy_the_forwarded_address_counts(private_app, served_w
     failed = [e for e in _audit(served_workspace) if e["event"] == "login_failed"]
     assert failed[-1]["address"] == "10.1.2.3"
     assert "user" not in failed[-1]  # not an account: the typed name is not kept
+
+
+def test_an_ended_session_on_a_public_server_is_the_public_view_and_says_so(
+    public_app, served_workspace
+):
+    """Not a silent downgrade: the answer carries SESSION_ENDED (assets/session.js shows
+    the notice), the stale cookie goes, and signing in again with it still works."""
+    from dashboard.serving.access import SESSION_COOKIE, SESSION_ENDED
+
+    client = public_app.server.test_client()
+    assert login(client, "ana").status_code == 303
+    assert _probe(client) == "ana|analyst|False"
+    client.set_cookie(SESSION_COOKIE, "a-session-that-expired")
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": f"{PROBE_OUT}.children",
+            "outputs": {"id": PROBE_OUT, "property": "children"},
+            "inputs": [{"id": PROBE_IN, "property": "value", "value": 1}],
+            "changedPropIds": [f"{PROBE_IN}.value"],
+            "state": [],
+        },
+    )
+    assert response.status_code == 200
+    assert response.get_json()["response"][PROBE_OUT]["children"] == "None|viewer|True"
+    assert response.headers[SESSION_ENDED] == "public"
+    assert client.get_cookie(SESSION_COOKIE) is None  # told once, not at every request
+    assert SESSION_ENDED not in client.get("/_dash-layout").headers
+    # A sign-in that still carries the stale cookie gets its new session.
+    form = client.get("/login")
+    client.set_cookie(SESSION_COOKIE, "a-session-that-expired")
+    signed = client.post(
+        "/login", data={"csrf": _csrf(form), "name": "ana", "password": PASSWORD, "next": "/"}
+    )
+    assert signed.status_code == 303
+    assert client.get_cookie(SESSION_COOKIE) is not None
+    assert _probe(client) == "ana|analyst|False"
+    # A reader who never signed in is told nothing.
+    fresh = public_app.server.test_client()
+    assert SESSION_ENDED not in fresh.get("/_dash-layout").headers

@@ -39,6 +39,22 @@ def private_server(served_workspace, accounts):
         server.server_close()
 
 
+@pytest.fixture(scope="module")
+def public_server(served_workspace, accounts):
+    from dashboard.app import create_app
+
+    app = create_app(served_workspace, serving=ServingSettings(public=True, audit=False))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 def _sign_in(page, base, name="ana"):
     page.fill("#login-name", name)
     page.fill("#login-password", PASSWORD)
@@ -93,5 +109,40 @@ def test_an_expired_session_says_so_and_offers_the_login(page, private_server):
     page.wait_for_url(base + VIEW, timeout=30_000)
     page.wait_for_function(MAP_DRAWN, timeout=60_000)
     assert page.locator(f"#{ids.SESSION_NOTICE}").is_hidden()
+    assert page.evaluate("window.__cspViolations") == []
+    assert errors == []
+
+
+def test_on_a_public_server_an_ended_session_says_the_page_is_now_public(page, public_server):
+    """The page goes on updating (as the public view), so it must say why values vanish."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.add_init_script(RECORD_VIOLATIONS)
+    base = public_server
+    page.goto(base + "/login?next=" + "%2F%3Flang%3Dfr&lang=fr")
+    _sign_in(page, base)
+    page.wait_for_url(base + VIEW, timeout=30_000)
+    page.wait_for_function(MAP_DRAWN, timeout=60_000)
+    notice = page.locator(f"#{ids.SESSION_NOTICE}")
+    assert notice.is_hidden()
+
+    # The session ends on the server's side: the browser still sends a cookie it no
+    # longer knows.
+    page.context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": "ended-elsewhere", "url": base + "/"}]
+    )
+    with page.expect_response(
+        lambda r: "_dash-update-component" in r.url and r.status == 200, timeout=30_000
+    ):
+        _step_the_slider(page)
+    notice.wait_for(state="visible", timeout=10_000)
+    _ = translator("fr")
+    expected = _(
+        "Your session has ended: this page now shows the public view, where values from "
+        "small samples are withheld. Sign in again to see every value."
+    )
+    assert expected in notice.inner_text() and expected.startswith("Votre session")
+    query = parse_qs(urlsplit(notice.locator("a").get_attribute("href")).query)
+    assert query["next"] == [VIEW]
     assert page.evaluate("window.__cspViolations") == []
     assert errors == []
