@@ -18,7 +18,7 @@ import pytest
 from dash import html
 
 from dashboard import ids
-from dashboard.pages import priorities
+from dashboard.pages import priorities, priorities_grid
 from tests.helpers import LATEST, find, text_of, view
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -67,7 +67,7 @@ def test_default_order_is_median_rank(rows):
     # score first when two are close).
     lowest = sorted(r["score"] for r in rows if r["score"] is not None)
     assert rows[0]["score"] <= lowest[4]
-    [rank] = [c for c in priorities.column_defs(view(), 30) if c.get("sort")]
+    [rank] = [c for c in priorities_grid.column_defs(view(), 30) if c.get("sort")]
     assert rank["field"] == "median_rank" and rank["sort"] == "asc"
 
 
@@ -85,7 +85,7 @@ def test_rows_carry_formatted_text_and_links(rows, demo_app_context):
 
 
 def test_columns_use_safe_renderers_only(demo_app_context):
-    columns = priorities.column_defs(view(), 30)
+    columns = priorities_grid.column_defs(view(), 30)
     fields = [c["field"] for c in columns]
     for wanted in (
         "name",
