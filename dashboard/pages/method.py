@@ -21,14 +21,12 @@ from urllib.parse import urlencode
 
 import dash
 import flask
-import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.briefing.downloads import (
     framework_yaml,
     scores_csv,
-    source_coverage,
     suppression_rule,
 )
 from dashboard.briefing.exports import metadata_json, scores_metadata, sidecar_name, zip_bytes
@@ -38,7 +36,8 @@ from dashboard.briefing.view import ViewState
 from dashboard.components.download import download_button
 from dashboard.context import AppContext
 from dashboard.figures.map import class_legend
-from dashboard.i18n import arrow, language, long_date, month_year, number, translator
+from dashboard.i18n import arrow, language, number, translator
+from dashboard.pages.method_provenance import import_history, sources_table
 from dashboard.serving import current_context, is_public_view
 from indicators.analysis import DEFAULT_DRAWS
 from indicators.framework import IRIS_CORE_MIN_CRITERIA
@@ -61,15 +60,6 @@ def _plain(value: float, lang: str) -> str:
     """A goalpost or weight as written: no needless decimals."""
     digits = 0 if float(value).is_integer() else (1 if round(value, 1) == value else 2)
     return number(value, lang, digits)
-
-
-def _date(text: str | None, lang: str) -> str:
-    if not text:
-        return "–"
-    try:
-        return long_date(pd.Timestamp(text), lang)
-    except (ValueError, TypeError):
-        return str(text)
 
 
 def _section(title: str, section_id: str, *children) -> html.Section:
@@ -338,131 +328,6 @@ def scoring_text(context: AppContext, state: ViewState) -> html.Div:
             html.P(suppression_rule(context, state.lang)),
             html.H4(_("How numbers are shown")),
             html.P(_(DISPLAY_RULE)),
-        ],
-    )
-
-
-def sources_table(context: AppContext, state: ViewState) -> html.Table | html.P:
-    _ = translator(state.lang)
-    lang = state.lang
-    coverage = source_coverage(context)
-    if coverage.empty:
-        return html.P(_("No observations have been imported yet."), id=ids.METHOD_SOURCES)
-    rows = [
-        html.Tr(
-            [
-                html.Td(source.source or _("Source not given")),
-                html.Td(
-                    _("{first} to {last}").format(
-                        first=month_year(source.first_round, lang),
-                        last=month_year(source.last_round, lang),
-                    )
-                ),
-                html.Td(number(source.rounds, lang), className="num"),
-                html.Td(number(source.rows, lang), className="num"),
-                html.Td(", ".join(source.files) or "–"),
-                html.Td(_date(source.imported, lang)),
-            ]
-        )
-        for source in coverage.itertuples(index=False)
-    ]
-    return html.Table(
-        id=ids.METHOD_SOURCES,
-        className="method-table",
-        children=[
-            html.Caption(_("Data sources named in the observations")),
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(_("Source"), scope="col"),
-                        html.Th(_("Rounds covered"), scope="col"),
-                        html.Th(_("Rounds"), scope="col", className="num"),
-                        html.Th(_("Values"), scope="col", className="num"),
-                        html.Th(_("Files"), scope="col"),
-                        html.Th(_("Last imported"), scope="col"),
-                    ]
-                )
-            ),
-            html.Tbody(rows),
-        ],
-    )
-
-
-def _kind(entry: dict, lang: str) -> str:
-    _ = translator(lang)
-    kind = entry.get("kind")
-    if kind == "areas":
-        level = entry.get("level")
-        if level is None:
-            return _("Boundaries")
-        return _("Boundaries, admin level {level}").format(level=level)
-    if kind == "observations":
-        return _("Observations")
-    return _("Framework")
-
-
-def _rounds_added(added: list[str], lang: str) -> str:
-    _ = translator(lang)
-    if not added:
-        return "–"
-    if len(added) == 1:
-        return month_year(added[0], lang)
-    return _("{count} rounds, {first} to {last}").format(
-        count=len(added), first=month_year(added[0], lang), last=month_year(added[-1], lang)
-    )
-
-
-def import_history(context: AppContext, state: ViewState) -> html.Table | html.P:
-    """Every manifest entry (areas, observations, frameworks), newest first."""
-    _ = translator(state.lang)
-    lang = state.lang
-    manifest = context.workspace.manifest
-    entries = [*manifest.get("imports", [])]
-    entries += [{**e, "kind": "framework"} for e in manifest.get("frameworks", [])]
-    if not entries:
-        return html.P(_("Nothing has been imported yet."), id=ids.METHOD_IMPORTS)
-    entries.sort(key=lambda e: e.get("time", ""), reverse=True)
-    rows = []
-    for entry in entries:
-        notes = [str(n) for n in entry.get("notes", [])]
-        warnings = [str(w) for w in entry.get("warnings", [])]
-        if entry.get("kind") == "framework":
-            notes.insert(0, f"{entry.get('name', '')} {entry.get('version', '')}".strip())
-        remarks = [html.Li(n) for n in notes] + [html.Li(w, className="warning") for w in warnings]
-        added = entry.get("rounds_added") or []
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(str(entry.get("file", "–")), className="file"),
-                    html.Td(_kind(entry, lang)),
-                    html.Td(_date(entry.get("time"), lang)),
-                    html.Td(
-                        number(entry["rows"], lang) if entry.get("rows") is not None else "–",
-                        className="num",
-                    ),
-                    html.Td(_rounds_added(added, lang)),
-                    html.Td(html.Ul(remarks, className="remarks") if remarks else "–"),
-                ]
-            )
-        )
-    return html.Table(
-        id=ids.METHOD_IMPORTS,
-        className="method-table",
-        children=[
-            html.Caption(_("Every import into this workspace, newest first")),
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(_("File"), scope="col"),
-                        html.Th(_("Content"), scope="col"),
-                        html.Th(_("Imported"), scope="col"),
-                        html.Th(_("Rows"), scope="col", className="num"),
-                        html.Th(_("Rounds added"), scope="col"),
-                        html.Th(_("Notes and warnings"), scope="col"),
-                    ]
-                )
-            ),
-            html.Tbody(rows),
         ],
     )
 
