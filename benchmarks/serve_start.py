@@ -4,12 +4,17 @@ On the Nigeria workspace of ``first_load`` (the 774 LGAs of ``../shared/data/nig
 with twelve synthetic survey rounds, built through the user's imports):
 
 - **server start to first answer**: ``solutions serve WS --public`` (gunicorn, one
-  worker) from the command until ``GET /`` answers 200, beside a bare one-polygon Dash
-  map app (``first_load.bare_app``) started the same way (gunicorn, one worker). A first,
-  unmeasured start leaves the derived data with the workspace, as any server's first
-  start does (DESIGN 3.2): the measured starts read it, they do not recompute it. The
-  two are started alternately, median of the runs; wall time, since a start is waiting
-  as much as computing.
+  worker) from the command until the reader could see the map: ``GET /`` (Dash's index
+  page, only a shell of scripts), then ``GET /_dash-layout`` and
+  ``GET /_dash-dependencies`` as the browser asks for them (the layout with the map
+  page's Referer, so ours brings the map page and its figure) and, for ours, the
+  geometry file that the figure names (the bare app's one polygon is inside its layout),
+  each answering 200 - so work put off past ``GET /`` is still counted. Beside it a bare
+  one-polygon Dash map app (``first_load.bare_app``) started the same way (gunicorn, one
+  worker) and timed to the same requests. A first, unmeasured start leaves the derived
+  data with the workspace, as any server's first start does (DESIGN 3.2): the measured
+  starts read it, they do not recompute it. The two are started alternately, median of
+  the runs; wall time, since a start is waiting as much as computing.
 - **locality page**: against the last dashboard started, one loop that alternates a
   time-slider step (the map callback with a new round, as the browser sends it) and a
   locality page (its layout for ``/locality/PCODE``, what the browser fetches on
@@ -25,6 +30,7 @@ slider callback's p95.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -60,8 +66,50 @@ def _environment() -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _started(command: list[str], port: int, cwd: Path, timeout: float = 300):
-    """(seconds from launch to the first 200 on ``/``, the running process)."""
+def _get(url: str, referer: str | None = None) -> bytes:
+    """The body of a 200 answer to ``GET url``; anything else raises (URLError, OSError)."""
+    headers = {"Referer": referer} if referer else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+        if r.status != 200:
+            raise OSError(f"{url}: HTTP {r.status}")
+        return r.read()
+
+
+def first_answer(base: str) -> int:
+    """What a browser fetches before it can draw the map page at ``base``: the index, the
+    layout (asked with the page's Referer, as the browser does) and the callbacks, then
+    any geometry file that the layout's map figure names. Raises until each answers 200;
+    the number of geometry files fetched."""
+    _get(base + "/")
+    layout = json.loads(_get(base + "/_dash-layout", referer=base + "/"))
+    _get(base + "/_dash-dependencies", referer=base + "/")
+    urls = _geometry_urls(layout)
+    for url in urls:
+        _get(base + url, referer=base + "/")
+    return len(urls)
+
+
+def _geometry_urls(node) -> list[str]:
+    """The ``geojson`` URLs of the map figures in a Dash layout (JSON)."""
+    found = []
+    if isinstance(node, dict):
+        geojson = node.get("geojson")
+        if isinstance(geojson, str) and geojson.startswith("/"):
+            found.append(geojson)
+        for value in node.values():
+            found += _geometry_urls(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _geometry_urls(value)
+    return found
+
+
+def _started(
+    command: list[str], port: int, cwd: Path, timeout: float = 300, geometry: bool = False
+):
+    """(seconds from launch to the first answer (``first_answer``), the running process).
+    With ``geometry`` the layout must bring a map figure whose geometry is a file: a
+    layout without the map page would not be the page the reader waits for."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -71,19 +119,26 @@ def _started(command: list[str], port: int, cwd: Path, timeout: float = 300):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/"
+    base = f"http://127.0.0.1:{port}"
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"{' '.join(command)} stopped with status {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return time.perf_counter() - start, process
-        except (urllib.error.URLError, OSError):
-            pass
+            files = first_answer(base)
+        except urllib.error.HTTPError as exc:  # the server is up and refuses: a fault
+            _stop(process)
+            raise RuntimeError(f"{exc.url}: HTTP {exc.code} while starting") from None
+        except (urllib.error.URLError, OSError, ValueError):
+            files = None  # not listening yet
+        if files is not None:
+            seconds = time.perf_counter() - start
+            if geometry and not files:
+                _stop(process)
+                raise RuntimeError(f"{base}/_dash-layout has no map figure with its geometry")
+            return seconds, process
         if time.perf_counter() - start > timeout:
             _stop(process)
-            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+            raise RuntimeError(f"{base}/ did not answer within {timeout:.0f} s")
         time.sleep(0.05)
 
 
@@ -165,7 +220,7 @@ def measure(runs: int, loops: int, workspace: Path | None = None) -> dict:
         _stop(process)
         starts["bare"].append(seconds)
         port = _free_port()
-        seconds, process = _started(_dashboard_command(folder, port), port, scratch)
+        seconds, process = _started(_dashboard_command(folder, port), port, scratch, geometry=True)
         starts["dashboard"].append(seconds)
         try:
             if run == runs - 1:
