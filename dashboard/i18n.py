@@ -235,6 +235,8 @@ def number(value: float | int | None, lang: str | None = DEFAULT_LANGUAGE, digit
     """A number in the reader's conventions (``12,345.6`` / ``12 345,6``); ``–`` if missing."""
     if value is None or pd.isna(value):
         return "–"
+    if value == 0:  # 0.0 and -0.0 are one key of the cache, and Babel writes "-0"
+        return _number.__wrapped__(value, lang, digits)
     return _number(value, lang, digits)
 
 
