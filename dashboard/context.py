@@ -78,7 +78,13 @@ class AppContext:
         manifest = workspace.manifest
         framework = framework or workspace.framework
         store = DerivedStore(workspace.path, int(manifest.get("generation", 0)), framework)
-        areas = workspace.area_table()
+        # kept too: reading the GeoPackage's attributes would import pyogrio and GDAL
+        areas = store.get("areas")
+        if areas is None:
+            areas = workspace.area_table()
+            store.put("areas", areas)
+        else:
+            areas = areas.reset_index(drop=True)
         geometry = {}
         for level in workspace.levels():
             try:

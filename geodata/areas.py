@@ -23,6 +23,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geodata.errors import AreaError
+
 __all__ = [
     "CANONICAL_COLUMNS",
     "NAME_COLUMNS",
@@ -54,10 +56,6 @@ _ZIP_MAX_RATIO = 200
 _ZIP_RATIO_FLOOR = 2**20  # members smaller than this cannot make a bomb
 _ZIP_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".topojson")
 _TOPOJSON = re.compile(rb'"type"\s*:\s*"Topology"')
-
-
-class AreaError(ValueError):
-    """An admin-area file cannot be used; the message names the file and what to do."""
 
 
 # -- column recognition -------------------------------------------------------------------

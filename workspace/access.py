@@ -14,6 +14,7 @@ areas and the observations by name), and ``Accounts`` is the only code that does
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -45,9 +46,15 @@ MIN_PASSWORD_LENGTH = 10
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _FORMAT = 1
 _HASHER = PasswordHasher()
-# Verified against when the account does not exist, so that a wrong name takes as long
-# as a wrong password and the login form does not tell which names exist.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so that a wrong name takes as
+    long as a wrong password and the login form does not tell which names exist. Made on
+    the first sign-in rather than at import: a hash costs a tenth of a second, which
+    every server start (and every command importing this module) would otherwise pay."""
+    return _HASHER.hash("not a password of anyone")
 
 
 class AccessError(WorkspaceError):
@@ -130,9 +137,12 @@ class Accounts:
     def verify(self, name: str, password: str) -> str | None:
         """The account's role if ``password`` is its password, else None (also for an
         unknown name, after the same amount of work)."""
+        # Made before the name is looked up, so the first sign-in of a process costs the
+        # same whether its name exists or not.
+        dummy = _dummy_hash()
         entry = self._load().get(name or "")
         try:
-            _HASHER.verify(entry["hash"] if entry else _DUMMY_HASH, password)
+            _HASHER.verify(entry["hash"] if entry else dummy, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return self.role_of(name) if entry else None

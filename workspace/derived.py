@@ -4,7 +4,7 @@ Scores, roll-ups, change, rank uncertainty, small-sample flags, the comparator, 
 and the small summaries of the observations (sources per area, source coverage) cost
 seconds on a large workspace. ``DerivedStore`` keeps each, once computed, in::
 
-    derived/<generation>-<framework checksum>/<name>.nc     xarray datasets (NetCDF)
+    derived/<generation>-<framework checksum>/<name>.npz    xarray datasets (arrays + header)
     derived/<generation>-<framework checksum>/<name>.json   small tables
 
 so a server start, a new worker, ``solutions score`` and the PDF read them instead of
@@ -33,10 +33,10 @@ import xarray as xr
 log = logging.getLogger(__name__)
 
 DERIVED = "derived"
-#: Bumped when what is stored changes shape, so files of older code are not read.
-FORMAT = 1
+#: Bumped when what is stored changes shape, so files of older code are not read (it is
+#: part of the folder's key). 2: datasets as ``.npz`` rather than NetCDF.
+FORMAT = 2
 _NONE = "\u2400none"  # stands for None in a text coordinate (NetCDF has no null string)
-_KINDS = "derived_kinds"
 
 
 def framework_checksum(framework) -> str:
@@ -45,52 +45,63 @@ def framework_checksum(framework) -> str:
     return hashlib.sha256(f"{FORMAT}|{text}".encode()).hexdigest()[:16]
 
 
-def _encode(dataset: xr.Dataset) -> xr.Dataset:
-    kinds = {}
-    replaced = {}
-    for name, variable in dataset.variables.items():
-        if variable.dtype == object:
-            values = np.array(
-                [_NONE if v is None else str(v) for v in variable.values.ravel()], dtype=object
-            ).reshape(variable.shape)
-            replaced[name] = variable.copy(data=values)
-            kinds[name] = "object"
-        elif variable.dtype.kind == "U":
-            kinds[name] = "str"
-    if replaced:
-        dataset = dataset.assign_coords(
-            {n: v for n, v in replaced.items() if n in dataset.coords}
-        ).assign({n: v for n, v in replaced.items() if n in dataset.data_vars})
-    dataset = dataset.copy()
-    for variable in dataset.variables.values():
-        variable.encoding.clear()
-    dataset.attrs = {**dataset.attrs, _KINDS: json.dumps(kinds)}
-    return dataset
+def _plain(value):
+    """A dataset attribute as JSON can hold it (numpy scalars and arrays as Python's)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"attribute of type {type(value).__name__} cannot be kept")
 
 
-def _decode(dataset: xr.Dataset) -> xr.Dataset:
-    kinds = json.loads(dataset.attrs.pop(_KINDS, "{}"))
-    changes = {}
-    for name, kind in kinds.items():
-        if name not in dataset.variables:
-            continue
-        variable = dataset.variables[name]
-        values = variable.values
-        if kind == "object":
-            flat = [None if v == _NONE else str(v) for v in values.ravel()]
-            values = np.array(flat, dtype=object).reshape(variable.shape)
-        else:
-            values = values.astype(str)
-        changes[name] = variable.copy(data=values)
-    coords = {n: v for n, v in changes.items() if n in dataset.coords}
-    data = {n: v for n, v in changes.items() if n in dataset.data_vars}
-    if coords:
-        dataset = dataset.assign_coords(coords)
-    if data:
-        dataset = dataset.assign(data)
-    for variable in dataset.variables.values():
-        variable.encoding.clear()
-    return dataset
+def _write_dataset(dataset: xr.Dataset, handle) -> None:
+    """``dataset`` as one uncompressed ``.npz``: each variable's array as it is in memory
+    (dtype, shape), and a JSON header with dims, coordinates and attributes. Reading it
+    back is copying arrays: no HDF5 file to open and no CF decoding, which made reading
+    NetCDF the largest part of a server start's own work. Text arrays become fixed-width
+    unicode (an object array would need pickle, which ``_read_dataset`` never loads),
+    with ``None`` kept as a marker."""
+    arrays, variables = {}, []
+    for number, (name, variable) in enumerate(dataset.variables.items()):
+        values, kind = variable.values, None
+        if values.dtype == object:
+            # missing: None, which xarray holds as NaN in a text array (and so reads back)
+            flat = [_NONE if v is None or v != v else str(v) for v in values.ravel()]
+            values, kind = np.array(flat, dtype=str).reshape(values.shape), "object"
+        elif values.dtype.kind == "U":
+            kind = "str"
+        elif values.dtype.hasobject or values.dtype.kind == "V":
+            raise TypeError(f"{name}: arrays of {values.dtype} cannot be kept")
+        arrays[f"v{number}"] = values
+        variables.append(
+            {
+                "name": name,
+                "dims": list(variable.dims),
+                "coord": name in dataset.coords,
+                "kind": kind,
+                "attrs": variable.attrs,
+            }
+        )
+    header = {"format": FORMAT, "attrs": dataset.attrs, "variables": variables}
+    arrays["header"] = np.array(json.dumps(header, default=_plain, ensure_ascii=False))
+    np.savez(handle, **arrays)
+
+
+def _read_dataset(path: Path) -> xr.Dataset:
+    with np.load(path, allow_pickle=False) as stored:
+        header = json.loads(str(stored["header"]))
+        if header.get("format") != FORMAT:
+            raise ValueError(f"{path}: derived data of format {header.get('format')}")
+        coords, data = {}, {}
+        for number, entry in enumerate(header["variables"]):
+            values = stored[f"v{number}"]
+            if entry["kind"] == "object":
+                flat = [None if v == _NONE else str(v) for v in values.ravel()]
+                values = np.array(flat, dtype=object).reshape(values.shape)
+            (coords if entry["coord"] else data)[entry["name"]] = xr.Variable(
+                entry["dims"], values, attrs=entry["attrs"]
+            )
+    return xr.Dataset(data, coords=coords, attrs=header["attrs"])
 
 
 class DerivedStore:
@@ -111,14 +122,13 @@ class DerivedStore:
         return self.folder / f"{safe}{suffix}"
 
     def get(self, name: str):
-        for suffix in (".nc", ".json"):
+        for suffix in (".npz", ".json"):
             path = self._file(name, suffix)
             if not path.exists():
                 continue
             try:
-                if suffix == ".nc":
-                    with xr.open_dataset(path, engine="netcdf4") as stored:
-                        return _decode(stored.load())
+                if suffix == ".npz":
+                    return _read_dataset(path)
                 return _table(json.loads(path.read_text(encoding="utf-8")))
             except Exception:  # a damaged or foreign file: recompute it
                 log.warning("derived data %s could not be read; recomputing", path)
@@ -131,9 +141,10 @@ class DerivedStore:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if isinstance(value, xr.Dataset):
-                target = self._file(name, ".nc")
+                target = self._file(name, ".npz")
                 temporary = self.folder / f".{target.name}.{uuid.uuid4().hex}.part"
-                _encode(value).to_netcdf(temporary, engine="netcdf4")
+                with temporary.open("wb") as handle:
+                    _write_dataset(value, handle)
             elif isinstance(value, pd.DataFrame):
                 target = self._file(name, ".json")
                 temporary = self.folder / f".{target.name}.{uuid.uuid4().hex}.part"
@@ -168,6 +179,10 @@ class DerivedStore:
         for folder in (self.root / DERIVED).iterdir():
             generation = folder.name.split("-", 1)[0]
             if generation.isdigit() and int(generation) < self.generation:
+                shutil.rmtree(folder, ignore_errors=True)
+            elif folder != self.folder and any(folder.glob("*.nc")):
+                # NetCDF was format 1's: never read again (another framework's folder of
+                # this generation is left alone)
                 shutil.rmtree(folder, ignore_errors=True)
 
 

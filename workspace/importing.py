@@ -5,8 +5,8 @@ unknown-area reports, parents from geometry, and the rejects file people open.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -15,6 +15,9 @@ from workspace.numbers import read_numbers
 from workspace.observations import MAX_LISTED, ObservationError
 from workspace.pcodes import Placement, name_keys, place_codes, place_names
 from workspace.transaction import WorkspaceError
+
+if TYPE_CHECKING:  # read only for the type: an import of areas brings it in
+    import geopandas as gpd
 
 
 def _place_areas(

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -54,6 +54,9 @@ from workspace.observations import (
 )
 from workspace.readers import read_source
 from workspace.transaction import Transaction, WorkspaceError, workspace_lock
+
+if TYPE_CHECKING:  # the polygons' type; geopandas itself is imported where they are read
+    import geopandas as gpd
 
 MANIFEST = "manifest.json"
 AREAS = "areas.gpkg"
@@ -146,6 +149,8 @@ class Workspace:
         return load_framework(path if path.exists() else None)
 
     def areas(self) -> gpd.GeoDataFrame:
+        import geopandas as gpd  # polygons: imports and exports, never a server start
+
         path = self.path / AREAS
         if not path.exists():
             return gpd.GeoDataFrame(
@@ -246,6 +251,8 @@ class Workspace:
 
         ``parent_from_geometry``: a layer without a parent column gets, for each area,
         the area one level up (in the workspace or among the files) holding most of it."""
+        import geopandas
+
         report = Report()
         files = [Path(f) for f in files]
         layers = []
@@ -278,7 +285,7 @@ class Workspace:
             )
         kept = existing[~existing["level"].isin(new_levels)]
         combined = pd.concat([kept, *(layer for _, _, layer in layers)], ignore_index=True)
-        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326")
+        combined = geopandas.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326")
 
         duplicated = combined["pcode"][combined["pcode"].duplicated()]
         if not duplicated.empty:

@@ -256,3 +256,17 @@ def test_numbers_and_dates_in_the_reader_conventions():
     assert number(float("nan"), "fr") == "–"
     assert separators("en") == ".," and separators("fr") == ", "
     assert month_year("2024-03-01", "fr") == "mars 2024"
+
+
+def test_numbers_are_formatted_alike_each_time_signed_zero_included():
+    """``number`` keeps each value's text once made: the same value, language and digits
+    give the same text, and a negative zero keeps its sign as Babel writes it."""
+    from babel.numbers import format_decimal
+
+    from dashboard.i18n import number
+
+    for value in (0.0, -0.0, 0.0, 1234.56, 1234.56, -0.0):
+        expected = format_decimal(value, format="#,##0.0", locale="fr")
+        assert number(value, "fr", 1) == expected
+    assert number(-0.0, "en", 1) == "-0.0" and number(0.0, "en", 1) == "0.0"
+    assert number(12345, "es") != number(12345, "en")  # the cache keys on the language

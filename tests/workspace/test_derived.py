@@ -118,3 +118,53 @@ def test_a_stored_table_keeps_its_index(demo_workspace, tmp_path):
     back = _table(payload)
     pd.testing.assert_frame_equal(back, table)
     assert back.at["XM01002", "2024-06-01"] == 3.0
+
+
+def test_a_stored_dataset_comes_back_identical(tmp_path):
+    """Every kind of variable the derived data holds survives the ``.npz`` store: text
+    coordinates with and without missing values, dates, float32, booleans, a scalar
+    coordinate and numeric attributes."""
+    import numpy as np
+
+    from workspace.derived import _read_dataset, _write_dataset
+
+    dataset = xr.Dataset(
+        {
+            "score": (("area", "round"), np.array([[1.5, np.nan], [3.0, 4.0]], np.float32)),
+            "has_data": (("area", "round"), np.array([[True, False], [True, True]])),
+            "label": ("area", np.array(["a", None], dtype=object)),
+        },
+        coords={
+            "area": np.array(["XM01", "XM02"], dtype=object),
+            "round": pd.to_datetime(["2024-03-01", "2024-06-01"]).to_numpy(),
+            "parent": ("area", np.array([None, "XM"], dtype=object)),
+            "group": "idp",
+        },
+        attrs={"n_min": np.int64(30), "framework_name": "IASC"},
+    )
+    path = tmp_path / "x.npz"
+    with path.open("wb") as handle:
+        _write_dataset(dataset, handle)
+    back = _read_dataset(path)
+    xr.testing.assert_identical(back, dataset)
+    assert back["label"].values[0] == "a" and pd.isna(back["label"].values[1])
+    assert back["score"].dtype == np.float32 and back["group"].item() == "idp"
+
+
+def test_a_damaged_stored_dataset_is_recomputed(workspace, monkeypatch):
+    calls = _counting(monkeypatch)
+    AppContext.load(workspace).scores()
+    (stored,) = (workspace.path / DERIVED).glob("*/scores_False.npz")
+    stored.write_bytes(b"not an npz file")
+    scores = AppContext.load(workspace).scores()
+    assert calls == [1, 1] and scores["has_data"].any()
+
+
+def test_derived_data_of_the_netcdf_format_is_removed(workspace):
+    context = AppContext.load(workspace)
+    old = workspace.path / DERIVED / f"{workspace.generation}-0123456789abcdef"
+    old.mkdir(parents=True)
+    (old / "scores_False.nc").write_bytes(b"format 1")
+    context.scores()
+    assert not old.exists()
+    assert list(context.derived.folder.glob("*.npz"))
