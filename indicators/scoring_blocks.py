@@ -86,8 +86,8 @@ def plan_for(framework: Framework, core: bool = False) -> Plan:
 def parent_rows(parent_position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct parents' area positions, each area's row among them).
 
-    Areas without a parent on the axis point one past the end: the kernel appends a
-    row of NaN there, so "no parent" needs no special case.
+    Areas without a parent on the axis point one past the end: `comparator_pieces`
+    appends a row there (the round means), so "no parent" needs no special case.
     """
     distinct = np.unique(parent_position[parent_position >= 0])
     rows = np.searchsorted(distinct, parent_position)
@@ -95,14 +95,35 @@ def parent_rows(parent_position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, rows.astype(np.intp)
 
 
+def host_sums(host_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sum and the count of the values present over the area axis of ``host_value``
+    (area, round, indicator), a block of areas at a time: a whole-array ``np.nansum``
+    would stream a NaN-free copy of it through main memory."""
+    total = np.zeros(host_value.shape[1:])
+    count = np.zeros(host_value.shape[1:], dtype=np.int64)
+    step = max(1, BLOCK_CELLS // max(1, host_value[0].size))
+    for start in range(0, len(host_value), step):
+        part = host_value[start : start + step]
+        present = np.equal(part, part)  # False only for NaN
+        total += np.where(present, part, 0.0).sum(axis=0)
+        count += np.add.reduce(present, axis=0, dtype=np.int64)
+    return total, count
+
+
 def comparator_pieces(parent_host: np.ndarray, host_sum: np.ndarray, host_count: np.ndarray):
-    """The small global inputs of step 2: the parents' host values with a NaN row for
-    "no parent" (parents + 1, round, indicator), and the round mean of all host values
-    (round, indicator), NaN where a round has none."""
-    table = np.concatenate([parent_host, np.full((1, *parent_host.shape[1:]), np.nan)])
+    """Step 2's fallback comparator, the one small global input of every block:
+    (indicator, parents + 1, round), the parent's host value where it has one, else the
+    round mean of all host values (NaN where a round has none). The extra last row, for
+    areas without a parent on the axis, is the round mean.
+
+    ``parent_host`` is (parents, round, indicator); ``host_sum`` and ``host_count`` are
+    (round, indicator)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        round_mean = host_sum / host_count
-    return table, np.where(host_count > 0, round_mean, np.nan)
+        round_mean = np.where(host_count > 0, host_sum / host_count, np.nan)
+    table = np.concatenate([parent_host, round_mean[None]])
+    table = np.where(np.isnan(table), round_mean, table)
+    # Indicator first, like the kernel: a block's comparators are then one `take`.
+    return np.ascontiguousarray(table.transpose(2, 0, 1))
 
 
 def _weighted_overall(criterion, weights, geometric, min_criteria):
@@ -130,145 +151,181 @@ def classes(overall, criterion, tolerance=PARITY_TOLERANCE):
     return np.where(np.isnan(overall), np.nan, np.where(at_parity, 5.0, banded))
 
 
-def _segment_means(scores, starts, sizes, min_share, out=None):
-    """Means over runs of rows (axis 1) of the NaN-bearing float32 ``scores``, missing
-    where fewer than ``min_share`` of the run (and always where none) are present.
+def _segment_means(scores, starts, sizes, min_share, out):
+    """Means over runs of rows (axis 1) of the NaN-bearing float32 ``scores`` into
+    ``out``, missing where fewer than ``min_share`` of the run (and always where none)
+    are present. Scores are 0-100 or NaN.
 
-    Returns (means, counts of children present); writes the means into ``out`` if given.
     Row by row with contiguous slices: ``np.add.reduceat`` along a middle axis measured
     ten times slower here, and a membership-matrix product does ~the number of rows more
-    arithmetic."""
+    arithmetic. Runs of one or two rows (most of them in the frameworks we know) take a
+    shortcut without counting; a longer run sums ``fmax(row, 0)`` (the row, or 0 where
+    missing) and counts the rows present."""
     ends = [*starts[1:], scores.shape[1]]
-    shape = (scores.shape[0], len(starts), *scores.shape[2:])
-    total = out if out is not None else np.empty(shape, dtype=np.float32)
-    total[...] = 0
-    count = np.zeros(shape, dtype=np.float32)
     for j, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        for k in range(start, end):
-            row = scores[:, k]
-            present = np.isfinite(row)  # scores are finite or NaN
-            np.add(total[:, j], row, out=total[:, j], where=present)
-            np.add(count[:, j], present, out=count[:, j])
+        size, target = end - start, out[:, j]
+        need = min_share * size
+        if size == 1:  # the child's score is the mean (min_share is at most 1)
+            np.copyto(target, scores[:, start])
+        elif size == 2 and need <= 1:
+            # the mean of those present: (a + b) / 2 where both are, else the one present,
+            # as fmax((a + b) / 2, fmin(a, b)) (fmin and fmax skip a NaN; NaN if both are)
+            a, b = scores[:, start], scores[:, start + 1]
+            np.add(a, b, out=target)
+            np.multiply(target, np.float32(0.5), out=target)
+            np.fmax(target, np.fmin(a, b), out=target)
+        else:
+            _long_run_mean(scores[:, start:end], need, target)
+
+
+def _long_run_mean(rows, need, target):
+    """`_segment_means` for one run of three or more rows (axis 1 of ``rows``)."""
+    count = np.zeros(target.shape, dtype=np.float32)
+    present = np.empty(target.shape, dtype=bool)
+    term = np.empty(target.shape, dtype=np.float32)
+    np.fmax(rows[:, 0], np.float32(0), out=target)
+    for k in range(rows.shape[1]):
+        row = rows[:, k]
+        if k:
+            np.add(target, np.fmax(row, np.float32(0), out=term), out=target)
+        np.equal(row, row, out=present)  # False only for NaN
+        np.add(count, present, out=count)
     with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(total, count, out=total)  # 0 / 0 is NaN: no child present
-    if min_share:
-        need = (min_share * sizes).reshape((1, -1) + (1,) * (scores.ndim - 2))
-        total[count < need] = np.nan
-    return total, count
+        np.divide(target, count, out=target)  # 0 / 0 is NaN: none present
+    if need > 1:
+        np.copyto(target, np.float32(np.nan), where=count < need)
 
 
 def _overall_rows(criterion, plan, overall, klass):
     """Steps 4 and 5 with the criteria on axis 1: the same arithmetic as
-    `_weighted_overall` and `classes`, a row at a time (each row contiguous)."""
-    shape = (criterion.shape[0], *criterion.shape[2:])
+    `_weighted_overall` and `classes`, a row at a time (each row contiguous).
+
+    A missing criterion adds nothing: ``fmax`` turns its NaN into the floor (1 for the
+    geometric mean, whose log is 0; 0 for the arithmetic one)."""
+    shape = overall.shape
     total = np.zeros(shape)
     weight = np.zeros(shape)
-    present_count = np.zeros(shape, dtype=np.int16)
-    at_parity = np.ones(shape, dtype=bool)
+    term = np.empty(shape)
+    present = np.empty(shape, dtype=bool)
+    present_count = np.zeros(shape, dtype=np.uint8 if len(plan.weights) < 256 else np.int32)
+    below = np.zeros(shape, dtype=bool)
+    floor = 1.0 if plan.geometric else 0.0
+    # Criterion scores are float32: the largest float32 under 100 is 99.999992, so
+    # ">= 100 - PARITY_TOLERANCE" is ">= 100" here, and the comparison stays in float32.
+    parity = np.float32(100 - PARITY_TOLERANCE)
     for k, w in enumerate(plan.weights):
-        row = criterion[:, k].astype(float)
-        present = np.isfinite(row)
-        at_parity &= ~present | (row >= 100 - PARITY_TOLERANCE)
-        if plan.geometric:
-            np.log(np.maximum(row, 1.0, out=row), out=row)
-        row *= w
-        np.add(total, row, out=total, where=present)
+        row = criterion[:, k]
+        np.equal(row, row, out=present)
+        np.add(present_count, present, out=present_count)
         np.add(weight, w, out=weight, where=present)
-        present_count += present
+        np.logical_or(below, np.less(row, parity), out=below)
+        np.fmax(row, floor, out=term)
+        if plan.geometric:
+            np.log(term, out=term)
+        np.multiply(term, w, out=term)
+        np.add(total, term, out=total)
     with np.errstate(divide="ignore", invalid="ignore"):
         total /= weight
     if plan.geometric:
         # exp(log(100)) is 100.00000000000004 in floating point; keep scores within 0-100.
         np.minimum(np.exp(total, out=total), 100.0, out=total)
-    total[present_count < plan.min_criteria] = np.nan
+    np.copyto(total, np.nan, where=present_count < plan.min_criteria)
     overall[...] = total
-    banded = np.select([total >= 80, total >= 60, total >= 40], [4.0, 3.0, 2.0], 1.0)
-    klass[...] = np.where(np.isnan(total), np.nan, np.where(at_parity, 5.0, banded))
+    # Bands of 20 points: 1 + the number of the edges 40, 60, 80 at or below the score.
+    np.add(np.searchsorted(CLASS_EDGES, total, side="right"), 1.0, out=klass)
+    np.copyto(klass, 5.0, where=~below)
+    np.copyto(klass, np.nan, where=np.isnan(total))
 
 
-def score_block(value, n, parent_row, parent_table, round_mean, plan, displaced, host, out):
+#: The lower edges of classes 2, 3 and 4 (DESIGN 4 step 5).
+CLASS_EDGES = np.array([40.0, 60.0, 80.0])
+
+
+def score_block(value, n, parent_row, fallback_table, plan, displaced, host, out):
     """Score one block of areas into the ``out`` arrays (views of the result).
 
     ``value``, ``n``: (area, round, group, indicator) float arrays of the block;
-    ``displaced``: the displaced groups' positions on the group axis (a slice where
-    adjacent), ``host`` the comparator group's. ``out`` holds ``indicator``,
-    ``subcriterion``, ``criterion`` (benchmark, code, area, round, group), ``overall``,
-    ``klass`` (benchmark, area, round, group), ``reliability``, ``has_data`` (area,
-    round, group) and ``fallback`` (area, round, group, indicator).
+    ``fallback_table`` is `comparator_pieces`'s; ``displaced``: the displaced groups'
+    positions on the group axis (a slice where adjacent), ``host`` the comparator
+    group's. ``out`` holds, in the layouts of `allocate`, ``indicator``,
+    ``subcriterion``, ``criterion``, ``overall``, ``klass``, ``reliability``,
+    ``has_data`` and ``fallback``.
+
+    Everything runs indicator first, then group, area, round: an indicator's values of
+    one group are one contiguous run of areas x rounds, so what varies per indicator
+    (goalposts) or per area, round and indicator (the comparator) broadcasts along long
+    rows. The cube's own layout (indicator last) is read once, by two transposing copies
+    (values and sample sizes).
     """
     areas, rounds, _groups, indicators = value.shape
     worst, best = plan.worst, plan.best
-
-    # Step 2's comparator per (area, round, indicator), in float64: it carries the
-    # fallback rules and is a third of the size of the displaced values.
-    host_value = value[:, :, host, :]
-    own = ~np.isnan(host_value)
-    own &= ~(n[:, :, host, :] < plan.n_min)  # a missing n is not a small sample
-    parent = parent_table[parent_row]
-    comparator = np.where(own, host_value, np.where(np.isnan(parent), round_mean, parent))
-    gap = comparator - worst
+    # Step 2's comparator c per (indicator, area, round), in float64: the area's own
+    # host value where it has one with n >= n_min (a missing n is not a small sample),
+    # else the fallback.
+    comparator = np.empty((indicators, areas, rounds))
+    np.copyto(comparator, value[:, :, host, :].transpose(2, 0, 1))
+    borrowed = np.empty(comparator.shape, dtype=bool)
+    np.less(n[:, :, host, :].transpose(2, 0, 1), plan.n_min, out=borrowed)
+    borrowed |= np.isnan(comparator)
+    fallback = np.take(fallback_table, parent_row, axis=1)
+    np.copyto(comparator, fallback, where=borrowed)
+    # A fallback only counts where there was one to take.
+    np.logical_and(borrowed, np.equal(fallback, fallback), out=borrowed)
+    del fallback
+    gap = np.subtract(comparator, worst[:, None, None], out=comparator)
     # (c - worst) / (best - worst) <= 0: no gap to close, P = 100 for a present value.
-    # Dividing by +inf there gives 0 for any present value, and the offset adds 100.
-    no_gap = gap * np.sign(best - worst) <= 0
-    gap[no_gap] = np.inf
+    # Dividing by +inf there gives 0 for any present value, and the floor of the clip
+    # (`offset`) is 100 there instead of 0.
+    no_gap = np.multiply(gap, np.sign(best - worst)[:, None, None]) <= 0
+    offset = np.multiply(no_gap, np.float32(100), dtype=np.float32)[:, None]
+    np.copyto(gap, np.inf, where=no_gap)
     # Dividing by gap / 100 folds the "100 *" into the division. Where x is at c the
     # float64 quotient is 100 within 1e-16, which rounds to exactly 100 in float32.
     gap /= 100
-    # Contiguous in the indicator-first layout: broadcasting a strided view is slow.
-    offset = np.where(no_gap, np.float32(100), np.float32(0)).transpose(2, 0, 1).copy()[..., None]
-    gap = gap.transpose(2, 0, 1).copy()[..., None]
+    span = ((best - worst) / 100)[:, None, None, None]
 
-    # Steps 1-2, indicator axis first: (indicator, area, round, group). The ratios are
-    # taken in float64 as the method writes them (x at c, or at best, is exactly 1) and
-    # rounded once to float32; everything after is float32.
-    x = value[:, :, displaced, :]
-    shape = (indicators, areas, rounds, x.shape[2])
-    distance = np.empty(shape)
-    np.copyto(distance, x.transpose(3, 0, 1, 2))
-    np.subtract(distance, worst[:, None, None, None], out=distance)
-    # Written straight into the result when it is float32 (it is, unless asked otherwise).
-    direct = all(out[k].dtype == np.float32 for k in ("indicator", "subcriterion", "criterion"))
-    scores = out["indicator"] if direct else np.empty((2, *shape), dtype=np.float32)
+    # Steps 1-2: (indicator, group, area, round). The ratios are taken in float64 as the
+    # method writes them (x at c, or at best, is exactly 1) and rounded once to float32.
+    x = value[:, :, displaced, :].transpose(3, 2, 0, 1)
+    distance = np.subtract(x, worst[:, None, None, None], out=np.empty(x.shape))
+    scores = out["indicator"]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(distance, gap, out=scores[0], casting="same_kind")
-        span = (best - worst)[:, None, None, None] / 100
+        np.divide(distance, gap[:, None], out=scores[0], casting="same_kind")
         np.divide(distance, span, out=scores[1], casting="same_kind")
-    np.add(scores[0], offset, out=scores[0])
-    # maximum(t, 0) and not maximum(0, t): the first returns +0.0 for -0.0.
-    np.maximum(scores, np.float32(0), out=scores)
+    # maximum(t, 0) and not clip: maximum gives +0.0 for -0.0.
+    np.maximum(scores[0], offset, out=scores[0])
+    np.maximum(scores[1], np.float32(0), out=scores[1])
     np.minimum(scores, np.float32(100), out=scores)
-    if not direct:
-        np.copyto(out["indicator"], scores)
 
     # Step 3: contiguous runs of rows.
-    sub, present_count = _segment_means(
-        scores, plan.sub_starts, plan.sub_sizes, 0.0, out["subcriterion"] if direct else None
-    )
-    crit, _ = _segment_means(
-        sub, plan.crit_starts, plan.crit_sizes, 0.5, out["criterion"] if direct else None
-    )
-    if not direct:
-        np.copyto(out["subcriterion"], sub)
-        np.copyto(out["criterion"], crit)
-
+    _segment_means(scores, plan.sub_starts, plan.sub_sizes, 0.0, out["subcriterion"])
+    criterion = out["criterion"]
+    _segment_means(out["subcriterion"], plan.crit_starts, plan.crit_sizes, 0.5, criterion)
     # Steps 4-5 in float64 on the criteria that count, one contiguous row per criterion.
-    _overall_rows(crit[:, plan.counted], plan, out["overall"], out["klass"])
+    counted = criterion if len(plan.counted) == criterion.shape[1] else criterion[:, plan.counted]
+    _overall_rows(counted, plan, out["overall"], out["klass"])
 
-    # Step 6 and the row set, in the cube's own layout.
-    present = ~np.isnan(x)
-    # Absolute scores are present exactly where the value is: their counts per
-    # sub-criterion add up to the indicators with a value.
-    missing = indicators - present_count[1].sum(axis=0)
-    small = np.count_nonzero(present & (n[:, :, displaced, :] < plan.n_min), axis=-1)
-    fallback = out["fallback"]
-    np.logical_and(present, (~own & ~np.isnan(comparator))[:, :, None, :], out=fallback)
-    borrowed = np.count_nonzero(fallback, axis=-1)
-    share = (missing + 0.5 * small + 0.5 * borrowed) / indicators
-    out["reliability"][...] = 10 * np.minimum(1.0, share)
-    out["has_data"][...] = missing < indicators
+    # Step 6 and the row set: counts over the indicator axis are sums of rows.
+    missing = np.isnan(distance)
+    del distance
+    small = np.empty_like(missing)
+    np.less(n[:, :, displaced, :].transpose(3, 2, 0, 1), plan.n_min, out=small)
+    np.greater(small, missing, out=small)  # small and present
+    np.greater(borrowed[:, None], missing, out=out["fallback"])  # borrowed and present
+    missing_count = _count_rows(missing)
+    share = missing_count + 0.5 * _count_rows(small) + 0.5 * _count_rows(out["fallback"])
+    share /= indicators
+    np.multiply(10.0, np.minimum(1.0, share, out=share), out=out["reliability"])
+    np.less(missing_count, indicators, out=out["has_data"])
 
 
-def score_areas(value, n, parent_row, parent_table, round_mean, plan, displaced, host, out):
+def _count_rows(flags):
+    """How many of the rows (axis 0) of a boolean array are True, per cell."""
+    dtype = np.uint8 if flags.shape[0] < 256 else np.int32
+    return np.add.reduce(flags.view(np.uint8), axis=0, dtype=dtype)
+
+
+def score_areas(value, n, parent_row, fallback_table, plan, displaced, host, out):
     """`score_block` over consecutive blocks of ``BLOCK_CELLS`` cells: a loop over blocks
     of areas (tens of them), each vectorised, so the temporaries stay in cache."""
     areas = value.shape[0]
@@ -279,49 +336,50 @@ def score_areas(value, n, parent_row, parent_table, round_mean, plan, displaced,
             name: array[(slice(None),) * AREA_AXIS[name] + (part,)] for name, array in out.items()
         }
         score_block(
-            value[part],
-            n[part],
-            parent_row[part],
-            parent_table,
-            round_mean,
-            plan,
-            displaced,
-            host,
-            views,
+            value[part], n[part], parent_row[part], fallback_table, plan, displaced, host, views
         )
 
 
-#: Where the area axis is in each of the kernel's arrays.
-AREA_AXIS = {
-    "indicator": 2,
-    "subcriterion": 2,
-    "criterion": 2,
-    "overall": 1,
-    "klass": 1,
-    "reliability": 0,
-    "fallback": 0,
-    "has_data": 0,
+#: Each array's axes in `allocate`'s layout, by the names of the result's dimensions.
+LAYOUT = {
+    "indicator": ("benchmark", "indicator", "group", "area", "round"),
+    "subcriterion": ("benchmark", "subcriterion", "group", "area", "round"),
+    "criterion": ("benchmark", "criterion", "group", "area", "round"),
+    "overall": ("benchmark", "group", "area", "round"),
+    "klass": ("benchmark", "group", "area", "round"),
+    "reliability": ("group", "area", "round"),
+    "fallback": ("indicator", "group", "area", "round"),
+    "has_data": ("group", "area", "round"),
 }
 
 
-def allocate(areas, rounds, groups, plan, empty=np.empty, dtype=np.float32):
+#: Where the area axis is in each of the kernel's arrays.
+AREA_AXIS = {name: dims.index("area") for name, dims in LAYOUT.items()}
+
+
+def allocate(areas, rounds, groups, plan, empty=np.empty):
     """The kernel's result arrays for ``areas`` areas (``empty`` may be a lazy allocator).
 
     Scores are float32: within 1e-5 of float64 at 100, inside the 0.01 the method
     promises, and half the memory and memory traffic (the result is larger than the
-    cube: two benchmarks of every indicator)."""
-    indicators, subcriteria = len(plan.worst), len(plan.sub_starts)
-    criteria = len(plan.crit_starts)
-    head = (2, areas, rounds, groups)
-    # Codes before areas: the kernel's natural layout, so a block is written as long
-    # contiguous runs; the Dataset shows them in the usual order as transposed views.
+    cube: two benchmarks of every indicator). Codes, then groups, before areas and
+    rounds: the kernel's natural layout (`score_block`), so a block is written as long
+    contiguous runs; the Dataset shows them in the usual order as transposed views."""
+    sizes = {
+        "benchmark": 2,
+        "group": groups,
+        "area": areas,
+        "round": rounds,
+        "indicator": len(plan.worst),
+        "subcriterion": len(plan.sub_starts),
+        "criterion": len(plan.crit_starts),
+    }
+    dtypes = {"overall": np.float64, "klass": np.float64, "reliability": np.float64}
+    dtypes |= {"fallback": bool, "has_data": bool}
     return {
-        "indicator": empty((2, indicators, *head[1:]), dtype=dtype),
-        "subcriterion": empty((2, subcriteria, *head[1:]), dtype=dtype),
-        "criterion": empty((2, criteria, *head[1:]), dtype=dtype),
-        "overall": empty(head, dtype=np.float64),
-        "klass": empty(head, dtype=np.float64),
-        "reliability": empty(head[1:], dtype=np.float64),
-        "fallback": empty((*head[1:], indicators), dtype=bool),
-        "has_data": empty(head[1:], dtype=bool),
+        name: empty(
+            tuple(sizes[dim] for dim in dims),
+            dtype=dtypes.get(name, np.float32),
+        )
+        for name, dims in LAYOUT.items()
     }
