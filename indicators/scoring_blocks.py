@@ -9,10 +9,16 @@ and the peak memory is the result plus one block. The same kernel scores one das
 values and the round means of all host values (step 2's fallbacks), are computed first
 (`comparator_pieces`) and handed to every block.
 
-Inside a block the scores are float32 with the indicator axis first: a sub-criterion's
-indicators are then contiguous rows, and its sum is `np.add.reduceat` over rows, with no
-membership matrix. float32 keeps ~7 significant digits, far inside the 0.01 agreement
-the method asks for; the overall score (logs and exponentials) is computed in float64.
+Inside a block everything is laid out indicator first, then group, area, round (the
+result too, shown in the usual order as transposed views): a sub-criterion's indicators
+are contiguous rows, so its mean is a sum of slices with no membership matrix, and what
+varies per indicator or per (area, round, indicator) broadcasts along long rows. The
+cube (indicator last) is read once per block in its own order and transposed in cache.
+
+Steps 1-3 run in float32: the distances x - worst and c - worst are taken in float64
+and rounded once, so x at c (or at best) still gives a ratio of exactly 1 and a score of
+exactly 100; otherwise scores are within ~2e-5 of float64, far inside the 0.01
+agreement the method asks for. The overall score (logs, exponentials) is float64.
 """
 
 from __future__ import annotations
@@ -156,161 +162,150 @@ def _segment_means(scores, starts, sizes, min_share, out):
     ``out``, missing where fewer than ``min_share`` of the run (and always where none)
     are present. Scores are 0-100 or NaN.
 
-    Row by row with contiguous slices: ``np.add.reduceat`` along a middle axis measured
-    ten times slower here, and a membership-matrix product does ~the number of rows more
-    arithmetic. Runs of one or two rows (most of them in the frameworks we know) take a
-    shortcut without counting; a longer run sums ``fmax(row, 0)`` (the row, or 0 where
-    missing) and counts the rows present."""
-    ends = [*starts[1:], scores.shape[1]]
-    for j, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        size, target = end - start, out[:, j]
-        need = min_share * size
-        if size == 1:  # the child's score is the mean (min_share is at most 1)
-            np.copyto(target, scores[:, start])
-        elif size == 2 and need <= 1:
-            # the mean of those present: (a + b) / 2 where both are, else the one present,
-            # as fmax((a + b) / 2, fmin(a, b)) (fmin and fmax skip a NaN; NaN if both are)
-            a, b = scores[:, start], scores[:, start + 1]
-            np.add(a, b, out=target)
-            np.multiply(target, np.float32(0.5), out=target)
-            np.fmax(target, np.fmin(a, b), out=target)
-        else:
-            _long_run_mean(scores[:, start:end], need, target)
+    By contiguous slices: ``np.add.reduceat`` along a middle axis measured ten times
+    slower here, and a membership-matrix product does ~the number of rows more
+    arithmetic. Consecutive runs of the same length are one slice, seen as (runs,
+    length) rows, so that each numpy call covers as many of them as it can."""
+    lengths = np.diff([*starts, scores.shape[1]])
+    j = 0
+    while j < len(starts):
+        size, runs = lengths[j], 1
+        while j + runs < len(starts) and lengths[j + runs] == size:
+            runs += 1
+        rows = scores[:, starts[j] : starts[j] + runs * size]
+        rows = rows.reshape(rows.shape[0], runs, size, *rows.shape[2:])  # a view
+        _equal_runs(rows, min_share * size, out[:, j : j + runs])
+        j += runs
 
 
-def _long_run_mean(rows, need, target):
-    """`_segment_means` for one run of three or more rows (axis 1 of ``rows``)."""
-    count = np.zeros(target.shape, dtype=np.float32)
-    present = np.empty(target.shape, dtype=bool)
-    term = np.empty(target.shape, dtype=np.float32)
-    np.fmax(rows[:, 0], np.float32(0), out=target)
-    for k in range(rows.shape[1]):
-        row = rows[:, k]
-        if k:
-            np.add(target, np.fmax(row, np.float32(0), out=term), out=target)
-        np.equal(row, row, out=present)  # False only for NaN
-        np.add(count, present, out=count)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(target, count, out=target)  # 0 / 0 is NaN: none present
-    if need > 1:
-        np.copyto(target, np.float32(np.nan), where=count < need)
+def _equal_runs(rows, need, target):
+    """`_segment_means` for runs of one length: ``rows`` (benchmark, run, child, ...),
+    ``target`` (benchmark, run, ...); missing where fewer than ``need`` are present."""
+    size = rows.shape[2]
+    if size == 1:  # the child's score is the mean (min_share is at most 1)
+        np.copyto(target, rows[:, :, 0])
+    elif size == 2 and need <= 1:
+        # The mean of those present without counting them: (a + b) / 2 where both are,
+        # else the one present, as fmax((a + b) / 2, fmin(a, b)) (fmin and fmax skip a
+        # NaN and give NaN where both are).
+        a, b = rows[:, :, 0], rows[:, :, 1]
+        np.add(a, b, out=target)
+        np.multiply(target, np.float32(0.5), out=target)
+        np.fmax(target, np.fmin(a, b), out=target)
+    else:
+        # fmax(row, 0) is the score, or 0 where missing (scores are never negative)
+        np.add.reduce(np.fmax(rows, np.float32(0)), axis=2, out=target)
+        count = np.add.reduce(np.equal(rows, rows), axis=2, dtype=np.float32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(target, count, out=target)  # 0 / 0 is NaN: none present
+        if need > 1:
+            np.copyto(target, np.float32(np.nan), where=count < need)
 
 
 def _overall_rows(criterion, plan, overall, klass):
     """Steps 4 and 5 with the criteria on axis 1: the same arithmetic as
-    `_weighted_overall` and `classes`, a row at a time (each row contiguous).
+    `_weighted_overall` and `classes`, for all criteria at once in float64, the sums
+    over the criteria (axis 1) taken row after row.
 
     A missing criterion adds nothing: ``fmax`` turns its NaN into the floor (1 for the
     geometric mean, whose log is 0; 0 for the arithmetic one)."""
-    shape = overall.shape
-    total = np.zeros(shape)
-    weight = np.zeros(shape)
-    term = np.empty(shape)
-    present = np.empty(shape, dtype=bool)
-    present_count = np.zeros(shape, dtype=np.uint8 if len(plan.weights) < 256 else np.int32)
-    below = np.zeros(shape, dtype=bool)
-    floor = 1.0 if plan.geometric else 0.0
+    weights = plan.weights.reshape((-1,) + (1,) * (criterion.ndim - 2))
+    present = np.equal(criterion, criterion)
+    count = np.add.reduce(present, axis=1, dtype=np.int32)
+    weight = np.add.reduce(np.multiply(present, weights), axis=1)
     # Criterion scores are float32: the largest float32 under 100 is 99.999992, so
     # ">= 100 - PARITY_TOLERANCE" is ">= 100" here, and the comparison stays in float32.
-    parity = np.float32(100 - PARITY_TOLERANCE)
-    for k, w in enumerate(plan.weights):
-        row = criterion[:, k]
-        np.equal(row, row, out=present)
-        np.add(present_count, present, out=present_count)
-        np.add(weight, w, out=weight, where=present)
-        np.logical_or(below, np.less(row, parity), out=below)
-        np.fmax(row, floor, out=term)
-        if plan.geometric:
-            np.log(term, out=term)
-        np.multiply(term, w, out=term)
-        np.add(total, term, out=total)
+    below = np.logical_or.reduce(criterion < np.float32(100 - PARITY_TOLERANCE), axis=1)
+    terms = np.fmax(criterion, 1.0 if plan.geometric else 0.0, out=np.empty(criterion.shape))
+    if plan.geometric:
+        np.log(terms, out=terms)
+    np.multiply(terms, weights, out=terms)
+    total = np.add.reduce(terms, axis=1, out=overall)
     with np.errstate(divide="ignore", invalid="ignore"):
         total /= weight
     if plan.geometric:
         # exp(log(100)) is 100.00000000000004 in floating point; keep scores within 0-100.
         np.minimum(np.exp(total, out=total), 100.0, out=total)
-    np.copyto(total, np.nan, where=present_count < plan.min_criteria)
-    overall[...] = total
+    np.copyto(total, np.nan, where=count < plan.min_criteria)
     # Bands of 20 points: 1 + the number of the edges 40, 60, 80 at or below the score.
-    np.add(np.searchsorted(CLASS_EDGES, total, side="right"), 1.0, out=klass)
+    klass[...] = 1.0
+    for edge in (40.0, 60.0, 80.0):
+        np.add(klass, total >= edge, out=klass)
     np.copyto(klass, 5.0, where=~below)
     np.copyto(klass, np.nan, where=np.isnan(total))
 
 
-#: The lower edges of classes 2, 3 and 4 (DESIGN 4 step 5).
-CLASS_EDGES = np.array([40.0, 60.0, 80.0])
-
-
-def score_block(value, n, parent_row, fallback_table, plan, displaced, host, out):
+def score_block(value, n, parent_row, gap_table, plan, displaced, host, out):
     """Score one block of areas into the ``out`` arrays (views of the result).
 
     ``value``, ``n``: (area, round, group, indicator) float arrays of the block;
-    ``fallback_table`` is `comparator_pieces`'s; ``displaced``: the displaced groups'
-    positions on the group axis (a slice where adjacent), ``host`` the comparator
-    group's. ``out`` holds, in the layouts of `allocate`, ``indicator``,
-    ``subcriterion``, ``criterion``, ``overall``, ``klass``, ``reliability``,
-    ``has_data`` and ``fallback``.
+    ``gap_table``: `comparator_pieces`'s fallback comparators minus worst, float32;
+    ``displaced``: the displaced groups' positions on the group axis (a slice where
+    adjacent), ``host`` the comparator group's. ``out`` holds, in the layouts of
+    `allocate`, ``indicator``, ``subcriterion``, ``criterion``, ``overall``, ``klass``,
+    ``reliability``, ``has_data`` and ``fallback``.
 
     Everything runs indicator first, then group, area, round: an indicator's values of
     one group are one contiguous run of areas x rounds, so what varies per indicator
     (goalposts) or per area, round and indicator (the comparator) broadcasts along long
-    rows. The cube's own layout (indicator last) is read once, by two transposing copies
-    (values and sample sizes).
+    rows. The cube (indicator last) is read once, in its own order, and transposed in
+    the cache.
     """
-    areas, rounds, _groups, indicators = value.shape
+    areas, rounds, groups, indicators = value.shape
     worst, best = plan.worst, plan.best
-    # Step 2's comparator c per (indicator, area, round), in float64: the area's own
-    # host value where it has one with n >= n_min (a missing n is not a small sample),
-    # else the fallback.
-    comparator = np.empty((indicators, areas, rounds))
-    np.copyto(comparator, value[:, :, host, :].transpose(2, 0, 1))
-    borrowed = np.empty(comparator.shape, dtype=bool)
-    np.less(n[:, :, host, :].transpose(2, 0, 1), plan.n_min, out=borrowed)
-    borrowed |= np.isnan(comparator)
-    fallback = np.take(fallback_table, parent_row, axis=1)
-    np.copyto(comparator, fallback, where=borrowed)
+    # Distances from worst, x - worst, in float64 and rounded once to float32, and the
+    # small samples; x at c (or at best) has exactly the distance of c (or best).
+    with np.errstate(over="ignore", invalid="ignore"):
+        in_cube_order = np.subtract(
+            value, worst, out=np.empty(value.shape, np.float32), casting="same_kind"
+        )
+    distance = np.empty((indicators, groups, areas, rounds), dtype=np.float32)
+    np.copyto(distance, in_cube_order.transpose(3, 2, 0, 1))
+    del in_cube_order
+    small = np.empty(distance.shape, dtype=bool)
+    np.copyto(small, np.less(n, plan.n_min).transpose(3, 2, 0, 1))  # a missing n is not small
+
+    # Step 2's comparator c, as the gap c - worst per (indicator, area, round): the
+    # area's own host value where it has one with n >= n_min, else the fallback.
+    gap = distance[:, host]
+    borrowed = small[:, host] | np.isnan(gap)
+    fallback = np.take(gap_table, parent_row, axis=1)
+    np.copyto(gap, fallback, where=borrowed)
     # A fallback only counts where there was one to take.
     np.logical_and(borrowed, np.equal(fallback, fallback), out=borrowed)
     del fallback
-    gap = np.subtract(comparator, worst[:, None, None], out=comparator)
     # (c - worst) / (best - worst) <= 0: no gap to close, P = 100 for a present value.
     # Dividing by +inf there gives 0 for any present value, and the floor of the clip
-    # (`offset`) is 100 there instead of 0.
-    no_gap = np.multiply(gap, np.sign(best - worst)[:, None, None]) <= 0
-    offset = np.multiply(no_gap, np.float32(100), dtype=np.float32)[:, None]
-    np.copyto(gap, np.inf, where=no_gap)
-    # Dividing by gap / 100 folds the "100 *" into the division. Where x is at c the
-    # float64 quotient is 100 within 1e-16, which rounds to exactly 100 in float32.
-    gap /= 100
-    span = ((best - worst) / 100)[:, None, None, None]
+    # (`offset`) is 1 there instead of 0.
+    no_gap = np.multiply(gap, np.sign(best - worst).astype(np.float32)[:, None, None]) <= 0
+    offset = no_gap.astype(np.float32)[:, None]
+    np.copyto(gap, np.float32(np.inf), where=no_gap)
 
-    # Steps 1-2: (indicator, group, area, round). The ratios are taken in float64 as the
-    # method writes them (x at c, or at best, is exactly 1) and rounded once to float32.
-    x = value[:, :, displaced, :].transpose(3, 2, 0, 1)
-    distance = np.subtract(x, worst[:, None, None, None], out=np.empty(x.shape))
+    # Steps 1-2 in float32: (x - worst) / (c - worst) and (x - worst) / (best - worst),
+    # clipped to 0-1, times 100. At x == c (or best) the ratio is exactly 1.
+    x = distance[:, displaced]
+    span = (best - worst).astype(np.float32)[:, None, None, None]
     scores = out["indicator"]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(distance, gap[:, None], out=scores[0], casting="same_kind")
-        np.divide(distance, span, out=scores[1], casting="same_kind")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(x, gap[:, None], out=scores[0])
+        np.divide(x, span, out=scores[1])
     # maximum(t, 0) and not clip: maximum gives +0.0 for -0.0.
     np.maximum(scores[0], offset, out=scores[0])
     np.maximum(scores[1], np.float32(0), out=scores[1])
-    np.minimum(scores, np.float32(100), out=scores)
+    np.minimum(scores, np.float32(1), out=scores)
+    np.multiply(scores, np.float32(100), out=scores)
 
     # Step 3: contiguous runs of rows.
     _segment_means(scores, plan.sub_starts, plan.sub_sizes, 0.0, out["subcriterion"])
     criterion = out["criterion"]
     _segment_means(out["subcriterion"], plan.crit_starts, plan.crit_sizes, 0.5, criterion)
-    # Steps 4-5 in float64 on the criteria that count, one contiguous row per criterion.
+    # Steps 4-5 in float64 on the criteria that count.
     counted = criterion if len(plan.counted) == criterion.shape[1] else criterion[:, plan.counted]
     _overall_rows(counted, plan, out["overall"], out["klass"])
 
     # Step 6 and the row set: counts over the indicator axis are sums of rows.
-    missing = np.isnan(distance)
-    del distance
-    small = np.empty_like(missing)
-    np.less(n[:, :, displaced, :].transpose(3, 2, 0, 1), plan.n_min, out=small)
-    np.greater(small, missing, out=small)  # small and present
+    missing = np.isnan(x)
+    small = np.greater(small[:, displaced], missing)  # small and present
     np.greater(borrowed[:, None], missing, out=out["fallback"])  # borrowed and present
     missing_count = _count_rows(missing)
     share = missing_count + 0.5 * _count_rows(small) + 0.5 * _count_rows(out["fallback"])
@@ -330,14 +325,19 @@ def score_areas(value, n, parent_row, fallback_table, plan, displaced, host, out
     of areas (tens of them), each vectorised, so the temporaries stay in cache."""
     areas = value.shape[0]
     step = max(1, BLOCK_CELLS // max(1, int(np.prod(value.shape[1:]))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        gap_table = np.subtract(
+            fallback_table,
+            plan.worst[:, None, None],
+            out=np.empty(fallback_table.shape, np.float32),
+            casting="same_kind",
+        )
     for start in range(0, areas, step):
         part = slice(start, min(start + step, areas))
         views = {
             name: array[(slice(None),) * AREA_AXIS[name] + (part,)] for name, array in out.items()
         }
-        score_block(
-            value[part], n[part], parent_row[part], fallback_table, plan, displaced, host, views
-        )
+        score_block(value[part], n[part], parent_row[part], gap_table, plan, displaced, host, views)
 
 
 #: Each array's axes in `allocate`'s layout, by the names of the result's dimensions.
