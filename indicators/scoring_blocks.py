@@ -43,10 +43,10 @@ class Plan:
 
     worst: np.ndarray  # (indicator,)
     best: np.ndarray
-    sub_starts: np.ndarray  # where each sub-criterion's indicators begin
-    sub_sizes: np.ndarray
-    crit_starts: np.ndarray  # where each criterion's sub-criteria begin
-    crit_sizes: np.ndarray
+    subcriteria: int
+    criteria: int
+    sub_stretches: tuple  # the sub-criteria's runs of indicators (`_stretches`)
+    crit_stretches: tuple  # the criteria's runs of sub-criteria
     counted: np.ndarray  # positions of the criteria that enter the overall score
     weights: np.ndarray  # their weights
     geometric: bool
@@ -63,6 +63,19 @@ def _runs(owners: list[str], parents: list[str]) -> tuple[np.ndarray, np.ndarray
     return np.array(starts, dtype=np.intp), np.asarray(sizes, dtype=np.float32)
 
 
+def _stretches(starts, sizes) -> tuple[tuple[int, int, int, int], ...]:
+    """Consecutive parents with as many children each, as (first child, first parent,
+    parents, children each): one slice of rows in `_segment_means`."""
+    stretches, j = [], 0
+    while j < len(starts):
+        runs = 1
+        while j + runs < len(starts) and sizes[j + runs] == sizes[j]:
+            runs += 1
+        stretches.append((int(starts[j]), j, runs, int(sizes[j])))
+        j += runs
+    return tuple(stretches)
+
+
 def plan_for(framework: Framework, core: bool = False) -> Plan:
     indicator_parent = framework.indicator_parent()
     subcriterion_parent = framework.subcriterion_parent()
@@ -77,10 +90,10 @@ def plan_for(framework: Framework, core: bool = False) -> Plan:
     return Plan(
         worst=np.array([i.worst for i in framework.indicators], dtype=float),
         best=np.array([i.best for i in framework.indicators], dtype=float),
-        sub_starts=sub_starts,
-        sub_sizes=sub_sizes,
-        crit_starts=crit_starts,
-        crit_sizes=crit_sizes,
+        subcriteria=len(sub_starts),
+        criteria=len(crit_starts),
+        sub_stretches=_stretches(sub_starts, sub_sizes),
+        crit_stretches=_stretches(crit_starts, crit_sizes),
         counted=np.array([position[c] for c in counted], dtype=np.intp),
         weights=np.array([c.weight for c in framework.criteria if c.code in counted], dtype=float),
         geometric=framework.aggregation == "geometric",
@@ -157,25 +170,19 @@ def classes(overall, criterion, tolerance=PARITY_TOLERANCE):
     return np.where(np.isnan(overall), np.nan, np.where(at_parity, 5.0, banded))
 
 
-def _segment_means(scores, starts, sizes, min_share, out):
+def _segment_means(scores, stretches, min_share, out):
     """Means over runs of rows (axis 1) of the NaN-bearing float32 ``scores`` into
     ``out``, missing where fewer than ``min_share`` of the run (and always where none)
     are present. Scores are 0-100 or NaN.
 
     By contiguous slices: ``np.add.reduceat`` along a middle axis measured ten times
     slower here, and a membership-matrix product does ~the number of rows more
-    arithmetic. Consecutive runs of the same length are one slice, seen as (runs,
-    length) rows, so that each numpy call covers as many of them as it can."""
-    lengths = np.diff([*starts, scores.shape[1]])
-    j = 0
-    while j < len(starts):
-        size, runs = lengths[j], 1
-        while j + runs < len(starts) and lengths[j + runs] == size:
-            runs += 1
-        rows = scores[:, starts[j] : starts[j] + runs * size]
+    arithmetic. Consecutive runs of the same length (``stretches``, `_stretches`) are one
+    slice, seen as (runs, length) rows, so that each numpy call covers all of them."""
+    for first, parent, runs, size in stretches:
+        rows = scores[:, first : first + runs * size]
         rows = rows.reshape(rows.shape[0], runs, size, *rows.shape[2:])  # a view
-        _equal_runs(rows, min_share * size, out[:, j : j + runs])
-        j += runs
+        _equal_runs(rows, min_share * size, out[:, parent : parent + runs])
 
 
 def _equal_runs(rows, need, target):
@@ -296,9 +303,9 @@ def score_block(value, n, parent_row, gap_table, plan, displaced, host, out):
     np.multiply(scores, np.float32(100), out=scores)
 
     # Step 3: contiguous runs of rows.
-    _segment_means(scores, plan.sub_starts, plan.sub_sizes, 0.0, out["subcriterion"])
+    _segment_means(scores, plan.sub_stretches, 0.0, out["subcriterion"])
     criterion = out["criterion"]
-    _segment_means(out["subcriterion"], plan.crit_starts, plan.crit_sizes, 0.5, criterion)
+    _segment_means(out["subcriterion"], plan.crit_stretches, 0.5, criterion)
     # Steps 4-5 in float64 on the criteria that count.
     counted = criterion if len(plan.counted) == criterion.shape[1] else criterion[:, plan.counted]
     _overall_rows(counted, plan, out["overall"], out["klass"])
@@ -371,8 +378,8 @@ def allocate(areas, rounds, groups, plan, empty=np.empty):
         "area": areas,
         "round": rounds,
         "indicator": len(plan.worst),
-        "subcriterion": len(plan.sub_starts),
-        "criterion": len(plan.crit_starts),
+        "subcriterion": plan.subcriteria,
+        "criterion": plan.criteria,
     }
     dtypes = {"overall": np.float64, "klass": np.float64, "reliability": np.float64}
     dtypes |= {"fallback": bool, "has_data": bool}
