@@ -274,10 +274,10 @@ def score_block(value, n, parent_row, gap_table, plan, displaced, host, out):
 
     # Step 2's comparator c, as the gap c - worst per (indicator, area, round): the
     # area's own host value where it has one with n >= n_min, else the fallback.
-    gap = distance[:, host]
-    borrowed = small[:, host] | np.isnan(gap)
+    own = distance[:, host]
+    borrowed = small[:, host] | np.isnan(own)
     fallback = np.take(gap_table, parent_row, axis=1)
-    np.copyto(gap, fallback, where=borrowed)
+    gap = np.where(borrowed, fallback, own)  # measured faster than a masked copyto
     # A fallback only counts where there was one to take.
     np.logical_and(borrowed, np.equal(fallback, fallback), out=borrowed)
     del fallback
@@ -286,7 +286,7 @@ def score_block(value, n, parent_row, gap_table, plan, displaced, host, out):
     # (`offset`) is 1 there instead of 0.
     no_gap = np.multiply(gap, np.sign(best - worst).astype(np.float32)[:, None, None]) <= 0
     offset = no_gap.astype(np.float32)[:, None]
-    np.copyto(gap, np.float32(np.inf), where=no_gap)
+    gap = np.where(no_gap, np.float32(np.inf), gap)
 
     # Steps 1-2 in float32: (x - worst) / (c - worst) and (x - worst) / (best - worst),
     # clipped to 0-1, times 100. At x == c (or best) the ratio is exactly 1.
