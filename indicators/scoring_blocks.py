@@ -293,7 +293,8 @@ def score_block(value, n, parent_row, gap_table, plan, displaced, host, out):
     x = distance[:, displaced]
     span = (best - worst).astype(np.float32)[:, None, None, None]
     scores = out["indicator"]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a tiny gap overflows to +-inf: a ratio far beyond 0-1 all the same, clipped below
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         np.divide(x, gap[:, None], out=scores[0])
         np.divide(x, span, out=scores[1])
     # maximum(t, 0) and not clip: maximum gives +0.0 for -0.0.
