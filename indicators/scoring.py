@@ -255,15 +255,9 @@ def score(cube: xr.Dataset, framework: Framework, *, core: bool = False) -> xr.D
     if value.chunks is None and n.chunks is None:
         value, n = np.asarray(value.data), np.asarray(n.data)
         host_value = value[:, :, host, :]
-        with np.errstate(invalid="ignore"):
-            pieces = (
-                host_value[distinct],
-                np.nansum(host_value, axis=0),
-                np.count_nonzero(~np.isnan(host_value), axis=0),
-            )
-        table, round_mean = blocks.comparator_pieces(*pieces)
+        table = blocks.comparator_pieces(host_value[distinct], *blocks.host_sums(host_value))
         out = blocks.allocate(len(areas), value.shape[1], _size(displaced), plan)
-        blocks.score_areas(value, n, parent_row, table, round_mean, plan, displaced, host, out)
+        blocks.score_areas(value, n, parent_row, table, plan, displaced, host, out)
     else:
         out = _score_lazily(value, n, parent_row, distinct, plan, displaced, host)
     return _as_dataset(out, cube, framework, plan, groups, displaced, core)
@@ -300,9 +294,8 @@ def _score_lazily(value, n, parent_row, distinct, plan, displaced, host):
         da.nansum(host_value, axis=0),
         da.count_nonzero(~da.isnan(host_value), axis=0),
     )
-    table, round_mean = blocks.comparator_pieces(*pieces)
-    # One key each, shared by every chunk's task (not copied into each).
-    table, round_mean = dask.delayed(table, pure=True), dask.delayed(round_mean, pure=True)
+    # One key, shared by every chunk's task (not copied into each).
+    table = dask.delayed(blocks.comparator_pieces(*pieces), pure=True)
     rounds, groups = value.shape[1], _size(displaced)
     layout = blocks.allocate(0, rounds, groups, plan, empty=np.empty)
     parts = {name: [] for name in layout}
@@ -312,7 +305,7 @@ def _score_lazily(value, n, parent_row, distinct, plan, displaced, host):
     ):
         rows = parent_row[offsets[k] : offsets[k + 1]]
         task = dask.delayed(_score_chunk, pure=True, nout=None)(
-            v, m, rows, table, round_mean, plan, displaced, host
+            v, m, rows, table, plan, displaced, host
         )
         size = chunks[k]
         for name, empty in layout.items():
@@ -324,15 +317,16 @@ def _score_lazily(value, n, parent_row, distinct, plan, displaced, host):
     }
 
 
-def _score_chunk(value, n, parent_row, table, round_mean, plan, displaced, host):
+def _score_chunk(value, n, parent_row, table, plan, displaced, host):
     out = blocks.allocate(value.shape[0], value.shape[1], _size(displaced), plan)
-    blocks.score_areas(value, n, parent_row, table, round_mean, plan, displaced, host, out)
+    blocks.score_areas(value, n, parent_row, table, plan, displaced, host, out)
     return out
 
 
-def _codes_last(array):
-    """(benchmark, code, area, round, group) -> (benchmark, area, round, group, code), a view."""
-    return array.transpose(0, 2, 3, 4, 1)
+def _shown(out, name, dims):
+    """The kernel's array ``name`` with its axes in the order ``dims``: a view."""
+    layout = blocks.LAYOUT[name]
+    return out[name].transpose(*(layout.index(dim) for dim in dims))
 
 
 def _as_dataset(out, cube, framework, plan, groups, displaced, core) -> xr.Dataset:
@@ -348,14 +342,17 @@ def _as_dataset(out, cube, framework, plan, groups, displaced, core) -> xr.Datas
     }
     result = xr.Dataset(
         {
-            "indicator_score": ((*head, "indicator"), _codes_last(out["indicator"])),
-            "subcriterion_score": ((*head, "subcriterion"), _codes_last(out["subcriterion"])),
-            "criterion_score": ((*head, "criterion"), _codes_last(out["criterion"])),
-            "overall_score": (head, out["overall"]),
-            "score_class": (head, out["klass"]),
-            "reliability": (head[1:], out["reliability"]),
-            "fallback": ((*head[1:], "indicator"), out["fallback"]),
-            "has_data": (head[1:], out["has_data"]),
+            variable: (dims, _shown(out, name, dims))
+            for variable, name, dims in (
+                ("indicator_score", "indicator", (*head, "indicator")),
+                ("subcriterion_score", "subcriterion", (*head, "subcriterion")),
+                ("criterion_score", "criterion", (*head, "criterion")),
+                ("overall_score", "overall", head),
+                ("score_class", "klass", head),
+                ("reliability", "reliability", head[1:]),
+                ("fallback", "fallback", (*head[1:], "indicator")),
+                ("has_data", "has_data", head[1:]),
+            )
         },
         coords=coords,
         attrs={
