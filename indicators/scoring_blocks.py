@@ -121,7 +121,8 @@ def host_sums(host_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     would stream a NaN-free copy of it through main memory."""
     total = np.zeros(host_value.shape[1:])
     count = np.zeros(host_value.shape[1:], dtype=np.int64)
-    step = max(1, BLOCK_CELLS // max(1, host_value[0].size))
+    # (a workspace without areas scored has no row to measure: boundaries only)
+    step = max(1, BLOCK_CELLS // max(1, int(np.prod(host_value.shape[1:]))))
     for start in range(0, len(host_value), step):
         part = host_value[start : start + step]
         present = np.equal(part, part)  # False only for NaN

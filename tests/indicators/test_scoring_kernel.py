@@ -74,3 +74,12 @@ def test_the_plan_groups_equal_runs():
     assert plan.sub_stretches == ((0, 0, 2, 2), (4, 2, 1, 1), (5, 3, 1, 3))
     assert plan.crit_stretches == ((0, 0, 2, 2),)
     assert (plan.subcriteria, plan.criteria) == (4, 2)
+
+
+def test_host_sums_of_no_areas_are_zero_not_an_error():
+    """A boundaries-only workspace scores an empty cube (its pages then say what to import)."""
+    from indicators.scoring_blocks import host_sums
+
+    total, count = host_sums(np.empty((0, 3, 4)))
+    assert total.shape == count.shape == (3, 4)
+    assert not total.any() and not count.any()
