@@ -75,3 +75,38 @@ def test_indicator_map_is_one_choice_away_and_in_the_url(page, live_server):
     )
     assert "show=since_first" in page.url and "indicator=violence_12m" in page.url
     assert errors == []
+
+
+def test_plotly_is_fetched_and_run_once_before_the_graph_asks(page, live_server):
+    """assets/plotly_early.js runs the preloaded plotly.js while the layout is on its
+    way; dcc.Graph then uses it, rather than loading it a second time, and the map,
+    then another page's graphs, are drawn."""
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "plotly.min.js" in r.url else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.add_init_script(
+        "window.__plotlyRuns = 0;"
+        "let shown; Object.defineProperty(window, 'Plotly', {configurable: true,"
+        " get() { return shown; },"
+        " set(value) { if (value && value.newPlot) { window.__plotlyRuns += 1; }"
+        " shown = value; }});"
+    )
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.wait_for_function(
+        f"() => document.querySelector('#{ids.MAP} .js-plotly-plot')._fullData.length > 0"
+    )
+    assert page.evaluate("() => window.__plotlyRuns") == 1
+    assert len(requests) == 1, requests
+    # run by the early script (in the head), not by dcc.Graph's own (in the body)
+    scripts = (
+        "(where) => document.querySelectorAll(where + ' script[src*=\"plotly.min.js\"]').length"
+    )
+    assert page.evaluate(scripts, "head") == 1
+    assert page.evaluate(scripts, "body") == 0
+    page.get_by_role("link", name="Priorities").click()
+    page.wait_for_url(lambda url: "/priorities" in url)
+    page.goto(live_server + "/method")
+    page.wait_for_load_state("networkidle")
+    assert errors == []
