@@ -1,20 +1,24 @@
 /*
- * Plotly starts loading with the page on the pages that open on a map, not after the
- * layout has come back and React has drawn the graph (DESIGN 7, first load).
+ * Plotly runs while the layout is on its way, on the pages that open on a map
+ * (DESIGN 7, first load), not after the layout has come back and React has drawn the
+ * graph.
  *
  * Dash's dcc.Graph loads plotly.js itself once it is first drawn: after the layout
- * request and the first render, so its download and its second of script evaluation wait
- * behind them. On a map page the server's HTML asks for plotly.js at once
+ * request and the first render, so plotly's download and its second of script evaluation
+ * wait behind them. On a map page the server's HTML asks for plotly.js at once
  * (<link rel="preload" data-plotly-early>, dashboard.static_cache.plotly_preload); this
- * file, run with the other scripts before Dash's renderer starts, then executes it as
- * soon as it has arrived, while the layout request is on its way.
+ * file runs it as soon as Dash's renderer has sent its layout request, so the server
+ * builds the layout while the browser evaluates plotly.js (started any earlier, the
+ * evaluation would hold the renderer back from sending it). The page's "load" event
+ * starts it if no such request is seen.
  *
  * dcc.Graph waits on ``Promise.resolve(window.Plotly || <its own script>)``: until
  * plotly.js has run, window.Plotly is a thenable that settles when it has, so the graph
  * waits for this script rather than loading and running plotly.js a second time (on a
  * slow link the layout can come back first). plotly.js then replaces it with itself.
  *
- * A same-origin file (script-src 'self', DESIGN 5.1) loading a same-origin file.
+ * A same-origin file (script-src 'self', DESIGN 5.1) loading a same-origin file; the
+ * fetch wrapper only watches, as assets/session.js does.
  */
 (function () {
   "use strict";
@@ -36,7 +40,8 @@
       }
     };
     script.onerror = function () {
-      // Let dcc.Graph load it its own way (and report its own error).
+      // Let dcc.Graph load it its own way (and report its own error) if it has not
+      // asked yet.
       if (window.Plotly === placeholder) {
         delete window.Plotly;
       }
@@ -49,5 +54,25 @@
     },
   };
   window.Plotly = placeholder;
-  document.head.appendChild(script);
+
+  var started = false;
+  function start() {
+    if (!started) {
+      started = true;
+      document.head.appendChild(script);
+    }
+  }
+
+  var original = window.fetch;
+  if (typeof original === "function") {
+    window.fetch = function (resource, init) {
+      var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+      var answer = original.call(this, resource, init);
+      if (!started && /\/_dash-layout/.test(String(url))) {
+        setTimeout(start, 0); // after the request has gone out
+      }
+      return answer;
+    };
+  }
+  window.addEventListener("load", start);
 })();

@@ -85,6 +85,8 @@ def test_plotly_is_fetched_and_run_once_before_the_graph_asks(page, live_server)
     errors: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if "plotly.min.js" in r.url else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.add_init_script(
         "window.__plotlyRuns = 0;"
         "let shown; Object.defineProperty(window, 'Plotly', {configurable: true,"
@@ -105,6 +107,9 @@ def test_plotly_is_fetched_and_run_once_before_the_graph_asks(page, live_server)
     )
     assert page.evaluate(scripts, "head") == 1
     assert page.evaluate(scripts, "body") == 0
+    # Chromium says so when a preloaded file is not used within a few seconds.
+    page.wait_for_timeout(3500)
+    assert not [text for text in console if "preload" in text], console
     page.get_by_role("link", name="Priorities").click()
     page.wait_for_url(lambda url: "/priorities" in url)
     page.goto(live_server + "/method")
