@@ -219,7 +219,7 @@ def render_page(
         if not source.options.levels or not source.options.rounds:
             # No score yet: the counts map (DTM figures), or what to import next.
             return counts_map.counts_page(source, state, search)
-        return map_module.map_page(source, state)
+        return map_module.map_page(source, state, search or "")
     if name == "not_found":
         return _message_page(
             _("Page not found"),
