@@ -64,7 +64,7 @@ from dashboard.serving import (
     install_serving,
     is_public_view,
 )
-from dashboard.static_cache import keep_compressed_scripts
+from dashboard.static_cache import keep_compressed_scripts, plotly_preload
 from workspace.frameworks import load_framework
 from workspace.store import Workspace
 
@@ -219,7 +219,7 @@ def render_page(
         if not source.options.levels or not source.options.rounds:
             # No score yet: the counts map (DTM figures), or what to import next.
             return counts_map.counts_page(source, state, search)
-        return map_module.map_page(source, state)
+        return map_module.map_page(source, state, search or "")
     if name == "not_found":
         return _message_page(
             _("Page not found"),
@@ -531,8 +531,9 @@ def _requested_page() -> tuple[str, str] | None:
 def _index_for_request(app: Dash, here):
     """``Dash.interpolate_index`` that writes the language, direction and title of the
     requested URL into the HTML, so the first paint is already right; on the map page it
-    also asks the browser to fetch the level's geometry at once, beside the scripts,
-    rather than when Plotly gets to it (on a slow link that is most of the wait)."""
+    also asks the browser to fetch the level's geometry and plotly.js at once, beside the
+    scripts, rather than when Plotly (or the graph) gets to them (on a slow link that is
+    most of the wait; ``assets/plotly_early.js`` then runs plotly.js early)."""
     original = app.interpolate_index
 
     def interpolate_index(**kwargs):
@@ -547,6 +548,7 @@ def _index_for_request(app: Dash, here):
             kwargs["metas"] = (
                 kwargs.get("metas", "")
                 + f'<link rel="preload" href="{href}" as="fetch" crossorigin="anonymous">'
+                + plotly_preload(app.get_relative_path)
             )
         page = original(**kwargs)
         return page.replace("<html>", f'<html lang="{lang}" dir="{direction(lang)}">', 1)

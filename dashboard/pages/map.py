@@ -312,18 +312,25 @@ def class_key(lang: str) -> html.Div:
     )
 
 
-def map_page(source: MapSource, state: ViewState) -> html.Div:
+def map_page(source: MapSource, state: ViewState, search: str | None = None) -> html.Div:
     """The map page for ``state``: controls, round slider, caption, map, its summary in
-    words, the legend and the reliability note."""
+    words, the legend and the reliability note.
+
+    ``search`` is the query the browser shows ("" for none), where the caller knows it
+    (the first layout, the router): the page's Location then starts with it, so it has
+    no new query to report when it is drawn, and no callback runs while the first map
+    loads (the controls, the show links and the figure already are what the URL asks
+    for). Its path it still reports: no callback reads that."""
     _ = translator(state.lang)
     rounds = source.options.rounds
     values = source.values(state)
+    where = {} if search is None else {"search": search}
     return html.Div(
         className="map-page",
         children=[
             # The page's own Location: its controls' callbacks then never name a component
             # of the shell, and "callback-nav" tells the shell's Location of each change.
-            dcc.Location(id=ids.MAP_URL, refresh="callback-nav"),
+            dcc.Location(id=ids.MAP_URL, refresh="callback-nav", **where),
             dcc.Store(
                 id=ids.MAP_SETTINGS,
                 data={
@@ -334,7 +341,7 @@ def map_page(source: MapSource, state: ViewState) -> html.Div:
                 },
             ),
             map_controls(source, state),
-            show_links(state),
+            show_links(state, keep=search or ""),
             html.Div(
                 className="control control-round",
                 **{"data-value-labels": round_labels(rounds, state.lang)},

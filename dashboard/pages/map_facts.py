@@ -34,9 +34,10 @@ SHOW_LABELS = {
 }
 
 
-def show_links(state: ViewState) -> html.Nav:
+def show_links(state: ViewState, keep: str = "") -> html.Nav:
     """The score map and the two change maps, one link away each (the page is built
-    again for the new colour scale; the slider then patches values only)."""
+    again for the new colour scale; the slider then patches values only). ``keep``: the
+    URL's query, whose other parameters the links keep (as ``show_hrefs`` does)."""
     _ = translator(state.lang)
     links = []
     for show in SHOWS:
@@ -47,7 +48,7 @@ def show_links(state: ViewState) -> html.Nav:
             dcc.Link(
                 _(SHOW_LABELS[show]),
                 id=ids.show_link(show),
-                href=href + to_query(replace(state, show=show)),
+                href=href + to_query(replace(state, show=show), keep=keep, owned=("show",)),
                 className="nav-link active" if show == state.show else "nav-link",
             )
         )
@@ -60,7 +61,11 @@ def show_hrefs(search: str | None, options: ViewOptions, relative=str) -> list[s
     """The links of ``show_links`` for the URL as it is now: a criterion or indicator
     chosen after the page was built goes with the reader to a change map."""
     state = parse_query(search, options)
-    return [relative("/") + to_query(replace(state, show=show), keep=search) for show in SHOWS]
+    # "show" is the links' own: the score map's link drops the change map the URL shows.
+    return [
+        relative("/") + to_query(replace(state, show=show), keep=search, owned=("show",))
+        for show in SHOWS
+    ]
 
 
 def legend_text(state: ViewState, framework: Framework | None = None) -> str:

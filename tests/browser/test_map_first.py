@@ -75,3 +75,67 @@ def test_indicator_map_is_one_choice_away_and_in_the_url(page, live_server):
     )
     assert "show=since_first" in page.url and "indicator=violence_12m" in page.url
     assert errors == []
+
+
+def test_plotly_is_fetched_and_run_once_before_the_graph_asks(page, live_server):
+    """assets/plotly_early.js runs the preloaded plotly.js while the layout is on its
+    way; dcc.Graph then uses it, rather than loading it a second time, and the map,
+    then another page's graphs, are drawn."""
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "plotly.min.js" in r.url else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(
+        "window.__plotlyRuns = 0;"
+        "let shown; Object.defineProperty(window, 'Plotly', {configurable: true,"
+        " get() { return shown; },"
+        " set(value) { if (value && value.newPlot) { window.__plotlyRuns += 1; }"
+        " shown = value; }});"
+    )
+    page.goto(live_server + "/")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.wait_for_function(
+        f"() => document.querySelector('#{ids.MAP} .js-plotly-plot')._fullData.length > 0"
+    )
+    assert page.evaluate("() => window.__plotlyRuns") == 1
+    assert len(requests) == 1, requests
+    # run by the early script (in the head), not by dcc.Graph's own (in the body)
+    scripts = (
+        "(where) => document.querySelectorAll(where + ' script[src*=\"plotly.min.js\"]').length"
+    )
+    assert page.evaluate(scripts, "head") == 1
+    assert page.evaluate(scripts, "body") == 0
+    # Chromium says so when a preloaded file is not used within a few seconds.
+    page.wait_for_timeout(3500)
+    assert not [text for text in console if "preload" in text], console
+    page.get_by_role("link", name="Priorities").click()
+    page.wait_for_url(lambda url: "/priorities" in url)
+    page.goto(live_server + "/method")
+    page.wait_for_load_state("networkidle")
+    assert errors == []
+
+
+def test_no_map_callback_runs_while_the_first_map_loads(page, live_server):
+    """The first layout already is the URL's view: the map page's own callbacks (URL to
+    controls, change links) are not asked for at load; a control still writes the URL."""
+    import json
+
+    asked: list[str] = []
+
+    def note(request):
+        if "_dash-update-component" in request.url and request.post_data:
+            asked.append(json.loads(request.post_data)["output"])
+
+    page.on("request", note)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(live_server + "/?show=since_previous&utm=x")
+    page.wait_for_function(MAP_DRAWN, timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert not [o for o in asked if ids.MAP_URL in o or "show-link" in o], asked
+    score_link = page.evaluate(f"() => document.getElementById('{ids.show_link('score')}').href")
+    assert "utm=x" in score_link and "show=" not in score_link
+    page.locator(f"#{ids.ROUND} [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(lambda url: "round=" in url and "utm=x" in url, timeout=30_000)

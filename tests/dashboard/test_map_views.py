@@ -376,3 +376,25 @@ def test_indicator_map_at_a_parent_level_is_rolled_up(demo_context, demo_app_con
     own = demo_context.values(view(indicator=INDICATOR), withhold=False).set_index("pcode")
     scores = own.loc[[d for d in districts if d in own.index], "score"].dropna()
     assert scores.min() - 1e-9 <= values["score"].iloc[0] <= scores.max() + 1e-9
+
+
+def test_first_layout_carries_the_query_so_no_callback_runs_at_load(demo_context):
+    """Given the browser's query, the map page's Location starts with it (nothing to
+    report when drawn: no callback while the first map loads), and the change links are
+    already what the URL callback would make of it: other parameters kept, and the score
+    map's link without the change map the URL shows."""
+    from dashboard.briefing.view import parse_query
+    from dashboard.pages import map_facts
+
+    search = "?show=since_previous&lang=fr&utm=x"
+    state = parse_query(search, demo_context.options)
+    page = map_page.map_page(demo_context, state, search)
+    assert find(page, ids.MAP_URL).search == search
+    hrefs = [find(page, ids.show_link(show)).href for show in map_facts.SHOWS]
+    assert hrefs == map_facts.show_hrefs(search, demo_context.options)
+    assert "show=" not in hrefs[0] and "utm=x" in hrefs[0] and "lang=fr" in hrefs[0]
+    assert "show=since_first" in hrefs[2]
+    # Without the query (a caller that does not know it) the Location reports it itself.
+    assert (
+        getattr(find(map_page.map_page(demo_context, state), ids.MAP_URL), "search", None) is None
+    )

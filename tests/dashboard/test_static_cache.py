@@ -45,3 +45,27 @@ def test_layouts_and_callbacks_are_never_kept():
         client.get("/_dash-dependencies", headers={"Accept-Encoding": "gzip"})
     assert not any("_dash-layout" in key or "dependencies" in key for key in compress.cache._kept)
     assert compress.cache.get("gzip;/_dash-layout") is None
+
+
+def test_map_page_fetches_plotly_with_its_first_scripts(demo_app):
+    """The map page's head preloads plotly.js at the address dcc.Graph would load it
+    from (so the two requests are one), marked for assets/plotly_early.js; a page
+    without a map does not."""
+    from dashboard.static_cache import PLOTLY_PATH, plotly_preload
+
+    client = demo_app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    head = page.split("</head>", 1)[0]
+    assert plotly_preload(demo_app.get_relative_path) in head
+    assert f'<link rel="preload" href="{PLOTLY_PATH}" as="script" data-plotly-early>' in head
+    assert client.get(PLOTLY_PATH).status_code == 200  # Dash serves it there
+    assert "data-plotly-early" not in client.get("/method").get_data(as_text=True)
+    # the asset that runs it is served with the page's scripts
+    assert re.search(r'src="/assets/plotly_early\.js\?m=[\d.]+"', page)
+
+
+def test_plotly_preload_follows_the_app_prefix():
+    from dashboard.static_cache import plotly_preload
+
+    tag = plotly_preload(lambda path: "/team/a&b" + path)
+    assert 'href="/team/a&amp;b/_dash-component-suites/plotly/' in tag
