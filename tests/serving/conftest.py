@@ -3,7 +3,9 @@ state folder are written next to or into it; the session's demo stays untouched)
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 
 import pytest
 
@@ -28,3 +30,23 @@ def accounts(served_workspace):
     for name, role in (("ana", "analyst"), ("vic", "viewer"), ("ada", "admin")):
         found.add(name, PASSWORD, role)
     return found
+
+
+@contextlib.contextmanager
+def served(workspace, settings):
+    """The dashboard of ``workspace`` under ``settings`` on a threaded local server for the
+    browser tests: its base address while the block runs."""
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    app = create_app(workspace, serving=settings)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

@@ -5,14 +5,11 @@ locality, the priorities and the method page, moves the time slider, and no
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from dashboard import ids
 from dashboard.serving import ServingSettings
-from tests.serving.conftest import PASSWORD
+from tests.serving.conftest import PASSWORD, served
 
 pytestmark = pytest.mark.browser
 
@@ -38,18 +35,8 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def private_server(served_workspace, accounts):
-    from dashboard.app import create_app
-
-    app = create_app(served_workspace, serving=ServingSettings(public=False))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(served_workspace, ServingSettings(public=False)) as base:
+        yield base
 
 
 def test_no_csp_violation_on_any_page(page, private_server):

@@ -36,8 +36,8 @@ def _add_probe(app):
         return f"{current_user()}|{current_role()}|{is_public_view()}"
 
 
-def _probe(client) -> str:
-    response = client.post(
+def _probe_response(client):
+    return client.post(
         "/_dash-update-component",
         json={
             "output": f"{PROBE_OUT}.children",
@@ -47,6 +47,10 @@ def _probe(client) -> str:
             "state": [],
         },
     )
+
+
+def _probe(client) -> str:
+    response = _probe_response(client)
     assert response.status_code == 200, response.data
     return response.get_json()["response"][PROBE_OUT]["children"]
 
@@ -284,16 +288,7 @@ def test_an_ended_session_on_a_public_server_is_the_public_view_and_says_so(
     assert login(client, "ana").status_code == 303
     assert _probe(client) == "ana|analyst|False"
     client.set_cookie(SESSION_COOKIE, "a-session-that-expired")
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": f"{PROBE_OUT}.children",
-            "outputs": {"id": PROBE_OUT, "property": "children"},
-            "inputs": [{"id": PROBE_IN, "property": "value", "value": 1}],
-            "changedPropIds": [f"{PROBE_IN}.value"],
-            "state": [],
-        },
-    )
+    response = _probe_response(client)
     assert response.status_code == 200
     assert response.get_json()["response"][PROBE_OUT]["children"] == "None|viewer|True"
     assert response.headers[SESSION_ENDED] == "public"

@@ -5,17 +5,15 @@ the notice; all under the Content-Security-Policy."""
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from dashboard import ids
 from dashboard.i18n import translator
 from dashboard.serving import ServingSettings
 from dashboard.serving.access import SESSION_COOKIE
-from tests.serving.conftest import PASSWORD
+from tests.serving.conftest import PASSWORD, served
 from tests.serving.test_csp_browser import MAP_DRAWN, RECORD_VIOLATIONS
 
 pytestmark = pytest.mark.browser
@@ -25,34 +23,14 @@ VIEW = "/?lang=fr"
 
 @pytest.fixture(scope="module")
 def private_server(served_workspace, accounts):
-    from dashboard.app import create_app
-
-    app = create_app(served_workspace, serving=ServingSettings(public=False, audit=False))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(served_workspace, ServingSettings(public=False, audit=False)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def public_server(served_workspace, accounts):
-    from dashboard.app import create_app
-
-    app = create_app(served_workspace, serving=ServingSettings(public=True, audit=False))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(served_workspace, ServingSettings(public=True, audit=False)) as base:
+        yield base
 
 
 def _sign_in(page, base, name="ana"):
