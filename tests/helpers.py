@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
 import io
+import threading
 from pathlib import Path
 
 #: The demo workspace's latest round.
@@ -70,3 +72,20 @@ def read_export(data: bytes) -> list[list[str]]:
     table = list(csv.reader(io.StringIO(text)))
     assert [] not in table and all(len(row) == len(table[0]) for row in table)
     return table
+
+
+@contextlib.contextmanager
+def served_app(app):
+    """A built Dash ``app`` on a threaded local server (port picked by the OS) for the
+    browser tests: its base address (``http://127.0.0.1:PORT``) while the block runs."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="dash-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

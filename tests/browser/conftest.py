@@ -4,12 +4,12 @@ on a hostile copy of it (an area named like an HTML injection, areas of low reli
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.helpers import served_app
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 #: District renamed to ``HOSTILE_NAME`` in the hostile workspace.
@@ -59,26 +59,14 @@ def build_hostile_workspace(path: str | Path):
     return workspace
 
 
-def _serve(app):
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="dash-live-server", daemon=True)
-    thread.start()
-    return server, thread
-
-
 @pytest.fixture(scope="session")
 def live_server(demo_workspace):
     """Base URL (``http://127.0.0.1:PORT``) of the dashboard on the demo; port picked by
     the OS, shut down after the session."""
     from dashboard.app import create_app
 
-    server, thread = _serve(create_app(demo_workspace))
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_app(create_app(demo_workspace)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -97,10 +85,5 @@ def hostile_server(hostile_workspace):
     """Base URL of the dashboard on the hostile workspace."""
     from dashboard.app import create_app
 
-    server, thread = _serve(create_app(hostile_workspace))
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_app(create_app(hostile_workspace)) as base:
+        yield base

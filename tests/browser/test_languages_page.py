@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dashboard import ids
-from tests.browser.conftest import _serve
 from tests.browser.test_locality_page import FIGURES_READY
 from tests.browser.test_map import MAP_READY, PAGE_SHOWN, PageLog, _screenshot
+from tests.helpers import served_app
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +38,8 @@ def iraq_server(tmp_path_factory):
     csv = folder / "observations.csv"
     demo_observations(workspace.areas(), workspace.framework).to_csv(csv, index=False)
     workspace.import_observations([csv])
-    server, thread = _serve(create_app(workspace))
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_app(create_app(workspace)) as base:
+        yield base
 
 
 def _open(page, url: str) -> PageLog:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import ids
-from tests.browser.conftest import _serve
+from tests.helpers import served_app
 from tests.shapes import IRAQ_DTM, build_shape
 
 pytestmark = pytest.mark.browser
@@ -31,13 +31,8 @@ def shape_server(request, tmp_path_factory):
 
     workspace = build_shape(request.param, tmp_path_factory.mktemp(request.param) / "ws")
     pcode = str(workspace.areas().sort_values("level")["pcode"].iloc[-1])
-    server, thread = _serve(create_app(workspace))
-    try:
-        yield request.param, f"http://127.0.0.1:{server.server_port}", pcode
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_app(create_app(workspace)) as base:
+        yield request.param, base, pcode
 
 
 def test_every_page_loads_without_error(page, shape_server):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import threading
 
 import pytest
 
+from tests.helpers import served_app
 from workspace.store import Workspace
 
 PASSWORD = "correct horse battery"
@@ -34,19 +34,9 @@ def accounts(served_workspace):
 
 @contextlib.contextmanager
 def served(workspace, settings):
-    """The dashboard of ``workspace`` under ``settings`` on a threaded local server for the
-    browser tests: its base address while the block runs."""
-    from werkzeug.serving import make_server
-
+    """The dashboard of ``workspace`` under ``settings`` on a local server for the browser
+    tests: its base address while the block runs."""
     from dashboard.app import create_app
 
-    app = create_app(workspace, serving=settings)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served_app(create_app(workspace, serving=settings)) as base:
+        yield base
