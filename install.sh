@@ -55,3 +55,8 @@ fi
 
 echo "install.sh: pip install -e '$PIP_TARGET'" >&2
 python3 -m pip install -q -e "$PIP_TARGET"
+# An editable install leaves the package's own modules uncompiled (pip compiles only what
+# it copies), and a host with PYTHONDONTWRITEBYTECODE set never writes their bytecode:
+# every server start and command would compile a hundred modules again. Compiled once
+# here, as pip does for a wheel.
+python3 -m compileall -q -j 0 geodata indicators workspace dashboard >/dev/null

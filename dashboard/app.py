@@ -66,6 +66,7 @@ from dashboard.serving import (
 )
 from dashboard.static_cache import keep_compressed_scripts, plotly_preload
 from workspace.frameworks import load_framework
+from workspace.lazy_dask import defer_dask_import
 from workspace.store import Workspace
 
 __all__ = ["ASSETS", "GEO_ROUTE", "PAGES", "app_for_context", "create_app", "route"]
@@ -566,6 +567,7 @@ def create_app(
     (``dashboard.generations``). Serve with ``app.run()`` or mount ``app.server`` in a
     WSGI host. ``serving``: who may read it (dashboard.serving; default: public, for a
     local demo)."""
+    defer_dask_import()  # before the first xarray array: SciPy and dask wait until needed
     framework = load_framework(framework_path) if framework_path else workspace.framework
     return app_for_context(AppContext.load(workspace, framework), serving, framework_path)
 

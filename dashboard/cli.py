@@ -7,6 +7,7 @@ traceback), 2 on wrong usage (argparse's own convention).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from dataclasses import dataclass, field
@@ -96,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     serve = commands.add_parser("serve", help="the dashboard on a workspace")
-    serve.set_defaults(func=_cmd_serve)
+    # A server builds a heap that lives as long as it does: no garbage collection while
+    # it is built (dashboard.serving.command, gunicorn.DashboardServer.load).
+    serve.set_defaults(func=_cmd_serve, collect_while_loading=False)
     serve.add_argument("dir", type=Path)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -281,12 +284,16 @@ def _reading(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if not getattr(args, "collect_while_loading", True):
+        gc.disable()
     # Imported late so `solutions --help` stays fast and usage errors need no heavy imports.
     from geodata import AreaError
     from indicators.framework import FrameworkError
+    from workspace.lazy_dask import defer_dask_import
     from workspace.observations import ObservationError
     from workspace.store import WorkspaceError
 
+    defer_dask_import()  # a third of a second of every command that never chunks a cube
     try:
         return args.func(args)
     except (AreaError, FrameworkError, ObservationError, WorkspaceError) as exc:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -175,6 +176,30 @@ class AppContext:
         )
 
     # -- geometry ------------------------------------------------------------------------
+    def features(self, level: int) -> xr.Dataset:
+        """The display geometry of ``level`` as the map indexes it: ``pcode`` and
+        ``name`` of each feature in the file's order, and the ``bounds`` (attribute: min
+        lon, min lat, max lon, max lat). Kept with the workspace: finding them parses the
+        whole GeoJSON, the largest part of a server start's own work once the scores are
+        kept."""
+
+        def build() -> xr.Dataset:
+            from dashboard.figures.map import geojson_bounds
+
+            collection = json.loads(self.geometry[level])
+            features = collection["features"]
+            pcodes = [str(f["properties"]["pcode"]) for f in features]
+            names = [str(f["properties"].get("name", "")) for f in features]
+            return xr.Dataset(
+                {
+                    "pcode": ("feature", np.array(pcodes, dtype=str)),
+                    "name": ("feature", np.array(names, dtype=str)),
+                },
+                attrs={"bounds": list(geojson_bounds(collection))},
+            )
+
+        return self._cached(("features", level), build)
+
     def collection(self, level: int) -> dict:
         """The display GeoJSON of ``level`` as a parsed FeatureCollection."""
         return self._cached(("collection", level), lambda: json.loads(self.geometry[level]))

@@ -129,6 +129,16 @@ def _series(array: xr.DataArray) -> tuple[float | None, ...]:
     return tuple(_float(v) for v in np.asarray(array.values, dtype=float))
 
 
+def _by_criterion(array: xr.DataArray, codes: Sequence[str], *first: str) -> np.ndarray:
+    """``array`` as floats with ``criterion`` last, in the order of ``codes`` (a code the
+    array lacks: NaN), after the dims ``first``."""
+    values = np.asarray(array.transpose(*first, "criterion").values, dtype=float)
+    position = {str(code): i for i, code in enumerate(array["criterion"].values)}
+    # by position, not xarray's reindex (a millisecond each on a page that needs four)
+    padded = np.concatenate([values, np.full((*values.shape[:-1], 1), np.nan)], axis=-1)
+    return padded[..., [position.get(code, -1) for code in codes]]
+
+
 #: Locality pages kept per generation (the most recently asked for).
 RECENT_LOCALITIES = 1024
 
@@ -238,16 +248,18 @@ def _locality_data(context, state, pcode: str) -> LocalityData | None:
         rolled_up = bool(picked["rolled_up"].any().item())
 
     now = rounds.index(round_)
-    view_criterion = criterion.sel(benchmark=benchmark).transpose("round", "criterion")
-    absolute_now = criterion.sel(benchmark="absolute").isel(round=now)
-    parity_now = criterion.sel(benchmark="parity").isel(round=now)
-    comparator_now = comparator.isel(round=now)
+    # Each criterion's numbers as plain arrays, taken out of xarray once: a selection per
+    # criterion and number was most of a locality page's time.
+    view_criterion = _by_criterion(criterion.sel(benchmark=benchmark), codes, "round")
+    absolute_now = _by_criterion(criterion.sel(benchmark="absolute").isel(round=now), codes)
+    parity_now = _by_criterion(criterion.sel(benchmark="parity").isel(round=now), codes)
+    comparator_now = _by_criterion(comparator.isel(round=now), codes)
     overall_series = _series(overall.sel(benchmark=benchmark))
     coverage = _coverage(context, members, group, round_, codes)
 
     rows = []
-    for code in codes:
-        series = _series(view_criterion.sel(criterion=code))
+    for column, code in enumerate(codes):
+        series = tuple(_float(v) for v in view_criterion[:, column])
         since_previous, previous_round, since_first, first_round = _change(series, now, rounds)
         present, expected, small, fallbacks = coverage[code]
         rows.append(
@@ -255,9 +267,9 @@ def _locality_data(context, state, pcode: str) -> LocalityData | None:
                 code=code,
                 label=framework.label(code, state.lang),
                 score=series[now],
-                absolute=_float(absolute_now.sel(criterion=code)),
-                comparator=_float(comparator_now.sel(criterion=code)),
-                parity=_float(parity_now.sel(criterion=code)),
+                absolute=_float(absolute_now[column]),
+                comparator=_float(comparator_now[column]),
+                parity=_float(parity_now[column]),
                 series=series,
                 since_previous=since_previous,
                 previous_round=previous_round,
@@ -320,17 +332,23 @@ def _indicators(context, pcode, group, round_, codes, lang) -> tuple[IndicatorRo
         cells = cube[["value", "n", "se"]].sel(area=pcode, group=group, round=np.datetime64(round_))
     except KeyError:
         return ()
-    known = set(cells["indicator"].values)
+    # one array per number, indexed by position: a selection per indicator cost more
+    # than the rest of the table
+    position = {str(code): i for i, code in enumerate(cells["indicator"].values)}
+    values, ns, ses = (
+        np.asarray(cells[name].transpose("indicator").values, dtype=float)
+        for name in ("value", "n", "se")
+    )
     rows = []
     for indicator in framework.indicators:
         criterion = criterion_of[subcriterion_of[indicator.code]]
-        if criterion not in counted or indicator.code not in known:
+        if criterion not in counted or indicator.code not in position:
             continue
-        cell = cells.sel(indicator=indicator.code)
-        value = _float(cell["value"])
+        at = position[indicator.code]
+        value = _float(values[at])
         if value is None:
             continue
-        n, se = _float(cell["n"]), _float(cell["se"])
+        n, se = _float(ns[at]), _float(ses[at])
         rows.append(
             IndicatorRow(
                 code=indicator.code,
@@ -389,13 +407,14 @@ def _coverage(context, members, group, round_, codes) -> dict[str, tuple[int, in
     areas = [a for a in members if a in cube["area"].values]
     at = {"round": np.datetime64(round_), "group": group}
     if areas:
-        cells = cube.sel(area=areas, **at).reindex(indicator=indicators)
+        # only the two variables read, not the whole cube
+        cells = cube[["value", "n"]].sel(area=areas, **at).reindex(indicator=indicators)
         value = cells["value"].transpose("area", "indicator").to_numpy()
         n = cells["n"].transpose("area", "indicator").to_numpy()
         fallback = (
             context.scores()["fallback"]
             .sel(area=areas, **at)
-            .reindex(indicator=indicators)
+            .reindex(indicator=indicators, fill_value=False)
             .transpose("area", "indicator")
             .to_numpy()
             .astype(bool)

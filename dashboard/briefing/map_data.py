@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import html as html_text
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -29,7 +28,7 @@ from dashboard.briefing.map_series import IndicatorArrays, change_at, change_spa
 from dashboard.briefing.numbers import shown_array
 from dashboard.briefing.view import OVERALL, ViewOptions, ViewState, view_options
 from dashboard.context import AppContext
-from dashboard.figures.map import geojson_bounds, map_figure
+from dashboard.figures.map import map_figure
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -73,19 +72,17 @@ class MapSource:
 
     def __post_init__(self) -> None:
         self.options = view_options(self.context)
-        self.layers = {
-            level: self._layer(level, self.context.geometry[level]) for level in self.options.levels
-        }
+        self.layers = {level: self._layer(level) for level in self.options.levels}
 
-    def _layer(self, level: int, raw: bytes) -> MapLayer:
-        collection = json.loads(raw)
-        features = collection["features"]
+    def _layer(self, level: int) -> MapLayer:
+        features = self.context.features(level)
         return MapLayer(
             level=level,
-            locations=tuple(str(f["properties"]["pcode"]) for f in features),
-            names=tuple(str(f["properties"].get("name", "")) for f in features),
-            bounds=geojson_bounds(collection),
-            geojson=self.url_for(level) if self.url_for else collection,
+            locations=tuple(features["pcode"].values.tolist()),
+            names=tuple(features["name"].values.tolist()),
+            bounds=tuple(float(b) for b in features.attrs["bounds"]),
+            # Parsed only where the figure carries the geometry inline (PDF, images).
+            geojson=self.url_for(level) if self.url_for else self.context.collection(level),
         )
 
     @property
@@ -118,7 +115,7 @@ class MapSource:
             return self.layers[level]
         key = ("layer", level)
         if key not in self._memo:
-            self._memo[key] = self._layer(level, self.context.geometry[level])
+            self._memo[key] = self._layer(level)
         return self._memo[key]
 
     def children_with_data(self, level: int, core: bool) -> xr.DataArray | None:

@@ -1,17 +1,19 @@
 """The production server: gunicorn, with the app built once, before the workers fork.
 
 ``DashboardServer(build, options).run()`` starts gunicorn's arbiter with ``preload_app``:
-``build()`` runs in the master process, which then reads the workspace, scores it and
-renders each page once (``warm``), so the derived data are in memory before any worker
-exists. Each worker is a fork that shares those pages of memory and answers its first
-request at once (DESIGN 9: a build on each worker's first request came near gunicorn's
-30 s timeout). Workers are ``gthread`` (several requests at a time each: a page load asks
-for a dozen files at once). The background-job store and the sessions are in the
-workspace's state folder (``dashboard.serving.state``), shared by all of them.
+``build()`` runs in the master process, which reads the workspace's data and its derived
+data (kept with the workspace, DESIGN 3.2) and renders the map page once (``warm``), so
+they are in memory before any worker exists. Each worker is a fork that shares those pages
+of memory and answers its first request at once (DESIGN 9: a build on each worker's first
+request came near gunicorn's 30 s timeout). Workers are ``gthread`` (several requests at a
+time each: a page load asks for a dozen files at once). The background-job store and the
+sessions are in the workspace's state folder (``dashboard.serving.state``), shared by all
+of them.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -25,12 +27,16 @@ __all__ = ["WARMUP_ENVIRON", "DashboardServer", "gunicorn_options", "warm"]
 
 log = logging.getLogger(__name__)
 
-WARM_PATHS = ("/", "/priorities", "/method")
+#: The map, what every reader sees first. The other pages read the derived data kept with
+#: the workspace (DESIGN 3.2) and take a tenth of a second on a worker's first visit;
+#: rendering them here too would add that to every start, before anyone can read the map.
+WARM_PATHS = ("/",)
 
 
 def warm(app) -> None:
-    """Render the main pages once, so what they compute on first use is computed in this
-    process (before a fork) rather than by each worker's first reader."""
+    """Render the first page once, so what it computes on first use (and Dash's own
+    first-request set-up) is done in this process, before the fork, rather than by each
+    worker's first reader."""
     client = app.server.test_client()
     prefix = app.get_relative_path("/")
     for path in WARM_PATHS:
@@ -95,6 +101,11 @@ class DashboardServer(BaseApplication):
         # With preload_app the arbiter calls this once, in the master, before forking.
         app = self.build()
         warm(app)
+        # What the build made lives as long as the server: frozen out of every later
+        # collection, it is neither scanned again (a pause in each worker's requests) nor
+        # written to by the collector after the fork (pages stay shared between workers).
+        gc.freeze()
+        gc.enable()  # for what the master and the workers allocate from now on
         # Said in the log so that an operator (and the 2-worker test) can see that the
         # build happened in the master, before any "Booting worker" line.
         print(

@@ -25,22 +25,28 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_START = (
     *("weasyprint", "kaleido", "openpyxl", "pyreadstat", "zarr", "distributed"),
     *("geopandas", "shapely", "pyogrio"),
+    # xarray's first array would import dask.array, and with it SciPy, to ask whether it
+    # is a dask array (workspace.lazy_dask): nothing at start is
+    "scipy",
 )
 
 # The command's own path (dashboard.cli -> run_serve_command), up to the point where
 # gunicorn would bind: DashboardServer.load() builds the app and warms its pages.
 START = """
-import json, sys
+import gc, json, sys
 from dashboard.serving import gunicorn
 gunicorn.DashboardServer.run = lambda self: self.load()
 from dashboard.cli import main
 status = main(["serve", sys.argv[1], "--public", "--port", "1"])
-print("MODULES" + json.dumps({"status": status, "modules": sorted(sys.modules)}))
+found = {"status": status, "modules": sorted(sys.modules), "frozen": gc.get_freeze_count(),
+         "collecting": gc.isenabled()}
+print("MODULES" + json.dumps(found))
 """
 
 
-def _start(workspace: Path) -> set[str]:
-    """The top-level packages imported by a start on ``workspace``."""
+def _start(workspace: Path) -> dict:
+    """What a start on ``workspace`` left: ``modules`` (every module imported),
+    ``frozen`` (objects frozen out of garbage collection), ``collecting``."""
     done = subprocess.run(
         [sys.executable, "-c", START, str(workspace)],
         capture_output=True,
@@ -52,14 +58,29 @@ def _start(workspace: Path) -> set[str]:
     assert "app built and warmed" in done.stderr  # the build and warm-up did run
     found = json.loads(done.stdout.rsplit("MODULES", 1)[1])
     assert found["status"] == 0
+    return found
+
+
+def _packages(found: dict) -> set[str]:
     return {name.split(".")[0] for name in found["modules"]}
 
 
 def test_a_server_start_imports_no_export_or_import_library(served_workspace, tmp_path):
     workspace = tmp_path / "ws"
     shutil.copytree(served_workspace.path, workspace, ignore=shutil.ignore_patterns(DERIVED))
-    first = _start(workspace)  # derived data computed, and kept with the workspace
+    first = _packages(_start(workspace))  # derived data computed, kept with the workspace
     assert "geopandas" in first or "pyogrio" in first  # the area table read from the file
-    loaded = _start(workspace)
+    assert list((workspace / DERIVED).glob("*/features_*.npz"))  # the map's feature index
+    found = _start(workspace)
+    loaded = _packages(found)
     assert "dashboard" in loaded and "xarray" in loaded  # what it did import is seen
     assert not loaded & set(NOT_AT_START), sorted(loaded & set(NOT_AT_START))
+    assert "dask.array" not in found["modules"]
+
+
+def test_a_server_start_freezes_what_it_built_before_the_fork(served_workspace, tmp_path):
+    # gc.freeze before the fork (the gc module's advice for a pre-forking server): the
+    # build's heap is out of every later collection, and collection is on again
+    found = _start(served_workspace.path)
+    assert found["frozen"] > 100_000
+    assert found["collecting"]
