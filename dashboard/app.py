@@ -305,9 +305,15 @@ def _shell(
     lang: str = DEFAULT_LANGUAGE,
     page=None,
     key: str | None = None,
+    export_slot=None,
+    search: str | None = None,
 ) -> html.Div:
     """The page shell in ``lang``; with ``page`` (and its view ``key``) the first page
-    is already in it, so the browser need not ask the router for it."""
+    is already in it, so the browser need not ask the router for it. ``export_slot(lang)``
+    fills the header's export slot (``dashboard.report.export.register``), which otherwise
+    stays empty. ``search``, the query the browser shows where known: the shell's Location
+    starts with it, so it has no new query to report once drawn and the callbacks that
+    read it (the export slot's) do not run at load."""
     texts = shell_texts(context, lang)
 
     def text(component: str, prop: str = "children"):
@@ -329,7 +335,9 @@ def _shell(
     return html.Div(
         className="app",
         children=[
-            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Location(
+                id=ids.URL, refresh=False, **({} if search is None else {"search": search})
+            ),
             dcc.Store(id=ids.PAGE_KEY, data=key),
             dcc.Store(id=ids.DOCUMENT, data=text(ids.DOCUMENT, "data")),
             # Shown by assets/session.js when the session ends (a callback gets 401).
@@ -352,7 +360,15 @@ def _shell(
                             html.Div(
                                 className="header-tools",
                                 children=[
-                                    html.Div(id=ids.EXPORT_SLOT, className="export-slot"),
+                                    # Filled here, in the page's language: no
+                                    # callback at load (the slot's lang tells
+                                    # dashboard.report.export what it shows).
+                                    html.Div(
+                                        export_slot(lang) if export_slot else None,
+                                        id=ids.EXPORT_SLOT,
+                                        className="export-slot",
+                                        lang=lang if export_slot else None,
+                                    ),
                                     html.Div(
                                         id=ids.LANG_SWITCH,
                                         className="lang-switch",
@@ -629,14 +645,17 @@ def app_for_context(
         context, source = here()
         requested = _requested_page()
         if requested is None:
-            return _shell(context, relative)
+            return _shell(context, relative, export_slot=export_slot)
         pathname, search = requested
         lang = parse_query(search, source.options).lang
         page = render_page(app_path(pathname, relative), search, context, source, pages, relative)
         key = page_key(pathname, search, key_config, _query_rules(source.options))
-        return _shell(context, relative, lang, page, key)
+        return _shell(context, relative, lang, page, key, export_slot, search)
 
     app.layout = layout
+    # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export): the
+    # shell draws it for the first page, the callback when the language changes.
+    export_slot = importlib.import_module("dashboard.report.export").register(app, context)
     _register_router(app, here, pages, key_config, key_rules)
     # Both map pages' callbacks, whatever the workspace holds now: the first day's counts
     # map (boundaries and DTM counts, no score yet) and the score map. render_page picks
@@ -646,8 +665,6 @@ def app_for_context(
     counts_map.register(app, context, source=source, current=lambda: here()[1])
     for module in pages.values():
         module.register(app, context)
-    # The "Export PDF" button in the header's EXPORT_SLOT (dashboard.report.export).
-    importlib.import_module("dashboard.report.export").register(app, context)
     # GET /api/v1/scores: the Priorities CSV as JSON, small samples withheld for the
     # public view (viewer, anonymous), all detail for analysts and admins
     api.register(app.server, context, withhold_small_samples=is_public_view)

@@ -3,8 +3,10 @@
 ``register(app, context)`` wires two callbacks:
 
 - ``EXPORT_SLOT`` (in the page shell's header) gets the button, in the language of the
-  URL, redrawn only when the language changes. Without Chromium the button is disabled
-  and the header says why and how to install it, instead of failing on click.
+  URL: drawn with the shell (``register`` returns what to draw), redrawn by a callback
+  only when the language changes, so a page load asks for no callback for it. Without
+  Chromium the button is disabled and the header says why and how to install it,
+  instead of failing on click.
 - a click makes the PDF of the current view in a Dash background callback (a process of
   its own, results in the job store shared by the server's workers, so the server
   stays responsive), shows progress, and sends the file with ``dcc.Download``. The view is
@@ -203,8 +205,10 @@ def _manager(context: AppContext):
     return job_manager(context.workspace.path, expire=RESULT_EXPIRY)
 
 
-def register(app: Dash, context: AppContext) -> None:
-    """The button in ``ids.EXPORT_SLOT`` and the export behind it."""
+def register(app: Dash, context: AppContext) -> Callable[[str], html.Div]:
+    """The button in ``ids.EXPORT_SLOT`` and the export behind it; returns what the page
+    shell puts in the slot for a language (the callback redraws it when the URL's
+    language changes, not at load)."""
     chromium = find_chromium() is not None
     strip = app.strip_relative_path
     server_pid = os.getpid()
@@ -214,6 +218,7 @@ def register(app: Dash, context: AppContext) -> None:
         Output(ids.EXPORT_SLOT, "lang"),
         Input(ids.URL, "search"),
         State(ids.EXPORT_SLOT, "lang"),
+        prevent_initial_call=True,
     )
     def fill_slot(search, shown_lang):
         return control_for_url(search, shown_lang, chromium)
@@ -250,3 +255,8 @@ def register(app: Dash, context: AppContext) -> None:
                 # A job process of its own ends without running exit handlers: close its
                 # browser now, or it would outlive the job.
                 shared_renderer().close()
+
+    def slot(lang: str) -> html.Div:
+        return export_control(lang, chromium)
+
+    return slot
