@@ -4,7 +4,8 @@ A view (round, criterion, group, benchmark, level, core, lang, show, indicator) 
 the URL query,
 so a link reproduces it. ``parse_query`` is the only reader of a query string (pages,
 router, PDF export); ``to_query`` writes one and keeps other pages' parameters;
-``ViewOptions`` says what each parameter may take in this app.
+``ViewOptions`` says what each parameter may take in this app. ``query_rules`` tells the
+browser's router how ``parse_query`` reads each parameter (``dashboard.router.page_key``).
 
 ``indicator`` (an indicator code of the framework) maps that one indicator in place of
 the criterion (the indicator-level map); without it, or with a code the framework does
@@ -24,6 +25,7 @@ import xarray as xr
 from dashboard.context import AppContext
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    LANGUAGES,
     language,
 )
 from indicators.framework import Framework
@@ -206,6 +208,21 @@ def parse_query(search: str | None, options: ViewOptions) -> ViewState:
     if query.get("indicator", "").strip() in options.indicators_for(core):
         changes["indicator"] = query["indicator"].strip()
     return replace(state, **changes)
+
+
+def query_rules(options: ViewOptions) -> dict:
+    """How ``parse_query`` reads each parameter, for the browser's page key."""
+    default = options.default
+    return {
+        "round": {"allowed": list(options.rounds), "default": default.round, "month": True},
+        "level": {"allowed": [str(lv) for lv in options.levels], "default": str(default.level)},
+        "criterion": {"allowed": list(options.criteria), "default": default.criterion},
+        "group": {"allowed": list(options.groups), "default": default.group},
+        "benchmark": {"allowed": list(options.benchmarks), "default": default.benchmark},
+        "core": {"allowed": ["iris"], "default": "", "lower": True},
+        "show": {"allowed": list(SHOWS), "default": SHOWS[0]},
+        "lang": {"allowed": list(LANGUAGES), "default": DEFAULT_LANGUAGE, "lower": True},
+    }
 
 
 def to_query(state: ViewState, keep: str | None = "", *, owned: Iterable[str] = ()) -> str:

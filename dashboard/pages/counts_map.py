@@ -3,7 +3,7 @@ usual first day of an office, DESIGN 5): IDPs or returnees present per area, as 
 choropleth or as proportional symbols, their change since the previous or the first
 round, the headline figures above the map, and what to import next.
 
-The router (``dashboard.app.render_page``) serves it at ``/`` when the workspace has no
+The router (``dashboard.router.render_page``) serves it at ``/`` when the workspace has no
 score. ``update_counts`` answers the controls with a ``dash.Patch`` of values (never the
 geometry); the admin level is a link (new geometry: the router builds the page again).
 

@@ -11,7 +11,7 @@ callbacks:
 - ``sync_url``: URL query <-> controls, in one callback (Dash allows a callback to be
   circular with itself, not across callbacks). A changed URL (back/forward) sets the
   controls; a changed control rewrites the query. A new level, criteria set or language
-  makes the router (``dashboard.app``) build the page again; the other controls do not.
+  makes the router (``dashboard.router``) build the page again; the other controls do not.
 - ``update_map``: controls -> a ``dash.Patch`` of the map that replaces only the values
   (``z``, ``customdata``, the low-reliability outline's areas; plus the hover template
   when the criterion may have changed), the caption and the text summary. The geometry

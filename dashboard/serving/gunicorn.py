@@ -41,7 +41,7 @@ def warm(app) -> None:
     prefix = app.get_relative_path("/")
     for path in WARM_PATHS:
         page = prefix.rstrip("/") + path
-        # The layout request renders the page named by its Referer (dashboard.app).
+        # The layout request renders the page named by its Referer (dashboard.router).
         response = client.get(
             prefix + "_dash-layout",
             headers={"Referer": f"http://localhost{page}"},

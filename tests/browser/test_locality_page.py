@@ -52,7 +52,7 @@ def _open(page, url: str) -> PageLog:
         timeout=30_000,
     )
     if not page.locator(f"#{ids.LOCALITY_PAGE}, #{ids.LOCALITY_NOT_FOUND}").count():
-        pytest.skip("dashboard/app.py does not route /locality/<pcode> to dashboard.pages.locality")
+        pytest.skip("dashboard.router does not route /locality/<pcode> to dashboard.pages.locality")
     return log
 
 

@@ -66,7 +66,7 @@ def _open(page, url: str) -> PageLog:
     page.goto(url)
     page.wait_for_selector(f"#{ids.PRIORITIES_GRID}, #{ids.MAP}, .message-page", timeout=30_000)
     if not page.locator(f"#{ids.PRIORITIES_GRID}").count():
-        pytest.skip("dashboard/app.py does not route /priorities to dashboard.pages.priorities")
+        pytest.skip("dashboard.router does not route /priorities to dashboard.pages.priorities")
     page.wait_for_selector(FIRST_ROW, timeout=30_000)
     return log
 

@@ -15,12 +15,14 @@ import pytest
 from dash import Dash, html, no_update
 
 from dashboard import app as app_module
-from dashboard import i18n, ids
-from dashboard.app import render_page, render_view, route, shell_texts
+from dashboard import geometry_route, i18n, ids, router
 from dashboard.briefing import labels, map_data, view
+from dashboard.components import shell as shell_module
+from dashboard.components.shell import shell_texts
 from dashboard.figures import map as map_figures
 from dashboard.figures.map import SCORE_TRACE
 from dashboard.pages import map as map_page_module
+from dashboard.router import render_page, render_view, route
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,10 +117,11 @@ def test_layout_brings_the_first_page_with_its_key(demo_app):
     ],
 )
 def test_page_key_reads_the_query_as_the_server_does(demo_context, path, search, key):
-    from dashboard.app import _page_key_config, _query_rules, page_key
+    from dashboard.briefing.view import query_rules
+    from dashboard.router import page_key, page_key_config
 
-    config = _page_key_config({}, "/")
-    assert page_key(path, search, config, _query_rules(demo_context.options)) == key
+    config = page_key_config({}, "/")
+    assert page_key(path, search, config, query_rules(demo_context.options)) == key
 
 
 def test_header_names_the_country_and_marks_fictional_data(demo_app, demo_workspace):
@@ -458,7 +461,19 @@ def _module_state(module) -> dict:
 
 
 def test_serving_changes_no_module_global(demo_app):
-    modules = (app_module, view, map_data, map_page_module, map_figures, labels, i18n, ids)
+    modules = (
+        app_module,
+        router,
+        shell_module,
+        geometry_route,
+        view,
+        map_data,
+        map_page_module,
+        map_figures,
+        labels,
+        i18n,
+        ids,
+    )
     before = [_module_state(m) for m in modules]
     client = demo_app.server.test_client()
     client.get("/?lang=fr")

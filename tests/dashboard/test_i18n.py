@@ -187,7 +187,7 @@ def test_translated_pages_have_no_english_interface_text(translated_pages):
 
 @pytest.mark.parametrize("lang", CATALOGUES)
 def test_translated_shell_has_no_english(demo_context, lang):
-    from dashboard.app import shell_texts
+    from dashboard.components.shell import shell_texts
 
     texts = shell_texts(demo_context.context, lang)
     # A store's `data` is no text a reader sees (URL values such as benchmark=parity).

@@ -278,9 +278,9 @@ def test_change_links_follow_the_chosen_criterion_and_indicator(demo_context):
 
 
 def test_counts_controls_write_and_read_the_url(counts_source):
-    from dashboard.app import render_page
     from dashboard.figures.counts import CHOROPLETH_TRACE, SYMBOL_TRACE
     from dashboard.i18n import month_year
+    from dashboard.router import render_page
     from tests.helpers import text_of
 
     context = counts_source.context

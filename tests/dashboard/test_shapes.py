@@ -12,7 +12,6 @@ import zipfile
 import pytest
 
 from dashboard import ids
-from dashboard.app import _load_pages, render_page
 from dashboard.briefing.counts import holdings, next_step
 from dashboard.briefing.map_data import MapSource
 from dashboard.cli import main
@@ -20,6 +19,7 @@ from dashboard.context import AppContext
 from dashboard.figures.map import NO_SCORE_TRACE
 from dashboard.pages import counts_map, map_facts, priorities
 from dashboard.pages import map as map_page
+from dashboard.router import load_pages, render_page
 from tests.helpers import find, text_of
 from tests.shapes import IRAQ_DTM, SHAPES, build_shape
 
@@ -47,7 +47,7 @@ def _pages(context):
 def test_every_page_renders_and_says_what_it_can_show(shape, lang):
     name, _workspace, context, source = shape
     for path in _pages(context):
-        page = render_page(path, f"?lang={lang}", context, source, _load_pages())
+        page = render_page(path, f"?lang={lang}", context, source, load_pages())
         words = text_of(page)
         assert "could not be shown" not in words and "pu être affichée" not in words, path
         assert words.strip(), path
