@@ -17,7 +17,7 @@ The page shell (header, navigation, language switcher, footer) is the layout, dr
 Nothing is loaded from a CDN: Dash serves its own scripts (``serve_locally``), styles are
 in ``assets/``, and the map uses the ``white-bg`` style with geometry from this app.
 Responses are compressed by flask-compress (``Dash(compress=True)``); each level's
-geometry is compressed once at start and served with an ETag.
+geometry is compressed once per generation and served with an ETag.
 """
 
 from __future__ import annotations

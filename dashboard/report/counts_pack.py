@@ -30,7 +30,7 @@ from dashboard.figures.counts import counts_figure
 from dashboard.i18n import N_, direction, long_date, month_year, number, translator
 from dashboard.report.content import ReportInputError, made_now
 from dashboard.report.figures import level_geometry
-from dashboard.report.pack import css_string
+from dashboard.report.formatting import css_string
 from dashboard.report.pdf import TEMPLATES, figure_url, write_pdf
 from dashboard.report.renderer import FigureJob, shared_renderer
 from dashboard.report.texts import UN_DISCLAIMER

@@ -5,13 +5,10 @@ tables, and returns the dict the template renders."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from babel import Locale
-from babel.numbers import format_percent
 
 from dashboard.briefing.areas import counted_criteria
 from dashboard.briefing.headline import (
@@ -30,7 +27,7 @@ from dashboard.briefing.labels import (
     LOW_RELIABILITY,
     class_label,
 )
-from dashboard.briefing.numbers import score_text, signed_text
+from dashboard.briefing.numbers import _missing
 from dashboard.briefing.view import ViewState
 from dashboard.context import AppContext
 from dashboard.figures.map import CLASS_COLOURS, OUTLINE_COLOUR
@@ -39,63 +36,23 @@ from dashboard.i18n import (
     arrow,
     comma,
     direction,
-    language,
     long_date,
     month_year,
     number,
     semicolon,
 )
 from dashboard.report.content import Coverage, LocalityPage
+from dashboard.report.formatting import (
+    css_string,
+    fmt_int,
+    fmt_month,
+    fmt_score,
+    fmt_share,
+    fmt_signed,
+)
 from dashboard.report.texts import texts
 
-__all__ = ["Figures", "assemble", "fmt_score", "fmt_signed"]
-
-MINUS = "\u2212"
-
-
-# -- numbers for the reader --------------------------------------------------------------
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_score(value, lang: str) -> str:
-    """A score as printed (``dashboard.briefing.numbers``: cut down to the tenth)."""
-    return score_text(value, lang)
-
-
-def fmt_signed(value, lang: str) -> str:
-    """A change as printed, with its sign (``dashboard.briefing.numbers``)."""
-    return signed_text(value, lang)
-
-
-def fmt_int(value, lang: str) -> str:
-    return "–" if _missing(value) else number(round(float(value)), lang, 0)
-
-
-def css_string(text: str) -> str:
-    """``text`` as a CSS string literal: every character but ASCII letters and digits
-    written as a six-digit hex escape, so nothing in it can end the string or the rule.
-    Spaces are escaped too: CSS swallows one space after a hex escape, which would glue
-    the words of a non-Latin text (``الصفحة 2 من 14``) together."""
-    body = "".join(
-        char if (char.isascii() and char.isalnum()) else f"\\{ord(char):06x}" for char in text
-    )
-    return f'"{body}"'
-
-
-def _month(value, lang: str) -> str:
-    if _missing(value) or not isinstance(value, str) or not value:
-        return "–"
-    return month_year(value, lang)
-
-
-def fmt_share(share, lang: str) -> str:
-    if _missing(share):
-        return "–"
-    return format_percent(share, format="#,##0.0%", locale=Locale.parse(language(lang)))
-
+__all__ = ["Figures", "assemble"]
 
 # -- the pack ------------------------------------------------------------------------------
 
@@ -150,9 +107,9 @@ def _table_rows(frame: pd.DataFrame, lang: str, framework=None) -> list[dict]:
                 "before": fmt_score(r["previous"], lang),
                 "now": fmt_score(r["score"], lang),
                 "change": fmt_signed(r["since_previous"], lang),
-                "previous_round": _month(r["previous_round"], lang),
+                "previous_round": fmt_month(r["previous_round"], lang),
                 "stuck_rounds": fmt_int(r["stuck_rounds"], lang),
-                "stuck_since": _month(r["stuck_since"], lang),
+                "stuck_since": fmt_month(r["stuck_since"], lang),
                 "klass": None if _missing(r["class"]) else int(r["class"]),
                 "withheld": bool(r["suppressed"]),
                 "weakest": framework.label(weakest, lang) if weakest and framework else "",
@@ -410,8 +367,8 @@ def _sources(sources: pd.DataFrame, lang: str, t: dict) -> list[dict]:
             {
                 "source": s["source"] or t["no_source"],
                 "file": s["file"],
-                "first": _month(s["first_round"], lang),
-                "last": _month(s["last_round"], lang),
+                "first": fmt_month(s["first_round"], lang),
+                "last": fmt_month(s["last_round"], lang),
                 "rounds": fmt_int(s["rounds"], lang),
                 "count": fmt_int(s["rows"], lang),
                 "imported": long_date(s["imported"], lang) if s["imported"] else "–",

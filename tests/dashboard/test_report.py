@@ -43,7 +43,7 @@ from dashboard.report import (
     content,
 )
 from dashboard.report import figures as pack_figures
-from dashboard.report.pack import css_string, fmt_score, fmt_signed
+from dashboard.report.formatting import css_string, fmt_score, fmt_signed
 from dashboard.report.pdf import write_pdf
 from dashboard.report.texts import UN_DISCLAIMER
 
