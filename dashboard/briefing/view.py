@@ -222,6 +222,8 @@ def query_rules(options: ViewOptions) -> dict:
         "core": {"allowed": ["iris"], "default": "", "lower": True},
         "show": {"allowed": list(SHOWS), "default": SHOWS[0]},
         "lang": {"allowed": list(LANGUAGES), "default": DEFAULT_LANGUAGE, "lower": True},
+        # an indicator parse_query would ignore must not make a new view key either
+        "indicator": {"allowed": [code for code, _ in options.indicators], "default": ""},
     }
 
 

@@ -114,6 +114,8 @@ def test_layout_brings_the_first_page_with_its_key(demo_app):
         ("/", "?show=nonsense", "/?lang=en&core=&level=2&show=score"),
         ("/method/", "?b=2&a=1&a=3&round=2024-03", "/method?a=1,3&b=2&round=2024-03-01"),
         ("/priorities", "?round=bad", "/priorities?round=2025-12-01"),
+        # an indicator the view would ignore is no new view
+        ("/method", "?indicator=nonsense", "/method?indicator="),
     ],
 )
 def test_page_key_reads_the_query_as_the_server_does(demo_context, path, search, key):
