@@ -199,7 +199,7 @@ def multicountry(densify: bool = False) -> list[dict]:
     label = "multi-country"
     if densify:
         frame["geometry"] = [_midpoints(g) for g in frame.geometry.values]
-        label = "multi-country, segments split in two"
+        label = "multi-country x2 vertices"
     # The publisher repeats a few shapeIDs; the display needs unique ids.
     duplicated = frame["shapeID"].duplicated()
     frame["pcode"] = frame["shapeID"].where(
@@ -241,7 +241,7 @@ def multicountry(densify: bool = False) -> list[dict]:
             None,
         ),
         _row(
-            f"{label} peak RSS MiB (main; largest worker {worker_rss:.0f} MiB)",
+            f"{label} peak RSS MiB, largest worker {worker_rss:.0f}",
             rss,
             "",
             "(no budget)",
