@@ -97,8 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     serve = commands.add_parser("serve", help="the dashboard on a workspace")
-    # A server builds a heap that lives as long as it does: no garbage collection while
-    # it is built (dashboard.serving.command, gunicorn.DashboardServer.load).
+    # No garbage collection while a server is built, from before its first import: the
+    # build allocates a large heap that lives as long as the server (libraries, the
+    # workspace's data), and collecting it over and over was a quarter of a start.
+    # ``DashboardServer.load`` freezes it before the workers fork, as the gc module
+    # advises for a pre-forking server (docs.python.org/3/library/gc.html#gc.freeze),
+    # then collection resumes.
     serve.set_defaults(func=_cmd_serve, collect_while_loading=False)
     serve.add_argument("dir", type=Path)
     serve.add_argument("--host", default="127.0.0.1")

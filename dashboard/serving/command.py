@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 import sys
@@ -51,13 +50,6 @@ def run_users_command(args) -> int:
 
 
 def run_serve_command(args) -> int:
-    # No garbage collection while the app is built (``solutions serve`` turns it off
-    # before its first import): the build allocates a large heap of objects that live as
-    # long as the server (libraries, the workspace's data), and collecting them over and
-    # over was a quarter of a start. ``DashboardServer.load`` freezes them before the
-    # workers fork, as the gc module advises for a pre-forking server
-    # (docs.python.org/3/library/gc.html#gc.freeze), then collection resumes.
-    gc.disable()
     from dashboard.app import create_app
     from dashboard.serving import ServingSettings
     from dashboard.serving.access import audit_log_path
